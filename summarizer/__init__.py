@@ -1,0 +1,64 @@
+"""Structured, verifiable summaries of news articles.
+
+Who speaks, what exactly they said, which positions and stances they hold, and which
+meetings are proposed, planned or refused, with every claim tied to character offsets in
+the article. The public surface is what this module exports; every other module is
+private and may change.
+"""
+
+__version__ = "0.1.0"
+
+from summarizer._api import asummarize_article, summarize_article
+from summarizer._grounding import Span, locate_all, locate_quote
+from summarizer._prompts import list_prompts, load_prompt
+from summarizer._summarizer import DEFAULT_MODEL, MODES, Summarizer
+from summarizer.errors import (
+    ConfigurationError,
+    ExtractionError,
+    InputError,
+    ProviderError,
+    SummarizerError,
+)
+from summarizer.schema import (
+    ActorTone,
+    ArticleSummary,
+    Framing,
+    FramingExpression,
+    Position,
+    ProposedMeeting,
+    Quote,
+    Speaker,
+    Stance,
+    SummaryMeta,
+    Usage,
+)
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODES",
+    "ActorTone",
+    "ArticleSummary",
+    "ConfigurationError",
+    "ExtractionError",
+    "Framing",
+    "FramingExpression",
+    "InputError",
+    "Position",
+    "ProposedMeeting",
+    "ProviderError",
+    "Quote",
+    "Span",
+    "Speaker",
+    "Stance",
+    "Summarizer",
+    "SummarizerError",
+    "SummaryMeta",
+    "Usage",
+    "__version__",
+    "asummarize_article",
+    "list_prompts",
+    "load_prompt",
+    "locate_all",
+    "locate_quote",
+    "summarize_article",
+]

@@ -1,0 +1,74 @@
+"""Checking the caller's article and finding its publication date.
+
+The article is sent and grounded exactly as the caller gave it, so every span indexes the
+caller's own string. A leading ``date YYYY-MM-DD`` header (as in the seed articles) is
+read as the publication date when the caller gives none; it stays in the text, and the
+prompt tells the model it is metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from summarizer.errors import InputError
+
+__all__ = ["PreparedArticle", "parse_published", "prepare_article"]
+
+_DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """An article checked for sending, with its publication date if known."""
+
+    text: str
+    published: dt.date | None
+
+
+def parse_published(value: dt.date | str | None) -> dt.date | None:
+    """Accept a date, a datetime or an ISO ``YYYY-MM-DD`` string.
+
+    Raises:
+        InputError: The value is not a date.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError as exc:
+            raise InputError(f"published must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
+    raise InputError(f"published must be a date or an ISO date string, got {type(value).__name__}")
+
+
+def header_date(text: str) -> dt.date | None:
+    """The date of a leading ``date YYYY-MM-DD`` header, if the text has a valid one."""
+    match = _DATE_HEADER.match(text)
+    if not match:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
+def prepare_article(text: object, published: dt.date | str | None = None) -> PreparedArticle:
+    """Check the input before anything is sent.
+
+    Raises:
+        InputError: ``text`` is not a string, or holds no words.
+    """
+    if text is None:
+        raise InputError("article text is None")
+    if not isinstance(text, str):
+        raise InputError(f"article text must be str, got {type(text).__name__}")
+    if not text.strip():
+        raise InputError("article text is empty")
+    date = parse_published(published)
+    return PreparedArticle(text=text, published=date or header_date(text))

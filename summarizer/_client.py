@@ -1,0 +1,90 @@
+"""Client construction: an explicit client, or a lazy default from the environment.
+
+The caller may pass a plain ``openai.OpenAI`` / ``openai.AsyncOpenAI`` (any
+OpenAI-compatible ``base_url`` works) or an instructor client wrapping one. With none, a
+client is built on first use from ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``. Whatever the
+source, the library talks through a copy made with ``max_retries=0``: transport retries
+are this library's job (tenacity), and two retry layers would multiply the attempts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import instructor
+import openai
+
+from summarizer.errors import ConfigurationError
+
+__all__ = ["ResolvedClient", "redact", "resolve_client"]
+
+API_KEY_ENV = "OPENAI_API_KEY"
+BASE_URL_ENV = "OPENAI_BASE_URL"
+
+_KEY_LIKE = re.compile(r"(sk-[A-Za-z0-9*_\-]{6,}|Bearer\s+[A-Za-z0-9._\-*]{8,})")
+
+
+def redact(text: str, secret: str | None = None) -> str:
+    """Remove the API key, and anything shaped like one, from ``text``."""
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "[REDACTED]")
+    return _KEY_LIKE.sub("[REDACTED]", text)
+
+
+@dataclass(frozen=True)
+class ResolvedClient:
+    """The openai client the library sends through, and what it came with."""
+
+    client: openai.OpenAI | openai.AsyncOpenAI
+    mode: instructor.Mode | None
+    """The mode of an instructor client the caller passed, if any."""
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.client, openai.AsyncOpenAI)
+
+    @property
+    def api_key(self) -> str | None:
+        key = getattr(self.client, "api_key", None)
+        return key if isinstance(key, str) else None
+
+    @property
+    def base_url(self) -> str:
+        return str(self.client.base_url)
+
+
+def _unwrap(client: Any) -> tuple[Any, instructor.Mode | None]:
+    if isinstance(client, instructor.Instructor | instructor.AsyncInstructor):
+        return client.client, client.mode
+    return client, None
+
+
+def resolve_client(client: Any, *, want_async: bool, timeout: float) -> ResolvedClient:
+    """Return the client to send through, configured with our timeout and no SDK retries.
+
+    Raises:
+        ConfigurationError: No client and no key in the environment, or an object that is
+            not an OpenAI client.
+    """
+    if client is None:
+        key = os.environ.get(API_KEY_ENV)
+        if not key:
+            raise ConfigurationError(
+                f"no API key: set {API_KEY_ENV} (and {BASE_URL_ENV} for an "
+                "OpenAI-compatible server), or pass client=openai.OpenAI(...)"
+            )
+        base_url = os.environ.get(BASE_URL_ENV) or None
+        cls = openai.AsyncOpenAI if want_async else openai.OpenAI
+        return ResolvedClient(
+            cls(api_key=key, base_url=base_url, max_retries=0, timeout=timeout), None
+        )
+    raw, mode = _unwrap(client)
+    if not isinstance(raw, openai.OpenAI | openai.AsyncOpenAI):
+        raise ConfigurationError(
+            "client must be openai.OpenAI, openai.AsyncOpenAI or an instructor client "
+            f"wrapping one, got {type(client).__name__}"
+        )
+    return ResolvedClient(raw.with_options(max_retries=0, timeout=timeout), mode)

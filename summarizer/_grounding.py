@@ -1,0 +1,218 @@
+"""Grounding: find a quoted or evidence string in the article, tolerating what models change.
+
+Models and translations alter the surface of a quote without changing its words: straight
+vs typographic quotes and apostrophes, dashes, whitespace and line breaks, the surrounding
+quotation marks, a capitalised first letter, the trailing punctuation, and ``...`` joining
+two verbatim pieces. Everything else must match exactly, so paraphrases and fabrications
+are rejected.
+
+Both sides are put through the same character-level normalisation; the article's
+normalised form keeps a map back to the original offsets, so a match always yields the
+span of the caller's own string. The normalised article is cached, so grounding fifty
+strings in one article normalises it once.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["Span", "locate_all", "locate_quote"]
+
+
+class Span(BaseModel):
+    """Character offsets into the article: ``text[span.start:span.end]`` is the match."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end < self.start:
+            raise ValueError(f"span end {self.end} is before its start {self.start}")
+        return self
+
+    def slice(self, text: str) -> str:
+        """Return the article text this span covers."""
+        return text[self.start : self.end]
+
+
+# One character in, one character out, so str.translate keeps offsets aligned.
+_EQUIVALENT_CHARS = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u00b4`", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+        **dict.fromkeys("\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000", " "),
+    }
+)
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+# Everything that is not a one-to-one character: whitespace runs (or any whitespace other
+# than a plain space), invisible characters, and the one-character ellipsis.
+_IRREGULAR = re.compile(rf"\s{{2,}}|[^\S ]|[{_INVISIBLE}]+|\u2026")
+_ELLIPSIS_SPLIT = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.)\s*")
+_LEADING_JUNK = "\"' "
+_TRAILING_JUNK = "\"' .,;:!?"
+
+
+def _replacement(run: str) -> str:
+    if run[0] in _INVISIBLE:
+        return ""
+    if run == "\u2026":
+        return "..."
+    return " "
+
+
+def _normalize(text: str) -> str:
+    """Normalise a short string (a needle) the same way as the article."""
+    return _IRREGULAR.sub(lambda m: _replacement(m.group()), text.translate(_EQUIVALENT_CHARS))
+
+
+@dataclass(frozen=True, slots=True)
+class _NormalizedText:
+    """An article in normalised form, with the map back to original offsets.
+
+    The normalised text is a sequence of segments: copies (offsets shift by a constant)
+    and replacements (a whitespace run or an ellipsis that map to one original range).
+    """
+
+    text: str
+    seg_norm_starts: list[int]
+    seg_orig_starts: list[int]
+    seg_orig_ends: list[int]
+    seg_is_copy: list[bool]
+
+    def original_start(self, i: int) -> int:
+        k = bisect_right(self.seg_norm_starts, i) - 1
+        if self.seg_is_copy[k]:
+            return self.seg_orig_starts[k] + (i - self.seg_norm_starts[k])
+        return self.seg_orig_starts[k]
+
+    def original_end(self, i: int) -> int:
+        """Original end offset of a match whose last normalised character is at ``i``."""
+        k = bisect_right(self.seg_norm_starts, i) - 1
+        if self.seg_is_copy[k]:
+            return self.seg_orig_starts[k] + (i - self.seg_norm_starts[k]) + 1
+        return self.seg_orig_ends[k]
+
+
+@lru_cache(maxsize=32)
+def _normalized_article(text: str) -> _NormalizedText:
+    translated = text.translate(_EQUIVALENT_CHARS)
+    parts: list[str] = []
+    norm_starts: list[int] = []
+    orig_starts: list[int] = []
+    orig_ends: list[int] = []
+    is_copy: list[bool] = []
+    norm_len = 0
+    last = 0
+
+    def add(piece: str, orig_start: int, orig_end: int, copy: bool) -> None:
+        nonlocal norm_len
+        parts.append(piece)
+        norm_starts.append(norm_len)
+        orig_starts.append(orig_start)
+        orig_ends.append(orig_end)
+        is_copy.append(copy)
+        norm_len += len(piece)
+
+    for match in _IRREGULAR.finditer(translated):
+        start, end = match.span()
+        if start > last:
+            add(translated[last:start], last, start, True)
+        replacement = _replacement(match.group())
+        if replacement:
+            add(replacement, start, end, False)
+        last = end
+    if last < len(translated) or not parts:
+        add(translated[last:], last, len(translated), True)
+    return _NormalizedText("".join(parts), norm_starts, orig_starts, orig_ends, is_copy)
+
+
+def _clean_piece(piece: str) -> str:
+    return piece.lstrip(_LEADING_JUNK).rstrip(_TRAILING_JUNK)
+
+
+def _first_letter_variants(piece: str) -> tuple[str, ...]:
+    first = piece[0]
+    swapped = first.lower() if first.isupper() else first.upper()
+    if swapped == first:
+        return (piece,)
+    return (piece, swapped + piece[1:])
+
+
+def _find(haystack: str, piece: str, start: int) -> int:
+    """Earliest position of ``piece`` (or its first-letter case variant) from ``start``."""
+    hits = [pos for v in _first_letter_variants(piece) if (pos := haystack.find(v, start)) >= 0]
+    return min(hits, default=-1)
+
+
+def _find_pieces(article: _NormalizedText, pieces: list[str]) -> Span | None:
+    """Find the pieces in order; the span runs from the first to the end of the last."""
+    cursor = 0
+    first_pos = -1
+    last_end = -1
+    for piece in pieces:
+        pos = _find(article.text, piece, cursor)
+        if pos < 0:
+            return None
+        if first_pos < 0:
+            first_pos = pos
+        last_end = pos + len(piece)
+        cursor = last_end
+    return Span(start=article.original_start(first_pos), end=article.original_end(last_end - 1))
+
+
+def locate_quote(quote: str, text: str) -> Span | None:
+    """Find ``quote`` in ``text`` and return its span, or None if it is not there verbatim.
+
+    Tolerated: whitespace and line breaks, straight vs typographic quotation marks and
+    apostrophes, dash variants, quotation marks around the quote, a capitalised (or
+    lower-cased) first letter, trailing punctuation, and ``...``, ``…`` or ``[...]``
+    joining verbatim pieces that occur in that order. Any other difference (a changed,
+    added or dropped word) means no match.
+
+    Args:
+        quote: The string a model claims is in the article.
+        text: The article.
+
+    Returns:
+        The span of the match in ``text`` (offsets into the caller's string), or None.
+    """
+    needle = _clean_piece(_normalize(quote).strip())
+    if not needle or not any(ch.isalnum() for ch in needle):
+        return None
+    article = _normalized_article(text)
+    whole = _find_pieces(article, [needle])
+    if whole is not None:
+        return whole
+    pieces = [_clean_piece(p) for p in _ELLIPSIS_SPLIT.split(needle)]
+    pieces = [p for p in pieces if any(ch.isalnum() for ch in p)]
+    if len(pieces) < 2:
+        return _find_pieces(article, pieces) if pieces and pieces[0] != needle else None
+    return _find_pieces(article, pieces)
+
+
+def locate_all(phrase: str, text: str) -> list[Span]:
+    """Every non-overlapping occurrence of ``phrase`` in ``text``, with the same tolerance.
+
+    Used for expressions that recur (an outlet's label for a person), where each
+    occurrence matters. Ellipses are not treated as joins here.
+    """
+    needle = _clean_piece(_normalize(phrase).strip())
+    if not needle or not any(ch.isalnum() for ch in needle):
+        return []
+    article = _normalized_article(text)
+    spans: list[Span] = []
+    cursor = 0
+    while (pos := _find(article.text, needle, cursor)) >= 0:
+        end = pos + len(needle)
+        spans.append(Span(start=article.original_start(pos), end=article.original_end(end - 1)))
+        cursor = end
+    return spans

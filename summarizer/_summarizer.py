@@ -1,0 +1,318 @@
+"""The Summarizer: configuration held once, one grounded extraction per call."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import instructor
+import openai
+import pydantic
+import tenacity
+from instructor.core.exceptions import (
+    IncompleteOutputException,
+    InstructorError,
+    InstructorRetryException,
+)
+
+from summarizer import __version__
+from summarizer._article import PreparedArticle, prepare_article
+from summarizer._client import ResolvedClient, redact, resolve_client
+from summarizer._prompts import Prompt, load_prompt
+from summarizer._transport import CallRecorder, RetryPolicy, Transport
+from summarizer.errors import ConfigurationError, ExtractionError, SummarizerError
+from summarizer.schema import ArticleSummary, SummaryMeta
+
+__all__ = ["DEFAULT_MODEL", "MODES", "Summarizer"]
+
+logger = logging.getLogger("summarizer")
+
+DEFAULT_MODEL = "gpt-4.1-mini"
+MODEL_ENV = "SUMMARIZER_MODEL"
+MODE_ENV = "SUMMARIZER_MODE"
+
+MODES: dict[str, instructor.Mode] = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+"""Supported modes. ``tools`` (the default) is what OpenAI and local servers (llama.cpp,
+vLLM, Ollama) all accept; ``json_schema`` sends ``response_format`` of type json_schema."""
+
+
+def _mode_name(mode: str | instructor.Mode) -> str:
+    if isinstance(mode, instructor.Mode):
+        for name, value in MODES.items():
+            if value == mode:
+                return name
+        raise ConfigurationError(f"unsupported instructor mode {mode!r}; use one of {list(MODES)}")
+    if mode not in MODES:
+        raise ConfigurationError(f"unknown mode {mode!r}; use one of {list(MODES)}")
+    return mode
+
+
+class Summarizer:
+    """Summarises articles with one fixed configuration.
+
+    Safe to share across threads and tasks: the configuration is read-only, each call keeps
+    its own state, and the default client is built once, lazily, under a lock.
+
+    Args:
+        client: An ``openai.OpenAI`` / ``openai.AsyncOpenAI`` (any OpenAI-compatible
+            server) or an instructor client. Default: built on first use from
+            ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``.
+        model: Model name. Default: ``SUMMARIZER_MODEL``, else ``gpt-4.1-mini``.
+        prompt_version: Prompt version such as ``"v1"``. Default: the latest released.
+        mode: ``"tools"``, ``"json_schema"``, ``"json"`` or ``"md_json"`` (or an
+            ``instructor.Mode``). Default: ``SUMMARIZER_MODE``, the instructor client's
+            mode, else ``"tools"``.
+        max_retries: Transport retries per request (429, 5xx, timeouts, connection errors).
+        max_reasks: Times the model is asked again when its answer fails validation.
+        timeout: Seconds allowed for one HTTP request.
+        temperature: Sent only when set; some models accept only their default.
+    """
+
+    def __init__(
+        self,
+        client: Any = None,
+        model: str | None = None,
+        prompt_version: str | None = None,
+        mode: str | instructor.Mode | None = None,
+        max_retries: int = 3,
+        max_reasks: int = 2,
+        timeout: float = 120.0,
+        temperature: float | None = None,
+    ) -> None:
+        if not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError("max_retries must be an integer >= 0")
+        if not isinstance(max_reasks, int) or max_reasks < 0:
+            raise ConfigurationError("max_reasks must be an integer >= 0")
+        if not timeout or timeout <= 0:
+            raise ConfigurationError("timeout must be a positive number of seconds")
+        self._client_arg = client
+        self.model = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+        self.prompt: Prompt = load_prompt(prompt_version)
+        client_mode = getattr(client, "mode", None) if client is not None else None
+        chosen = mode or os.environ.get(MODE_ENV) or client_mode or "tools"
+        self.mode = _mode_name(chosen)
+        self.max_reasks = max_reasks
+        self.timeout = float(timeout)
+        self.temperature = temperature
+        self.retry_policy = RetryPolicy(
+            max_retries=max_retries, max_wait=min(30.0, timeout), total_timeout=3 * timeout
+        )
+        self._sleep: Callable[[float], None] = time.sleep
+        self._lock = threading.Lock()
+        self._resolved: dict[bool, ResolvedClient] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"Summarizer(model={self.model!r}, mode={self.mode!r}, "
+            f"prompt={self.prompt.id}/{self.prompt.version})"
+        )
+
+    @property
+    def prompt_version(self) -> str:
+        """The prompt version this summarizer sends."""
+        return self.prompt.version
+
+    def _client(self, want_async: bool) -> ResolvedClient:
+        with self._lock:
+            if want_async not in self._resolved:
+                self._resolved[want_async] = resolve_client(
+                    self._client_arg, want_async=want_async, timeout=self.timeout
+                )
+            return self._resolved[want_async]
+
+    def _transport(self, resolved: ResolvedClient) -> Transport:
+        return Transport(
+            policy=self.retry_policy,
+            secret=resolved.api_key,
+            mode=self.mode,
+            log_context=f"model={self.model} prompt={self.prompt.version}",
+            sleep=self._sleep,
+        )
+
+    def _request(self, article: PreparedArticle) -> dict[str, Any]:
+        published = article.published.isoformat() if article.published else "unknown"
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": self.prompt.messages(),
+            "response_model": ArticleSummary,
+            "context": {"article": article.text, "published": published},
+            "max_retries": self.max_reasks,
+            "strict": False,
+        }
+        if self.temperature is not None:
+            request["temperature"] = self.temperature
+        return request
+
+    def summarize(
+        self, text: str, published: dt.date | str | None = None
+    ) -> ArticleSummary:
+        """Summarise one article.
+
+        Args:
+            text: The article. Spans in the result index this exact string.
+            published: Publication date; default: a leading ``date YYYY-MM-DD`` header.
+
+        Raises:
+            InputError: The text is empty or not a string; nothing was sent.
+            ConfigurationError: No key, a rejected key, an unknown model or prompt version.
+            ProviderError: The endpoint kept failing after the transport retries.
+            ExtractionError: The model's answer stayed invalid or ungrounded after reasks.
+        """
+        article = prepare_article(text, published)
+        resolved = self._client(want_async=False)
+        if resolved.is_async:
+            raise ConfigurationError(
+                "an AsyncOpenAI client needs asummarize(); pass openai.OpenAI for summarize()"
+            )
+        client = resolved.client
+        assert isinstance(client, openai.OpenAI)
+        recorder = CallRecorder()
+        transport = self._transport(resolved)
+        create = instructor.patch(
+            create=transport.wrap(client.chat.completions.create, recorder),
+            mode=MODES[self.mode],
+        )
+        started = time.perf_counter()
+        try:
+            result = create(**self._request(article))
+        except Exception as exc:
+            self._raise_failure(exc, recorder, resolved)
+        return self._finish(result, article, recorder, started)
+
+    async def asummarize(
+        self, text: str, published: dt.date | str | None = None
+    ) -> ArticleSummary:
+        """Summarise one article without blocking the event loop.
+
+        With a synchronous client the call runs in a worker thread. Raises the same errors
+        as :meth:`summarize`.
+        """
+        article = prepare_article(text, published)
+        resolved = self._client(want_async=True)
+        if not resolved.is_async:
+            return await asyncio.to_thread(self.summarize, text, published)
+        client = resolved.client
+        assert isinstance(client, openai.AsyncOpenAI)
+        recorder = CallRecorder()
+        transport = self._transport(resolved)
+        create = instructor.patch(
+            create=transport.wrap_async(client.chat.completions.create, recorder),
+            mode=MODES[self.mode],
+        )
+        started = time.perf_counter()
+        try:
+            result = await create(**self._request(article))
+        except Exception as exc:
+            self._raise_failure(exc, recorder, resolved)
+        return self._finish(result, article, recorder, started)
+
+    def _finish(
+        self, result: Any, article: PreparedArticle, recorder: CallRecorder, started: float
+    ) -> ArticleSummary:
+        if not isinstance(result, ArticleSummary):  # pragma: no cover - instructor contract
+            raise ExtractionError("the model's answer did not parse as an ArticleSummary")
+        meta = SummaryMeta(
+            model=self.model,
+            mode=self.mode,
+            prompt_id=self.prompt.id,
+            prompt_version=self.prompt.version,
+            prompt_sha256=self.prompt.sha256,
+            attempts=recorder.attempts,
+            reasks=max(recorder.responses - 1, 0),
+            usage=recorder.usage,
+            latency_s=round(time.perf_counter() - started, 3),
+            created_at=dt.datetime.now(dt.UTC),
+            library_version=__version__,
+        )
+        logger.info(
+            "summarised in %.2fs: %d request(s), %d reask(s), %d tokens (model=%s prompt=%s)",
+            meta.latency_s,
+            meta.attempts,
+            meta.reasks,
+            meta.usage.total_tokens,
+            self.model,
+            self.prompt.version,
+        )
+        summary = result.model_copy(update={"published": article.published, "meta": meta})
+        return summary
+
+    def _raise_failure(
+        self, exc: Exception, recorder: CallRecorder, resolved: ResolvedClient
+    ) -> NoReturn:
+        """Re-raise whatever the stack raised as this library's error, keeping the cause."""
+        error = self._failure(exc, recorder, resolved)
+        if error is exc:
+            raise exc
+        if error.__cause__ is None:
+            raise error from exc
+        raise error  # raised by our transport layer: already carries the original cause
+
+    def _failure(
+        self, exc: Exception, recorder: CallRecorder, resolved: ResolvedClient
+    ) -> Exception:
+        """Map whatever the stack raised to this library's errors."""
+        error: Exception
+        if isinstance(exc, SummarizerError):
+            error = exc
+        elif isinstance(exc.__cause__, SummarizerError):
+            error = exc.__cause__
+        elif isinstance(exc, IncompleteOutputException):
+            error = ExtractionError(
+                "the model's output was cut off at the token limit",
+                kind="truncated",
+                last_raw_output=recorder.last_raw_output,
+                attempts=recorder.attempts,
+                usage=recorder.usage,
+            )
+        elif isinstance(exc, InstructorRetryException):
+            error = self._invalid_output(exc, recorder, resolved)
+        elif isinstance(
+            exc, InstructorError | openai.OpenAIError | pydantic.ValidationError | tenacity.RetryError
+        ):
+            error = ExtractionError(
+                redact(f"extraction failed: {exc}", resolved.api_key),
+                last_raw_output=recorder.last_raw_output,
+                attempts=recorder.attempts,
+                usage=recorder.usage,
+            )
+        else:
+            return exc  # a bug, not a failure mode: let it surface as is
+        if isinstance(error, SummarizerError):
+            error.model = error.model or self.model
+            error.prompt_version = error.prompt_version or self.prompt.version
+        return error
+
+    def _invalid_output(
+        self, exc: InstructorRetryException, recorder: CallRecorder, resolved: ResolvedClient
+    ) -> ExtractionError:
+        last = exc.failed_attempts[-1].exception if exc.failed_attempts else exc.__cause__
+        errors: list[dict[str, Any]] = []
+        if isinstance(last, pydantic.ValidationError):
+            errors = [
+                {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                for e in last.errors(include_url=False, include_input=False, include_context=False)
+            ]
+        first = "; ".join(e["msg"].splitlines()[0] for e in errors[:3]) or str(last)
+        return ExtractionError(
+            redact(
+                f"the model's answer was still invalid after {recorder.responses} answer(s) "
+                f"and {recorder.attempts} request(s): {first}",
+                resolved.api_key,
+            ),
+            kind="invalid",
+            last_raw_output=recorder.last_raw_output,
+            validation_errors=errors,
+            attempts=recorder.attempts,
+            usage=recorder.usage,
+        )

@@ -1,0 +1,314 @@
+"""The transport layer: one HTTP request, retried when the world is at fault.
+
+There are two retry layers, each bounded on its own:
+
+- here, tenacity retries the *same* request on 408/409/429/5xx, timeouts and connection
+  errors, with exponential backoff and jitter, honouring ``Retry-After``, bounded by
+  attempts and by total time;
+- above, instructor reasks the model when its answer fails validation.
+
+The wrapper returned by :meth:`Transport.wrap` is what instructor calls for every request,
+so it is also where each raw response is recorded (attempts, usage, last output) and where
+answers that cannot be parsed at all (no choices, a refusal, a truncated output) stop the
+call with a typed error instead of a reask that cannot succeed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_random_exponential,
+)
+
+from summarizer._client import redact
+from summarizer.errors import (
+    ConfigurationError,
+    ExtractionError,
+    InputError,
+    ProviderError,
+    SummarizerError,
+)
+from summarizer.schema import Usage
+
+__all__ = ["CallRecorder", "RetryPolicy", "Transport"]
+
+logger = logging.getLogger("summarizer")
+
+_RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard the transport tries before it gives up on one request.
+
+    Attributes:
+        max_retries: Retries after the first attempt (so ``max_retries + 1`` requests).
+        max_wait: The longest single wait, ``Retry-After`` included, in seconds.
+        total_timeout: No retry starts if it would end past this many seconds.
+        initial_wait: Scale of the exponential backoff, in seconds.
+    """
+
+    max_retries: int = 3
+    max_wait: float = 30.0
+    total_timeout: float = 180.0
+    initial_wait: float = 0.5
+
+
+@dataclass
+class CallRecorder:
+    """What happened during one summarise call, across retries and reasks."""
+
+    attempts: int = 0
+    responses: int = 0
+    usage: Usage = field(default_factory=Usage)
+    last_raw_output: str | None = None
+
+    def record(self, response: Any) -> None:
+        self.responses += 1
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            details = getattr(usage, "prompt_tokens_details", None)
+            self.usage = Usage(
+                input_tokens=self.usage.input_tokens + (usage.prompt_tokens or 0),
+                output_tokens=self.usage.output_tokens + (usage.completion_tokens or 0),
+                cached_input_tokens=self.usage.cached_input_tokens
+                + (getattr(details, "cached_tokens", 0) or 0),
+            )
+        self.last_raw_output = _raw_output(response)
+
+
+def _raw_output(response: Any) -> str | None:
+    choices = getattr(response, "choices", None)
+    if not choices:
+        return None
+    message = choices[0].message
+    for call in getattr(message, "tool_calls", None) or []:
+        arguments = getattr(getattr(call, "function", None), "arguments", None)
+        if isinstance(arguments, str):
+            return arguments
+    content = getattr(message, "content", None)
+    return content if isinstance(content, str) else None
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code == 429 and _error_code(exc) == "insufficient_quota":
+            return False  # out of credit: waiting will not help
+        return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
+    return False
+
+
+def _error_code(exc: openai.APIStatusError) -> str | None:
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, str) else None
+
+
+def retry_after_seconds(exc: BaseException) -> float | None:
+    """The wait the server asked for, from ``retry-after-ms`` or ``Retry-After``."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(float(ms) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        return max(parsed.timestamp() - time.time(), 0.0)
+
+
+def provider_message(exc: BaseException, secret: str | None) -> str:
+    """The provider's own words about the failure, with any key removed."""
+    body = getattr(exc, "body", None)
+    message: Any = None
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        message = error.get("message") if isinstance(error, dict) else error
+    if not isinstance(message, str) or not message:
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return redact(str(message), secret)
+
+
+def translate_failure(
+    exc: openai.OpenAIError, *, attempts: int, secret: str | None, mode: str
+) -> SummarizerError:
+    """Turn the last openai exception into this library's error for it."""
+    said = provider_message(exc, secret)
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        if status == 401:
+            return ConfigurationError(
+                f"the provider rejected the API key (HTTP 401): {said}. "
+                "Check OPENAI_API_KEY or the key of the client you passed."
+            )
+        if status in (403, 404):
+            return ConfigurationError(
+                f"HTTP {status} from the provider (check the model name and base URL): {said}"
+            )
+        if status == 400 and _error_code(exc) == "context_length_exceeded":
+            return InputError(f"the article does not fit the model's context: {said}")
+        hint = ""
+        if status >= 500 and any(
+            word in said.lower() for word in ("response_format", "json_schema", "tool")
+        ):
+            hint = f" The server may not support mode {mode!r}; try another mode (e.g. 'tools')."
+        return ProviderError(
+            f"HTTP {status} from the provider after {attempts} attempt(s): {said}{hint}",
+            status_code=status,
+            attempts=attempts,
+            provider_message=said,
+            retryable=_is_retryable(exc),
+        )
+    kind = "timed out" if isinstance(exc, openai.APITimeoutError) else "could not connect"
+    return ProviderError(
+        f"the request {kind} after {attempts} attempt(s): {said}",
+        attempts=attempts,
+        provider_message=said,
+        retryable=_is_retryable(exc),
+    )
+
+
+def check_response(response: Any, recorder: CallRecorder) -> None:
+    """Stop on answers no reask can fix: nothing returned, a refusal, a cut-off output."""
+    choices = getattr(response, "choices", None)
+    if not choices:
+        raise ExtractionError(
+            "the provider returned no choices",
+            kind="empty",
+            attempts=recorder.attempts,
+            usage=recorder.usage,
+        )
+    choice = choices[0]
+    refusal = getattr(choice.message, "refusal", None)
+    if refusal or choice.finish_reason == "content_filter":
+        text = refusal or "the provider's content filter stopped the answer"
+        raise ExtractionError(
+            f"the model refused: {text}",
+            kind="refusal",
+            refusal=text,
+            last_raw_output=recorder.last_raw_output,
+            attempts=recorder.attempts,
+            usage=recorder.usage,
+        )
+    if choice.finish_reason == "length":
+        raise ExtractionError(
+            "the model's output was cut off at the token limit; no partial result is returned",
+            kind="truncated",
+            last_raw_output=recorder.last_raw_output,
+            attempts=recorder.attempts,
+            usage=recorder.usage,
+        )
+
+
+@dataclass(frozen=True)
+class Transport:
+    """Retrying, recording wrappers around the client's ``chat.completions.create``."""
+
+    policy: RetryPolicy
+    secret: str | None
+    mode: str
+    log_context: str
+    sleep: Callable[[float], None] = time.sleep
+    async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = retry_after_seconds(exc) if exc is not None else None
+        if asked is not None:
+            return min(asked, self.policy.max_wait)
+        backoff = wait_random_exponential(multiplier=self.policy.initial_wait, max=self.policy.max_wait)
+        return float(backoff(state))
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        logger.info(
+            "retrying in %.2fs after %s (attempt %d of %d; %s)",
+            wait,
+            redact(type(exc).__name__ if exc else "failure", self.secret),
+            state.attempt_number,
+            self.policy.max_retries + 1,
+            self.log_context,
+        )
+
+    def _retry_args(self) -> dict[str, Any]:
+        return {
+            "stop": stop_after_attempt(self.policy.max_retries + 1)
+            | stop_before_delay(self.policy.total_timeout),
+            "wait": self._wait,
+            "retry": retry_if_exception(_is_retryable),
+            "reraise": True,
+            "before_sleep": self._before_sleep,
+        }
+
+    def _fail(self, exc: openai.OpenAIError, recorder: CallRecorder) -> SummarizerError:
+        return translate_failure(
+            exc, attempts=recorder.attempts, secret=self.secret, mode=self.mode
+        )
+
+    def wrap(self, create: Callable[..., Any], recorder: CallRecorder) -> Callable[..., Any]:
+        """A synchronous ``create`` that retries, records and checks every response."""
+
+        def once(*args: Any, **kwargs: Any) -> Any:
+            recorder.attempts += 1
+            logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)
+            return create(*args, **kwargs)
+
+        def retrying_create(*args: Any, **kwargs: Any) -> Any:
+            retrying = Retrying(sleep=self.sleep, **self._retry_args())
+            try:
+                response = retrying(once, *args, **kwargs)
+            except openai.OpenAIError as exc:
+                raise self._fail(exc, recorder) from exc
+            recorder.record(response)
+            check_response(response, recorder)
+            return response
+
+        return retrying_create
+
+    def wrap_async(
+        self, create: Callable[..., Awaitable[Any]], recorder: CallRecorder
+    ) -> Callable[..., Awaitable[Any]]:
+        """The asynchronous twin of :meth:`wrap`."""
+
+        async def once(*args: Any, **kwargs: Any) -> Any:
+            recorder.attempts += 1
+            logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)
+            return await create(*args, **kwargs)
+
+        async def retrying_create(*args: Any, **kwargs: Any) -> Any:
+            retrying = AsyncRetrying(sleep=self.async_sleep, **self._retry_args())
+            try:
+                response = await retrying(once, *args, **kwargs)
+            except openai.OpenAIError as exc:
+                raise self._fail(exc, recorder) from exc
+            recorder.record(response)
+            check_response(response, recorder)
+            return response
+
+        return retrying_create

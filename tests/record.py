@@ -1,0 +1,92 @@
+"""Re-record the cassettes.
+
+    python -m tests.record                 # curated cassettes, offline (no key needed)
+    python -m tests.record --live          # live-recordable ones, from a real endpoint
+    python -m tests.record --live seed_article scheduled_visit
+
+Curated: the library runs for real and sends its real requests into an in-process
+transport that answers with the scenario's curated responses; vcrpy records both sides.
+Live: the same runs against ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` (and
+``SUMMARIZER_MODEL`` if set); only scenarios a well-behaved model can reproduce are
+recorded. After a live recording, update the origin column of ``cassettes/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+import httpx2
+import openai
+
+from summarizer import ArticleSummary, Summarizer, SummarizerError
+from tests.recording import make_vcr
+from tests.scenarios import SCENARIOS, TEST_API_KEY, Scenario, article
+
+
+def curated_client(scenario: Scenario) -> tuple[openai.OpenAI, list[dict[str, Any]]]:
+    """A client whose transport answers with the scenario's curated replies, in order."""
+    replies = scenario.replies()
+    received: list[dict[str, Any]] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.content)
+        if len(received) >= len(replies):
+            raise AssertionError(f"{scenario.name}: more requests than curated replies")
+        status, headers, payload = replies[len(received)](body)
+        received.append(body)
+        return httpx2.Response(status, headers=headers, json=payload)
+
+    http_client = httpx2.Client(transport=httpx2.MockTransport(handle))
+    return openai.OpenAI(api_key=TEST_API_KEY, http_client=http_client), received
+
+
+def run(scenario: Scenario, client: Any) -> ArticleSummary | SummarizerError:
+    """Run the library on the scenario's article; a typed failure is a result too."""
+    summarizer = Summarizer(client=client, **scenario.settings)
+    summarizer._sleep = lambda seconds: None  # recording need not wait out Retry-After
+    try:
+        return summarizer.summarize(article(scenario.seed_id))
+    except SummarizerError as exc:
+        return exc
+
+
+def record(scenario: Scenario, live: bool) -> None:
+    scenario.cassette.unlink(missing_ok=True)
+    with make_vcr("all").use_cassette(scenario.name):
+        if live:
+            outcome = run(scenario, None)
+        else:
+            client, received = curated_client(scenario)
+            outcome = run(scenario, client)
+            if len(received) != len(scenario.replies()):
+                raise SystemExit(f"{scenario.name}: not every curated reply was used")
+    status = type(outcome).__name__
+    print(f"recorded {scenario.cassette.name}: {status}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--live", action="store_true", help="record from a live endpoint")
+    parser.add_argument("names", nargs="*", help="scenario names (default: all that apply)")
+    args = parser.parse_args(argv)
+    if args.live and not os.environ.get("OPENAI_API_KEY"):
+        print("--live needs OPENAI_API_KEY (and OPENAI_BASE_URL for other servers)")
+        return 2
+    names = args.names or [n for n, s in SCENARIOS.items() if s.live or not args.live]
+    for name in names:
+        scenario = SCENARIOS[name]
+        if args.live and not scenario.live:
+            print(f"skipped {name}: its answers are scripted faults, not live output")
+            continue
+        record(scenario, live=args.live)
+    if args.live:
+        print("Now mark these cassettes as live recordings in cassettes/README.md.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

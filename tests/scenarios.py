@@ -1,0 +1,215 @@
+"""The cassette scenarios: which article, which configuration, which curated answers.
+
+No live model is reachable where this project is built, so each cassette's responses are
+*curated*: written from a careful human reading of the article (the gold annotations in
+``seeds/``), in OpenAI's exact chat-completions wire format. They are labelled as such in
+the response itself (``id: chatcmpl-curated-...``, ``system_fingerprint: null``) and in
+``cassettes/README.md``. Token counts in curated responses are estimates (characters / 4),
+not a tokenizer's count.
+
+The request side is never written by hand: ``python -m tests.record`` runs the library
+itself, which sends its real requests into an in-process transport that answers with the
+curated responses, while vcrpy records both sides.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.recording import SEEDS
+
+SEED_ID = "000_b1ae88a56dec747e"
+VISIT_ID = "001_scheduled_visit"
+TEST_API_KEY = "sk-test-not-a-real-key-0000000000000000"
+
+Reply = Callable[[dict[str, Any]], tuple[int, dict[str, str], dict[str, Any]]]
+"""A curated answer: request JSON in, (status, headers, body JSON) out."""
+
+
+def article(seed_id: str) -> str:
+    return (SEEDS / f"{seed_id}.txt").read_text(encoding="utf-8")
+
+
+def gold(seed_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SEEDS / f"{seed_id}.gold.json").read_text("utf-8"))
+    return data
+
+
+def _estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+def answer(payload: dict[str, Any] | str, label: str, finish_reason: str | None = None) -> Reply:
+    """A 200 completion carrying ``payload`` as a tool call or as content, per the request."""
+    arguments = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+
+    def reply(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        message: dict[str, Any] = {"role": "assistant", "refusal": None, "annotations": []}
+        if request.get("tools"):
+            name = request["tools"][0]["function"]["name"]
+            message["content"] = None
+            message["tool_calls"] = [
+                {
+                    "id": f"call_curated_{label}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": arguments},
+                }
+            ]
+            default_finish = "tool_calls"
+        else:
+            message["content"] = arguments
+            default_finish = "stop"
+        prompt_tokens = _estimate_tokens(json.dumps(request.get("messages", [])))
+        prompt_tokens += _estimate_tokens(json.dumps(request.get("tools", [])))
+        completion_tokens = _estimate_tokens(arguments)
+        body = {
+            "id": f"chatcmpl-curated-{label}",
+            "object": "chat.completion",
+            "created": 1764000000,
+            "model": request["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": finish_reason or default_finish,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                "completion_tokens_details": {
+                    "reasoning_tokens": 0,
+                    "audio_tokens": 0,
+                    "accepted_prediction_tokens": 0,
+                    "rejected_prediction_tokens": 0,
+                },
+            },
+            "service_tier": "default",
+            "system_fingerprint": None,
+        }
+        return 200, {"content-type": "application/json"}, body
+
+    return reply
+
+
+def error(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> Reply:
+    """An error response in OpenAI's error format."""
+
+    def reply(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+        return status, {"content-type": "application/json", **(headers or {})}, body
+
+    return reply
+
+
+def fabricated_seed() -> dict[str, Any]:
+    """The seed's gold answer with Peskov's direct quote reworded: a near-miss fabrication."""
+    data = gold(SEED_ID)
+    data["quotes"][1]["text"] = "So far there have been no genuine impulses"
+    return data
+
+
+def schema_invalid_visit() -> dict[str, Any]:
+    """The visit's gold answer with a status outside the vocabulary and a quote kind missing."""
+    data = copy.deepcopy(gold(VISIT_ID))
+    data["proposed_meetings"][0]["status"] = "planned"
+    del data["quotes"][0]["kind"]
+    return data
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One cassette: the article, the configuration and the curated answers in order."""
+
+    name: str
+    seed_id: str
+    replies: Callable[[], list[Reply]]
+    what: str
+    live: bool = False
+    """Whether a live endpoint can re-record it (a well-behaved model's first answer)."""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cassette(self) -> Path:
+        from tests.recording import CASSETTES
+
+        return CASSETTES / f"{self.name}.yaml"
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in [
+        Scenario(
+            name="seed_article",
+            seed_id=SEED_ID,
+            replies=lambda: [answer(gold(SEED_ID), "seed")],
+            what="The seed article, tools mode: Peskov, Putin, Trump, the proposed meeting, "
+            "stances and the outlet's framing.",
+            live=True,
+        ),
+        Scenario(
+            name="scheduled_visit",
+            seed_id=VISIT_ID,
+            replies=lambda: [answer(gold(VISIT_ID), "visit")],
+            what="A scheduled visit with dates, inviter, agenda and a second, undated meeting.",
+            live=True,
+        ),
+        Scenario(
+            name="seed_article_json_schema",
+            seed_id=SEED_ID,
+            replies=lambda: [answer(gold(SEED_ID), "seed-json-schema")],
+            what="The seed article in json_schema mode: shows the response_format actually sent.",
+            live=True,
+            settings={"mode": "json_schema"},
+        ),
+        Scenario(
+            name="reask_ungrounded_quote",
+            seed_id=SEED_ID,
+            replies=lambda: [
+                answer(fabricated_seed(), "fabricated-1"),
+                answer(gold(SEED_ID), "seed-after-reask"),
+            ],
+            what="First answer rewords a direct quote; the library reasks naming it; the "
+            "second answer is grounded.",
+        ),
+        Scenario(
+            name="reask_schema_invalid",
+            seed_id=VISIT_ID,
+            replies=lambda: [
+                answer(schema_invalid_visit(), "invalid-1"),
+                answer(gold(VISIT_ID), "visit-after-reask"),
+            ],
+            what="First answer has a status outside the vocabulary and a quote without kind; "
+            "reask with the validation errors; the second answer is valid.",
+        ),
+        Scenario(
+            name="fabrication_every_attempt",
+            seed_id=SEED_ID,
+            replies=lambda: [answer(fabricated_seed(), f"fabricated-{i}") for i in (1, 2, 3)],
+            what="The model repeats a fabricated quote on every attempt: ExtractionError "
+            "after the two reasks.",
+        ),
+        Scenario(
+            name="rate_limited_then_ok",
+            seed_id=VISIT_ID,
+            replies=lambda: [
+                error(
+                    429,
+                    "Rate limit reached for requests. Please try again in 1s.",
+                    "requests",
+                    {"retry-after": "1"},
+                ),
+                answer(gold(VISIT_ID), "visit-after-429"),
+            ],
+            what="HTTP 429 with Retry-After: 1, then success on the transport retry.",
+        ),
+    ]
+}
