@@ -153,8 +153,18 @@ def _find(haystack: str, piece: str, start: int) -> int:
     return min(hits, default=-1)
 
 
-def _find_pieces(article: _NormalizedText, pieces: list[str]) -> Span | None:
-    """Find the pieces in order; the span runs from the first to the end of the last."""
+def _trailing_punctuation(needle: str) -> str:
+    """The punctuation a needle ends with (quotes and spaces aside), e.g. ``.`` or ``?!``."""
+    stripped = needle.rstrip(_TRAILING_JUNK)
+    return "".join(ch for ch in needle[len(stripped) :] if ch not in "\"' ")
+
+
+def _find_pieces(article: _NormalizedText, pieces: list[str], suffix: str = "") -> Span | None:
+    """Find the pieces in order; the span runs from the first to the end of the last.
+
+    ``suffix`` is punctuation the caller's string ended with: when the article has it right
+    after the match, the span includes it, so a quoted sentence keeps its full stop.
+    """
     cursor = 0
     first_pos = -1
     last_end = -1
@@ -166,6 +176,8 @@ def _find_pieces(article: _NormalizedText, pieces: list[str]) -> Span | None:
             first_pos = pos
         last_end = pos + len(piece)
         cursor = last_end
+    if suffix and article.text.startswith(suffix, last_end):
+        last_end += len(suffix)
     return Span(start=article.original_start(first_pos), end=article.original_end(last_end - 1))
 
 
@@ -185,18 +197,20 @@ def locate_quote(quote: str, text: str) -> Span | None:
     Returns:
         The span of the match in ``text`` (offsets into the caller's string), or None.
     """
-    needle = _clean_piece(_normalize(quote).strip())
+    normalized = _normalize(quote).strip()
+    needle = _clean_piece(normalized)
     if not needle or not any(ch.isalnum() for ch in needle):
         return None
+    suffix = _trailing_punctuation(normalized)
     article = _normalized_article(text)
-    whole = _find_pieces(article, [needle])
+    whole = _find_pieces(article, [needle], suffix)
     if whole is not None:
         return whole
     pieces = [_clean_piece(p) for p in _ELLIPSIS_SPLIT.split(needle)]
     pieces = [p for p in pieces if any(ch.isalnum() for ch in p)]
-    if len(pieces) < 2:
-        return _find_pieces(article, pieces) if pieces and pieces[0] != needle else None
-    return _find_pieces(article, pieces)
+    if not pieces or pieces == [needle]:
+        return None
+    return _find_pieces(article, pieces, suffix)
 
 
 def locate_all(phrase: str, text: str) -> list[Span]:

@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
 import instructor
@@ -108,7 +108,9 @@ class Summarizer:
         self.retry_policy = RetryPolicy(
             max_retries=max_retries, max_wait=min(30.0, timeout), total_timeout=3 * timeout
         )
+        # Injection points for tests: how the transport waits between retries.
         self._sleep: Callable[[float], None] = time.sleep
+        self._async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self._lock = threading.Lock()
         self._resolved: dict[bool, ResolvedClient] = {}
 
@@ -138,6 +140,7 @@ class Summarizer:
             mode=self.mode,
             log_context=f"model={self.model} prompt={self.prompt.version}",
             sleep=self._sleep,
+            async_sleep=self._async_sleep,
         )
 
     def _request(self, article: PreparedArticle) -> dict[str, Any]:
@@ -154,9 +157,7 @@ class Summarizer:
             request["temperature"] = self.temperature
         return request
 
-    def summarize(
-        self, text: str, published: dt.date | str | None = None
-    ) -> ArticleSummary:
+    def summarize(self, text: str, published: dt.date | str | None = None) -> ArticleSummary:
         """Summarise one article.
 
         Args:
@@ -190,9 +191,7 @@ class Summarizer:
             self._raise_failure(exc, recorder, resolved)
         return self._finish(result, article, recorder, started)
 
-    async def asummarize(
-        self, text: str, published: dt.date | str | None = None
-    ) -> ArticleSummary:
+    async def asummarize(self, text: str, published: dt.date | str | None = None) -> ArticleSummary:
         """Summarise one article without blocking the event loop.
 
         With a synchronous client the call runs in a worker thread. Raises the same errors
@@ -278,7 +277,8 @@ class Summarizer:
         elif isinstance(exc, InstructorRetryException):
             error = self._invalid_output(exc, recorder, resolved)
         elif isinstance(
-            exc, InstructorError | openai.OpenAIError | pydantic.ValidationError | tenacity.RetryError
+            exc,
+            InstructorError | openai.OpenAIError | pydantic.ValidationError | tenacity.RetryError,
         ):
             error = ExtractionError(
                 redact(f"extraction failed: {exc}", resolved.api_key),

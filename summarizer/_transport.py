@@ -241,7 +241,9 @@ class Transport:
         asked = retry_after_seconds(exc) if exc is not None else None
         if asked is not None:
             return min(asked, self.policy.max_wait)
-        backoff = wait_random_exponential(multiplier=self.policy.initial_wait, max=self.policy.max_wait)
+        backoff = wait_random_exponential(
+            multiplier=self.policy.initial_wait, max=self.policy.max_wait
+        )
         return float(backoff(state))
 
     def _before_sleep(self, state: RetryCallState) -> None:
@@ -304,7 +306,7 @@ class Transport:
         async def retrying_create(*args: Any, **kwargs: Any) -> Any:
             retrying = AsyncRetrying(sleep=self.async_sleep, **self._retry_args())
             try:
-                response = await retrying(once, *args, **kwargs)
+                response: Any = await retrying(once, *args, **kwargs)
             except openai.OpenAIError as exc:
                 raise self._fail(exc, recorder) from exc
             recorder.record(response)

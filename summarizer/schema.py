@@ -237,7 +237,7 @@ class ArticleSummary(_Model):
     @classmethod
     def model_json_schema(
         cls,
-        by_alias: bool = True,
+        by_alias: bool | None = True,
         ref_template: str = DEFAULT_REF_TEMPLATE,
         schema_generator: type[GenerateJsonSchema] = _CompactJsonSchema,
         mode: JsonSchemaMode = "validation",

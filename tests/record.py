@@ -14,34 +14,14 @@ recorded. After a live recording, update the origin column of ``cassettes/README
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
 
-import httpx2
-import openai
-
 from summarizer import ArticleSummary, Summarizer, SummarizerError
+from tests.fakes import ScriptedEndpoint
 from tests.recording import make_vcr
-from tests.scenarios import SCENARIOS, TEST_API_KEY, Scenario, article
-
-
-def curated_client(scenario: Scenario) -> tuple[openai.OpenAI, list[dict[str, Any]]]:
-    """A client whose transport answers with the scenario's curated replies, in order."""
-    replies = scenario.replies()
-    received: list[dict[str, Any]] = []
-
-    def handle(request: httpx2.Request) -> httpx2.Response:
-        body = json.loads(request.content)
-        if len(received) >= len(replies):
-            raise AssertionError(f"{scenario.name}: more requests than curated replies")
-        status, headers, payload = replies[len(received)](body)
-        received.append(body)
-        return httpx2.Response(status, headers=headers, json=payload)
-
-    http_client = httpx2.Client(transport=httpx2.MockTransport(handle))
-    return openai.OpenAI(api_key=TEST_API_KEY, http_client=http_client), received
+from tests.scenarios import SCENARIOS, Scenario, article
 
 
 def run(scenario: Scenario, client: Any) -> ArticleSummary | SummarizerError:
@@ -60,9 +40,9 @@ def record(scenario: Scenario, live: bool) -> None:
         if live:
             outcome = run(scenario, None)
         else:
-            client, received = curated_client(scenario)
-            outcome = run(scenario, client)
-            if len(received) != len(scenario.replies()):
+            endpoint = ScriptedEndpoint(scenario.replies())
+            outcome = run(scenario, endpoint.client())
+            if len(endpoint.requests) != len(endpoint.replies):
                 raise SystemExit(f"{scenario.name}: not every curated reply was used")
     status = type(outcome).__name__
     print(f"recorded {scenario.cassette.name}: {status}")

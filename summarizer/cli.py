@@ -1,0 +1,102 @@
+"""The ``summarizer`` command: a thin layer over the public API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.syntax import Syntax
+from rich.table import Table
+
+from summarizer._api import summarize_article
+from summarizer._prompts import list_prompts, load_prompt
+from summarizer._render import render_summary
+from summarizer.errors import ConfigurationError, InputError, SummarizerError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Structured, verifiable summaries of news articles.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+prompts_app = typer.Typer(help="List and show the versioned prompts.", no_args_is_help=True)
+app.add_typer(prompts_app, name="prompts")
+
+_err = Console(stderr=True)
+
+
+def _fail(error: SummarizerError) -> typer.Exit:
+    _err.print(
+        f"[bold red]{type(error).__name__}[/bold red]: {error}", markup=True, highlight=False
+    )
+    return typer.Exit(code=2 if isinstance(error, ConfigurationError | InputError) else 1)
+
+
+@app.command()
+def summarize(
+    path: Annotated[str, typer.Argument(help="Article text file, or - for standard input.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    published: Annotated[
+        str | None, typer.Option(help="Publication date YYYY-MM-DD (default: the text's header).")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    prompt_version: Annotated[str | None, typer.Option(help="Prompt version, e.g. v1.")] = None,
+    mode: Annotated[str | None, typer.Option(help="tools, json_schema, json or md_json.")] = None,
+) -> None:
+    """Summarise one article and print it as tables (or JSON)."""
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            try:
+                text = Path(path).read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"cannot read {path}: {exc}") from exc
+        summary = summarize_article(
+            text, published=published, model=model, prompt_version=prompt_version, mode=mode
+        )
+    except SummarizerError as error:
+        raise _fail(error) from error
+    if as_json:
+        typer.echo(summary.model_dump_json(indent=2))
+    else:
+        render_summary(summary)
+
+
+@prompts_app.command("list")
+def prompts_list() -> None:
+    """List prompt versions, marking the default."""
+    default = load_prompt()
+    table = Table("version", "released", "sha256", "description")
+    for version in list_prompts():
+        prompt = load_prompt(version)
+        marker = " (default)" if version == default.version else ""
+        table.add_row(
+            version + marker,
+            "yes" if prompt.spec.released else "no",
+            prompt.sha256[:12],
+            prompt.spec.description,
+        )
+    Console().print(table)
+
+
+@prompts_app.command("show")
+def prompts_show(
+    version: Annotated[str | None, typer.Argument(help="Version (default: the default).")] = None,
+) -> None:
+    """Print one prompt file."""
+    try:
+        prompt = load_prompt(version)
+    except SummarizerError as error:
+        raise _fail(error) from error
+    text = Path(prompt.path).read_text(encoding="utf-8")
+    Console().print(Syntax(text, "yaml", word_wrap=True))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
