@@ -73,7 +73,9 @@ MeetingStatus = Literal[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Validation errors become reask messages: naming the field and the problem is enough,
+    # echoing the model's whole answer back would only cost tokens.
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
 
 class Speaker(_Model):
