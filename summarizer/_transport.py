@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -104,6 +105,43 @@ def _raw_output(response: Any) -> str | None:
     return content if isinstance(content, str) else None
 
 
+def _lenient_json(text: str) -> str | None:
+    """Re-serialise JSON that is invalid only for raw control characters inside strings.
+
+    Local servers' grammars (llama.cpp's among them) let a literal newline into a JSON
+    string; strict parsers reject the whole answer for it, and a reask rarely helps. The
+    repair is exact: ``json.loads(strict=False)`` accepts those characters and nothing else.
+    Returns None when the text is valid already or invalid for another reason.
+    """
+    try:
+        json.loads(text)
+        return None
+    except ValueError:
+        pass
+    try:
+        return json.dumps(json.loads(text, strict=False), ensure_ascii=False)
+    except ValueError:
+        return None
+
+
+def repair_control_characters(response: Any) -> None:
+    """Apply :func:`_lenient_json` to the tool arguments or content of the first choice."""
+    choices = getattr(response, "choices", None)
+    if not choices:
+        return
+    message = choices[0].message
+    for call in getattr(message, "tool_calls", None) or []:
+        function: Any = getattr(call, "function", None)
+        arguments = getattr(function, "arguments", None)
+        if isinstance(arguments, str) and (repaired := _lenient_json(arguments)) is not None:
+            function.arguments = repaired
+            logger.debug("repaired raw control characters in the tool arguments")
+    content = getattr(message, "content", None)
+    if isinstance(content, str) and (repaired := _lenient_json(content)) is not None:
+        message.content = repaired
+        logger.debug("repaired raw control characters in the content")
+
+
 def _is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
@@ -176,9 +214,9 @@ def translate_failure(
         if status >= 500 and any(
             word in said.lower() for word in ("response_format", "json_schema", "tool")
         ):
-            hint = f" The server may not support mode {mode!r}; try another mode (e.g. 'tools')."
+            hint = f" -- The server may not support mode {mode!r}; try another mode (e.g. 'tools')."
         return ProviderError(
-            f"HTTP {status} from the provider after {attempts} attempt(s): {said}{hint}",
+            f"HTTP {status} from the provider ({attempts} request(s) made): {said.rstrip()}{hint}",
             status_code=status,
             attempts=attempts,
             provider_message=said,
@@ -186,7 +224,7 @@ def translate_failure(
         )
     kind = "timed out" if isinstance(exc, openai.APITimeoutError) else "could not connect"
     return ProviderError(
-        f"the request {kind} after {attempts} attempt(s): {said}",
+        f"the request {kind} ({attempts} request(s) made): {said}",
         attempts=attempts,
         provider_message=said,
         retryable=_is_retryable(exc),
@@ -289,6 +327,7 @@ class Transport:
                 raise self._fail(exc, recorder) from exc
             recorder.record(response)
             check_response(response, recorder)
+            repair_control_characters(response)
             return response
 
         return retrying_create
@@ -311,6 +350,7 @@ class Transport:
                 raise self._fail(exc, recorder) from exc
             recorder.record(response)
             check_response(response, recorder)
+            repair_control_characters(response)
             return response
 
         return retrying_create

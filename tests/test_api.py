@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from typing import Any
@@ -291,3 +292,23 @@ def test_logging_reports_the_outcome_without_the_key(caplog: pytest.LogCaptureFi
     assert "retrying in" in caplog.text and "summarised in" in caplog.text
     assert "prompt=v1" in caplog.text
     assert FAKE_KEY not in caplog.text
+
+
+def test_raw_newlines_inside_json_strings_are_repaired_not_reasked() -> None:
+    """Local grammars let literal newlines into JSON strings; that alone costs no reask."""
+    raw = json.dumps(gold(SEED_ID)).replace("Kremlin says", "Kremlin\nsays", 1)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(raw)  # a literal newline inside a string: invalid strict JSON
+    endpoint = ScriptedEndpoint([answer(raw, "raw-newline")])
+    result = summarize_article(SEED, client=endpoint.client())
+    assert result.headline.startswith("Kremlin\nsays")
+    assert result.meta is not None and result.meta.attempts == 1
+
+
+def test_json_broken_otherwise_is_reasked() -> None:
+    endpoint = ScriptedEndpoint(
+        [answer('{"headline": "x", ', "broken"), answer(gold(SEED_ID), "ok")]
+    )
+    result = summarize_article(SEED, client=endpoint.client())
+    assert result.meta is not None and result.meta.reasks == 1
+    assert "Invalid JSON" in endpoint.requests[1]["messages"][-1]["content"]
