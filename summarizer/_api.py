@@ -24,6 +24,7 @@ def summarize_article(
     max_retries: int = 3,
     max_reasks: int = 2,
     timeout: float = 120.0,
+    total_timeout: float = 600.0,
 ) -> ArticleSummary:
     """Summarise one news article into a grounded :class:`ArticleSummary`.
 
@@ -31,7 +32,7 @@ def summarize_article(
     :class:`Summarizer` when summarising many articles. See :class:`Summarizer` for the
     parameters and the errors raised.
     """
-    summarizer = Summarizer(
+    with Summarizer(
         client=client,
         model=model,
         prompt_version=prompt_version,
@@ -39,8 +40,9 @@ def summarize_article(
         max_retries=max_retries,
         max_reasks=max_reasks,
         timeout=timeout,
-    )
-    return summarizer.summarize(text, published=published)
+        total_timeout=total_timeout,
+    ) as summarizer:
+        return summarizer.summarize(text, published=published)
 
 
 async def asummarize_article(
@@ -54,9 +56,10 @@ async def asummarize_article(
     max_retries: int = 3,
     max_reasks: int = 2,
     timeout: float = 120.0,
+    total_timeout: float = 600.0,
 ) -> ArticleSummary:
     """The asynchronous twin of :func:`summarize_article`."""
-    summarizer = Summarizer(
+    async with Summarizer(
         client=client,
         model=model,
         prompt_version=prompt_version,
@@ -64,5 +67,6 @@ async def asummarize_article(
         max_retries=max_retries,
         max_reasks=max_reasks,
         timeout=timeout,
-    )
-    return await summarizer.asummarize(text, published=published)
+        total_timeout=total_timeout,
+    ) as summarizer:
+        return await summarizer.asummarize(text, published=published)

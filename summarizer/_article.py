@@ -61,11 +61,20 @@ def header_date(text: str) -> dt.date | None:
 def prepare_article(text: object, published: dt.date | str | None = None) -> PreparedArticle:
     """Check the input before anything is sent.
 
+    ``bytes`` are decoded as UTF-8 (a byte-order mark is dropped); spans then index the
+    decoded string. A ``str`` is used exactly as given, control characters and mixed line
+    endings included, so spans index the caller's own string.
+
     Raises:
-        InputError: ``text`` is not a string, or holds no words.
+        InputError: ``text`` is not text (or undecodable bytes), or holds no words.
     """
     if text is None:
         raise InputError("article text is None")
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"article bytes are not valid UTF-8: {exc}") from exc
     if not isinstance(text, str):
         raise InputError(f"article text must be str, got {type(text).__name__}")
     if not text.strip():

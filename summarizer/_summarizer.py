@@ -24,9 +24,10 @@ from instructor.core.exceptions import (
 from summarizer import __version__
 from summarizer._article import PreparedArticle, prepare_article
 from summarizer._client import ResolvedClient, redact, resolve_client
+from summarizer._models import BYTES_PER_TOKEN, estimate_tokens, model_info
 from summarizer._prompts import Prompt, load_prompt
 from summarizer._transport import CallRecorder, RetryPolicy, Transport
-from summarizer.errors import ConfigurationError, ExtractionError, SummarizerError
+from summarizer.errors import ConfigurationError, ExtractionError, InputError, SummarizerError
 from summarizer.schema import ArticleSummary, SummaryMeta
 
 __all__ = ["DEFAULT_MODEL", "MODES", "Summarizer"]
@@ -76,6 +77,10 @@ class Summarizer:
         max_retries: Transport retries per request (429, 5xx, timeouts, connection errors).
         max_reasks: Times the model is asked again when its answer fails validation.
         timeout: Seconds allowed for one HTTP request.
+        total_timeout: Seconds allowed for the whole call, retries and reasks included.
+        max_retry_wait: The longest wait between two attempts, ``Retry-After`` included.
+        max_input_tokens: Refuse longer articles (conservative local estimate) before
+            sending. Default: the model's context window less a reserve, for known models.
         temperature: Sent only when set; some models accept only their default.
     """
 
@@ -88,14 +93,26 @@ class Summarizer:
         max_retries: int = 3,
         max_reasks: int = 2,
         timeout: float = 120.0,
+        total_timeout: float = 600.0,
+        max_retry_wait: float = 30.0,
+        max_input_tokens: int | None = None,
         temperature: float | None = None,
     ) -> None:
         if not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError("max_retries must be an integer >= 0")
         if not isinstance(max_reasks, int) or max_reasks < 0:
             raise ConfigurationError("max_reasks must be an integer >= 0")
-        if not timeout or timeout <= 0:
-            raise ConfigurationError("timeout must be a positive number of seconds")
+        for name, value in (
+            ("timeout", timeout),
+            ("total_timeout", total_timeout),
+            ("max_retry_wait", max_retry_wait),
+        ):
+            if not isinstance(value, int | float) or value <= 0:
+                raise ConfigurationError(f"{name} must be a positive number of seconds")
+        if max_input_tokens is not None and (
+            not isinstance(max_input_tokens, int) or max_input_tokens <= 0
+        ):
+            raise ConfigurationError("max_input_tokens must be a positive integer")
         self._client_arg = client
         self.model = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
         self.prompt: Prompt = load_prompt(prompt_version)
@@ -104,15 +121,52 @@ class Summarizer:
         self.mode = _mode_name(chosen)
         self.max_reasks = max_reasks
         self.timeout = float(timeout)
+        self.total_timeout = float(total_timeout)
         self.temperature = temperature
-        self.retry_policy = RetryPolicy(
-            max_retries=max_retries, max_wait=min(30.0, timeout), total_timeout=3 * timeout
-        )
+        info = model_info(self.model)
+        self.max_input_tokens = max_input_tokens or (info.article_budget if info else None)
+        self.retry_policy = RetryPolicy(max_retries=max_retries, max_wait=float(max_retry_wait))
         # Injection points for tests: how the transport waits between retries.
         self._sleep: Callable[[float], None] = time.sleep
         self._async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self._lock = threading.Lock()
         self._resolved: dict[bool, ResolvedClient] = {}
+
+    def close(self) -> None:
+        """Close the HTTP connections of a client this summarizer built itself.
+
+        A client you passed in stays yours to close. Using the summarizer as a context
+        manager (``with Summarizer() as s:``) calls this on exit.
+        """
+        with self._lock:
+            owned = [] if self._client_arg is not None else list(self._resolved.values())
+            self._resolved.clear()
+        for resolved in owned:
+            if isinstance(resolved.client, openai.OpenAI):
+                resolved.client.close()
+
+    async def aclose(self) -> None:
+        """Like :meth:`close`, for asynchronous clients too (``async with``)."""
+        with self._lock:
+            owned = [] if self._client_arg is not None else list(self._resolved.values())
+            self._resolved.clear()
+        for resolved in owned:
+            if isinstance(resolved.client, openai.AsyncOpenAI):
+                await resolved.client.close()
+            else:
+                resolved.client.close()
+
+    def __enter__(self) -> Summarizer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Summarizer:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     def __repr__(self) -> str:
         return (
@@ -133,12 +187,28 @@ class Summarizer:
                 )
             return self._resolved[want_async]
 
+    def _check_budget(self, article: PreparedArticle) -> None:
+        if self.max_input_tokens is None:
+            return
+        estimated = estimate_tokens(article.text)
+        if estimated > self.max_input_tokens:
+            raise InputError(
+                f"the article is about {estimated} tokens (estimated at "
+                f"{BYTES_PER_TOKEN} bytes a token, {len(article.text)} characters); "
+                f"the input budget for {self.model} is {self.max_input_tokens} tokens",
+                model=self.model,
+                prompt_version=self.prompt.version,
+            )
+
     def _transport(self, resolved: ResolvedClient) -> Transport:
         return Transport(
             policy=self.retry_policy,
             secret=resolved.api_key,
             mode=self.mode,
             log_context=f"model={self.model} prompt={self.prompt.version}",
+            request_timeout=self.timeout,
+            deadline=time.monotonic() + self.total_timeout,
+            total_timeout=self.total_timeout,
             sleep=self._sleep,
             async_sleep=self._async_sleep,
         )
@@ -171,6 +241,7 @@ class Summarizer:
             ExtractionError: The model's answer stayed invalid or ungrounded after reasks.
         """
         article = prepare_article(text, published)
+        self._check_budget(article)
         resolved = self._client(want_async=False)
         if resolved.is_async:
             raise ConfigurationError(
@@ -198,6 +269,7 @@ class Summarizer:
         as :meth:`summarize`.
         """
         article = prepare_article(text, published)
+        self._check_budget(article)
         resolved = self._client(want_async=True)
         if not resolved.is_async:
             return await asyncio.to_thread(self.summarize, text, published)

@@ -59,13 +59,11 @@ class RetryPolicy:
     Attributes:
         max_retries: Retries after the first attempt (so ``max_retries + 1`` requests).
         max_wait: The longest single wait, ``Retry-After`` included, in seconds.
-        total_timeout: No retry starts if it would end past this many seconds.
         initial_wait: Scale of the exponential backoff, in seconds.
     """
 
     max_retries: int = 3
     max_wait: float = 30.0
-    total_timeout: float = 180.0
     initial_wait: float = 0.5
 
 
@@ -192,10 +190,33 @@ def provider_message(exc: BaseException, secret: str | None) -> str:
     return redact(str(message), secret)
 
 
+def _redact_value(value: Any, secret: str | None) -> Any:
+    if isinstance(value, str):
+        return redact(value, secret)
+    if isinstance(value, dict):
+        return {k: _redact_value(v, secret) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact_value(v, secret) for v in value)
+    return value
+
+
+def scrub_exception(exc: BaseException, secret: str | None) -> None:
+    """Remove the key from an exception we keep as ``__cause__``.
+
+    A careless server may echo the key in its error body; the openai exception would then
+    carry it into tracebacks. Its message, args and body are redacted in place.
+    """
+    exc.args = tuple(_redact_value(arg, secret) for arg in exc.args)
+    for attribute in ("message", "body"):
+        if hasattr(exc, attribute):
+            setattr(exc, attribute, _redact_value(getattr(exc, attribute), secret))
+
+
 def translate_failure(
     exc: openai.OpenAIError, *, attempts: int, secret: str | None, mode: str
 ) -> SummarizerError:
     """Turn the last openai exception into this library's error for it."""
+    scrub_exception(exc, secret)
     said = provider_message(exc, secret)
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
@@ -265,14 +286,41 @@ def check_response(response: Any, recorder: CallRecorder) -> None:
 
 @dataclass(frozen=True)
 class Transport:
-    """Retrying, recording wrappers around the client's ``chat.completions.create``."""
+    """Retrying, recording wrappers around the client's ``chat.completions.create``.
+
+    One transport serves one summarise call: ``deadline`` (a ``time.monotonic()`` value)
+    bounds the whole call, reasks included. No request starts after it, no retry is
+    scheduled to end past it, and each request's timeout is cut to the time left.
+    """
 
     policy: RetryPolicy
     secret: str | None
     mode: str
     log_context: str
+    request_timeout: float
+    deadline: float
+    total_timeout: float
     sleep: Callable[[float], None] = time.sleep
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    def _remaining(self, recorder: CallRecorder) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProviderError(
+                f"the call ran past its total_timeout of {self.total_timeout:g}s "
+                f"({recorder.attempts} request(s) made)",
+                attempts=recorder.attempts,
+                retryable=True,
+            )
+        return remaining
+
+    def _starting(self, recorder: CallRecorder) -> float:
+        """Log a reask, check the deadline; return the time left for this request."""
+        if recorder.responses:
+            logger.info(
+                "reasking: answer %d failed validation (%s)", recorder.responses, self.log_context
+            )
+        return self._remaining(recorder)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -296,10 +344,9 @@ class Transport:
             self.log_context,
         )
 
-    def _retry_args(self) -> dict[str, Any]:
+    def _retry_args(self, remaining: float) -> dict[str, Any]:
         return {
-            "stop": stop_after_attempt(self.policy.max_retries + 1)
-            | stop_before_delay(self.policy.total_timeout),
+            "stop": stop_after_attempt(self.policy.max_retries + 1) | stop_before_delay(remaining),
             "wait": self._wait,
             "retry": retry_if_exception(_is_retryable),
             "reraise": True,
@@ -315,12 +362,14 @@ class Transport:
         """A synchronous ``create`` that retries, records and checks every response."""
 
         def once(*args: Any, **kwargs: Any) -> Any:
+            timeout = min(self.request_timeout, self._remaining(recorder))
             recorder.attempts += 1
             logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)
-            return create(*args, **kwargs)
+            return create(*args, **kwargs, timeout=timeout)
 
         def retrying_create(*args: Any, **kwargs: Any) -> Any:
-            retrying = Retrying(sleep=self.sleep, **self._retry_args())
+            remaining = self._starting(recorder)
+            retrying = Retrying(sleep=self.sleep, **self._retry_args(remaining))
             try:
                 response = retrying(once, *args, **kwargs)
             except openai.OpenAIError as exc:
@@ -338,12 +387,14 @@ class Transport:
         """The asynchronous twin of :meth:`wrap`."""
 
         async def once(*args: Any, **kwargs: Any) -> Any:
+            timeout = min(self.request_timeout, self._remaining(recorder))
             recorder.attempts += 1
             logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)
-            return await create(*args, **kwargs)
+            return await create(*args, **kwargs, timeout=timeout)
 
         async def retrying_create(*args: Any, **kwargs: Any) -> Any:
-            retrying = AsyncRetrying(sleep=self.async_sleep, **self._retry_args())
+            remaining = self._starting(recorder)
+            retrying = AsyncRetrying(sleep=self.async_sleep, **self._retry_args(remaining))
             try:
                 response: Any = await retrying(once, *args, **kwargs)
             except openai.OpenAIError as exc:

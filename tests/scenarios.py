@@ -25,6 +25,7 @@ from tests.recording import SEEDS
 
 SEED_ID = "000_b1ae88a56dec747e"
 VISIT_ID = "001_scheduled_visit"
+GERMAN_ID = "002_stadtrat_de"
 TEST_API_KEY = "sk-test-not-a-real-key-0000000000000000"
 
 Reply = Callable[[dict[str, Any]], tuple[int, dict[str, str], dict[str, Any]]]
@@ -160,6 +161,14 @@ SCENARIOS: dict[str, Scenario] = {
             seed_id=VISIT_ID,
             replies=lambda: [answer(gold(VISIT_ID), "visit")],
             what="A scheduled visit with dates, inviter, agenda and a second, undated meeting.",
+            live=True,
+        ),
+        Scenario(
+            name="non_english_article",
+            seed_id=GERMAN_ID,
+            replies=lambda: [answer(gold(GERMAN_ID), "german")],
+            what="A German article: verbatim fields in German (typographic „…“ quotes), "
+            "free-text fields in English, dates resolved from 'am kommenden Montag'.",
             live=True,
         ),
         Scenario(

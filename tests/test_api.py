@@ -114,7 +114,9 @@ def test_a_client_of_the_wrong_kind_is_refused() -> None:
         summarize_article(SEED, client=object())
 
 
-@pytest.mark.parametrize("text", [None, "", "   \n\t", 42, b"bytes are not text yet", ["a"]])
+@pytest.mark.parametrize(
+    "text", [None, "", "   \n\t", 42, b"\xff\xfe not UTF-8", b"\xef\xbb\xbf  ", ["a"]]
+)
 def test_bad_input_is_refused_before_any_request(text: Any) -> None:
     endpoint = ScriptedEndpoint([])
     with pytest.raises(InputError):

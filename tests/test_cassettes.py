@@ -12,7 +12,15 @@ import pytest
 from summarizer import ArticleSummary, ExtractionError, ProviderError, Summarizer, load_prompt
 from tests.record_llama import CASSETTE as LLAMA_CASSETTE
 from tests.recording import CASSETTES, ReadableJsonYaml, make_vcr
-from tests.scenarios import SCENARIOS, SEED_ID, TEST_API_KEY, VISIT_ID, article, gold
+from tests.scenarios import (
+    GERMAN_ID,
+    SCENARIOS,
+    SEED_ID,
+    TEST_API_KEY,
+    VISIT_ID,
+    article,
+    gold,
+)
 
 
 def summarize(name: str, client: Any, **overrides: Any) -> ArticleSummary:
@@ -209,10 +217,12 @@ def test_unrecorded_request_is_refused(replay_client: openai.OpenAI) -> None:
     assert type(root).__name__ == "CannotOverwriteExistingCassetteException"
 
 
-@pytest.mark.parametrize("seed_id", [SEED_ID, VISIT_ID])
+@pytest.mark.parametrize("seed_id", [SEED_ID, VISIT_ID, GERMAN_ID])
 def test_curated_answers_are_the_gold_annotations(seed_id: str) -> None:
     """Cassettes and gold files cannot drift apart: the curated answer is the gold."""
-    name = {SEED_ID: "seed_article", VISIT_ID: "scheduled_visit"}[seed_id]
+    name = {SEED_ID: "seed_article", VISIT_ID: "scheduled_visit", GERMAN_ID: "non_english_article"}[
+        seed_id
+    ]
     body = json.loads(cassette(name)["interactions"][0]["response"]["body"]["string"])
     arguments = body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
     assert json.loads(arguments) == gold(seed_id)

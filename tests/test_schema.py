@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from summarizer import ArticleSummary, Span
-from tests.scenarios import SEED_ID, VISIT_ID, article, gold
+from tests.scenarios import GERMAN_ID, SEED_ID, VISIT_ID, article, gold
 
 SEED = article(SEED_ID)
 
@@ -24,7 +24,7 @@ def problems(data: dict[str, Any], text: str = SEED) -> str:
     return str(caught.value)
 
 
-@pytest.mark.parametrize("seed_id", [SEED_ID, VISIT_ID])
+@pytest.mark.parametrize("seed_id", [SEED_ID, VISIT_ID, GERMAN_ID])
 def test_gold_annotations_are_grounded(seed_id: str) -> None:
     text = article(seed_id)
     summary = validate(gold(seed_id), text)

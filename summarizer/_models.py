@@ -1,0 +1,63 @@
+"""What the library knows about models: context windows, for the input budget.
+
+Token counts are estimated locally and conservatively (no tokenizer tables are downloaded):
+one token per three bytes of UTF-8. Real tokenizers need about four bytes per token for
+English and more for Cyrillic, and about three for CJK, so the estimate errs on the side of
+refusing early rather than sending an article that cannot fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ModelInfo", "estimate_tokens", "model_info"]
+
+BYTES_PER_TOKEN = 3
+"""Conservative: real tokenizers average more bytes per token in every common script."""
+
+RESERVED_TOKENS = 16_384
+"""Kept free in the context window for the instructions, the schema and the answer."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model's context window and output limit, in tokens."""
+
+    context_window: int
+    max_output_tokens: int
+
+    @property
+    def article_budget(self) -> int:
+        """Tokens an article may take, after the reserve for prompt, schema and answer."""
+        return max(self.context_window - RESERVED_TOKENS, 0)
+
+
+_KNOWN: dict[str, ModelInfo] = {
+    "gpt-4.1": ModelInfo(1_047_576, 32_768),
+    "gpt-4.1-mini": ModelInfo(1_047_576, 32_768),
+    "gpt-4.1-nano": ModelInfo(1_047_576, 32_768),
+    "gpt-4o": ModelInfo(128_000, 16_384),
+    "gpt-4o-mini": ModelInfo(128_000, 16_384),
+    "gpt-5": ModelInfo(400_000, 128_000),
+    "gpt-5-mini": ModelInfo(400_000, 128_000),
+    "gpt-5-nano": ModelInfo(400_000, 128_000),
+}
+
+
+def model_info(model: str) -> ModelInfo | None:
+    """Known limits for ``model`` (dated snapshots such as ``gpt-4o-2024-08-06`` included).
+
+    Returns None for models the library does not know, such as a local server's.
+    """
+    if model in _KNOWN:
+        return _KNOWN[model]
+    for name in sorted(_KNOWN, key=len, reverse=True):
+        suffix = model.removeprefix(name)
+        if suffix != model and suffix[:2] == "-2" and suffix[1:5].isdigit():
+            return _KNOWN[name]
+    return None
+
+
+def estimate_tokens(text: str) -> int:
+    """A conservative local estimate of the tokens in ``text`` (see the module docstring)."""
+    return -(-len(text.encode("utf-8")) // BYTES_PER_TOKEN)

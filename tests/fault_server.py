@@ -1,0 +1,137 @@
+"""A scripted OpenAI-compatible HTTP server on loopback, for the fault matrix.
+
+Each request gets the next action of the script: a reply (any status, headers and JSON
+body), a hang (accept, read, never answer), a reset (close the socket with RST), or a drop
+(send headers promising a body, send part of it, close). The whole stack runs for real:
+openai's HTTP client, instructor, tenacity and the validators, over TCP on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.scenarios import Reply
+
+
+@dataclass(frozen=True)
+class Hang:
+    """Accept the request and never answer (until the server stops)."""
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Close the connection with a TCP reset instead of answering."""
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Start a 200 answer and close the connection halfway through the body."""
+
+
+Action = Reply | Hang | Reset | Drop
+
+
+class FaultServer:
+    """Serves a script of actions, one per request; records every request body."""
+
+    def __init__(self, script: list[Action], *, repeat_last: bool = False) -> None:
+        self.script = script
+        self.repeat_last = repeat_last
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def _next(self, body: dict[str, Any], headers: dict[str, str]) -> Action:
+        with self._lock:
+            index = len(self.requests)
+            self.requests.append(body)
+            self.headers.append(headers)
+        if index >= len(self.script):
+            if not self.repeat_last:
+                raise AssertionError("more requests than scripted actions")
+            index = len(self.script) - 1
+        return self.script[index]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                action = server._next(body, {k.lower(): v for k, v in self.headers.items()})
+                if isinstance(action, Hang):
+                    server._stopping.wait(timeout=60)
+                    self.close_connection = True
+                    return
+                if isinstance(action, Reset):
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.connection.close()
+                    self.close_connection = True
+                    return
+                if isinstance(action, Drop):
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", "5000")
+                    self.end_headers()
+                    self.wfile.write(b'{"id": "chatcmpl-dropped", "choices": [')
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                status, headers, payload = action(body)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+    def __enter__(self) -> FaultServer:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@contextmanager
+def closed_port() -> Iterator[str]:
+    """A loopback base URL where nothing listens: connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    yield f"http://127.0.0.1:{port}/v1"

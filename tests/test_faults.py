@@ -1,0 +1,339 @@
+"""The fault matrix: every way the provider, the network or the model can go wrong.
+
+Each row runs through the public API over real HTTP against a scripted server on loopback
+(``tests/fault_server.py``): openai's client, instructor, tenacity and the validators all
+run. Each test asserts the outcome, the exception type and attributes, and the exact number
+of HTTP requests the server received.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import openai
+import pytest
+
+from summarizer import (
+    ArticleSummary,
+    ConfigurationError,
+    ExtractionError,
+    InputError,
+    ProviderError,
+    Summarizer,
+)
+from tests.fault_server import Drop, FaultServer, Hang, Reset, closed_port
+from tests.scenarios import SEED_ID, answer, article, error, fabricated_seed, gold
+
+SEED = article(SEED_ID)
+KEY = "sk-fault-matrix-FAKE-0123456789abcdefghijklmnop"
+GOOD = answer(gold(SEED_ID), "good")
+LLAMA_500 = (
+    "1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format', "
+    "'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}"
+)
+
+
+def summarizer(url: str, **settings: Any) -> tuple[Summarizer, list[float]]:
+    """A summarizer for ``url`` whose retry waits are recorded instead of slept."""
+    engine = Summarizer(client=openai.OpenAI(base_url=url, api_key=KEY), **settings)
+    waits: list[float] = []
+    engine._sleep = waits.append
+    return engine, waits
+
+
+def custom(edit: Any) -> Any:
+    """A good answer, edited on its way out (a broken provider or model)."""
+
+    def reply(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        status, headers, body = GOOD(request)
+        edit(body)
+        return status, headers, body
+
+    return reply
+
+
+def test_429_with_retry_after_then_success() -> None:
+    """Waits about as long as the server asked (a real wait), then succeeds."""
+    with FaultServer(
+        [error(429, "Rate limit reached", "requests", {"retry-after": "1"}), GOOD]
+    ) as server:
+        engine = Summarizer(client=openai.OpenAI(base_url=server.base_url, api_key=KEY))
+        started = time.monotonic()
+        result = engine.summarize(SEED)
+        elapsed = time.monotonic() - started
+    assert isinstance(result, ArticleSummary)
+    assert result.meta is not None and result.meta.attempts == 2 == len(server.requests)
+    assert 0.9 <= elapsed < 5
+
+
+def test_429_on_every_attempt_exhausts_the_budget() -> None:
+    with FaultServer(
+        [error(429, "Rate limit reached", "requests", {"retry-after": "0"})], repeat_last=True
+    ) as server:
+        engine, waits = summarizer(server.base_url, max_retries=3)
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.status_code == 429
+    assert caught.value.attempts == 4 == len(server.requests)
+    assert caught.value.retryable
+    assert waits == [0.0, 0.0, 0.0]
+
+
+def test_429_on_every_attempt_stops_at_the_total_time_bound() -> None:
+    """No retry is scheduled to end past total_timeout, however many retries are left."""
+    script = [error(429, "Rate limit reached", "requests", {"retry-after": "0.4"})]
+    with FaultServer(script, repeat_last=True) as server:
+        engine = Summarizer(
+            client=openai.OpenAI(base_url=server.base_url, api_key=KEY),
+            max_retries=50,
+            total_timeout=1.0,
+        )
+        started = time.monotonic()
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+        elapsed = time.monotonic() - started
+    assert caught.value.status_code == 429
+    assert 2 <= caught.value.attempts == len(server.requests) <= 3
+    assert elapsed < 1.5
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_error_then_success(status: int) -> None:
+    with FaultServer([error(status, "upstream failed", "server_error"), GOOD]) as server:
+        engine, waits = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and result.meta.attempts == 2 == len(server.requests)
+    assert len(waits) == 1 and 0 <= waits[0] <= engine.retry_policy.max_wait  # backoff
+
+
+def test_permanent_error_dressed_as_500() -> None:
+    """llama.cpp's server refuses an unsupported response_format with a 500."""
+    with FaultServer([error(500, LLAMA_500, "server_error")], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url, mode="json_schema", max_retries=2)
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.status_code == 500
+    assert caught.value.attempts == 3 == len(server.requests)
+    assert "Input should be 'text' or 'json_object'" in str(caught.value)
+    assert "may not support mode 'json_schema'" in str(caught.value)
+    assert "try another mode" in str(caught.value)
+
+
+def test_400_is_not_retried() -> None:
+    with FaultServer(
+        [error(400, "Invalid value for 'tool_choice'.", "invalid_request_error")]
+    ) as server:
+        engine, waits = summarizer(server.base_url)
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.status_code == 400 and caught.value.attempts == 1 == len(server.requests)
+    assert "Invalid value for 'tool_choice'." in str(caught.value)
+    assert waits == []
+
+
+def test_context_length_exceeded_is_an_input_error() -> None:
+    def too_long(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        message = "This model's maximum context length is 8192 tokens. However, you requested 9100."
+        body = {
+            "error": {
+                "message": message,
+                "type": "invalid_request_error",
+                "param": "messages",
+                "code": "context_length_exceeded",
+            }
+        }
+        return 400, {"content-type": "application/json"}, body
+
+    with FaultServer([too_long]) as server:
+        engine, _ = summarizer(server.base_url)
+        with pytest.raises(InputError, match="maximum context length is 8192"):
+            engine.summarize(SEED)
+    assert len(server.requests) == 1
+
+
+def test_401_is_a_configuration_error_without_the_key() -> None:
+    message = f"Incorrect API key provided: {KEY[:8]}**************{KEY[-4:]}."
+    with FaultServer([error(401, message, "invalid_request_error")]) as server:
+        engine, _ = summarizer(server.base_url)
+        with pytest.raises(ConfigurationError, match="rejected the API key") as caught:
+            engine.summarize(SEED)
+    assert len(server.requests) == 1
+    assert KEY not in str(caught.value) and KEY[:8] not in str(caught.value)
+    assert server.headers[0]["authorization"] == f"Bearer {KEY}"  # it was sent, not leaked
+
+
+def test_connection_refused_is_retried_then_provider_error() -> None:
+    with closed_port() as url:
+        engine, waits = summarizer(url, max_retries=2)
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.status_code is None and caught.value.attempts == 3
+    assert caught.value.retryable and len(waits) == 2
+    assert isinstance(caught.value.__cause__, openai.APIConnectionError)
+
+
+def test_connection_reset_is_retried_then_provider_error() -> None:
+    with FaultServer([Reset()], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url, max_retries=2)
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.attempts == 3 == len(server.requests)
+
+
+def test_response_dropped_midway_is_retried_then_succeeds() -> None:
+    with FaultServer([Drop(), GOOD]) as server:
+        engine, _ = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and result.meta.attempts == 2 == len(server.requests)
+
+
+def test_response_dropped_every_time_is_a_provider_error() -> None:
+    with FaultServer([Drop()], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url, max_retries=1)
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.attempts == 2 == len(server.requests)
+
+
+def test_server_that_never_answers_times_out_and_is_retried() -> None:
+    with FaultServer([Hang()], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url, timeout=0.5, max_retries=1)
+        started = time.monotonic()
+        with pytest.raises(ProviderError, match="timed out") as caught:
+            engine.summarize(SEED)
+        elapsed = time.monotonic() - started
+    assert caught.value.attempts == 2 == len(server.requests)
+    assert isinstance(caught.value.__cause__, openai.APITimeoutError)
+    assert elapsed < 3
+
+
+def test_total_timeout_bounds_a_hanging_server_however_many_retries() -> None:
+    with FaultServer([Hang()], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url, timeout=5, total_timeout=0.8, max_retries=10)
+        started = time.monotonic()
+        with pytest.raises(ProviderError):
+            engine.summarize(SEED)
+        elapsed = time.monotonic() - started
+    assert elapsed < 2
+
+
+def test_output_that_is_not_json_is_reasked() -> None:
+    with FaultServer([answer("Sure! Here is the summary you asked for.", "prose"), GOOD]) as server:
+        engine, _ = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and (result.meta.attempts, result.meta.reasks) == (2, 1)
+    assert "Invalid JSON" in server.requests[1]["messages"][-1]["content"]
+
+
+def test_json_that_violates_the_schema_is_reasked_with_the_errors() -> None:
+    bad = gold(SEED_ID)
+    bad["proposed_meetings"][0]["status"] = "maybe"
+    del bad["headline"]
+    with FaultServer([answer(bad, "bad"), GOOD]) as server:
+        engine, _ = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and result.meta.reasks == 1
+    reask = server.requests[1]["messages"][-1]["content"]
+    assert "headline" in reask and "proposed_meetings.0.status" in reask
+
+
+def test_fabricated_quote_is_reasked_and_never_accepted() -> None:
+    with FaultServer([answer(fabricated_seed(), "fab"), GOOD]) as server:
+        engine, _ = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert all("genuine" not in q.text for q in result.quotes)
+    assert (
+        "So far there have been no genuine impulses"
+        in server.requests[1]["messages"][-1]["content"]
+    )
+
+
+def test_fabrication_on_every_attempt_is_an_extraction_error() -> None:
+    with FaultServer([answer(fabricated_seed(), "fab")], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url, max_reasks=2)
+        with pytest.raises(ExtractionError) as caught:
+            engine.summarize(SEED)
+    error_ = caught.value
+    assert error_.kind == "invalid" and error_.attempts == 3 == len(server.requests)
+    assert error_.last_raw_output is not None and "genuine" in error_.last_raw_output
+    assert error_.validation_errors and error_.usage is not None
+    assert error_.usage.input_tokens > 0 and error_.usage.output_tokens > 0
+
+
+def test_truncated_output_is_never_a_partial_object() -> None:
+    def truncate(body: dict[str, Any]) -> None:
+        call = body["choices"][0]["message"]["tool_calls"][0]["function"]
+        call["arguments"] = call["arguments"][:300]
+        body["choices"][0]["finish_reason"] = "length"
+
+    with FaultServer([custom(truncate)]) as server:
+        engine, _ = summarizer(server.base_url)
+        with pytest.raises(ExtractionError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.kind == "truncated" and caught.value.attempts == 1
+    assert caught.value.last_raw_output is not None and len(caught.value.last_raw_output) == 300
+
+
+def test_refusal_is_an_extraction_error_with_the_refusal_text() -> None:
+    def refuse(body: dict[str, Any]) -> None:
+        message = body["choices"][0]["message"]
+        message.update(tool_calls=None, content=None, refusal="I'm sorry, I can't help with that.")
+        body["choices"][0]["finish_reason"] = "stop"
+
+    with FaultServer([custom(refuse)]) as server:
+        engine, _ = summarizer(server.base_url)
+        with pytest.raises(ExtractionError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.kind == "refusal"
+    assert caught.value.refusal == "I'm sorry, I can't help with that."
+    assert len(server.requests) == 1
+
+
+def test_empty_choices_is_an_extraction_error() -> None:
+    with FaultServer([custom(lambda body: body.update(choices=[]))]) as server:
+        engine, _ = summarizer(server.base_url)
+        with pytest.raises(ExtractionError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.kind == "empty" and len(server.requests) == 1
+
+
+def test_missing_tool_call_is_reasked() -> None:
+    def no_tool(body: dict[str, Any]) -> None:
+        message = body["choices"][0]["message"]
+        message.update(tool_calls=None, content="Peskov says there are no prerequisites.")
+        body["choices"][0]["finish_reason"] = "stop"
+
+    with FaultServer([custom(no_tool), GOOD]) as server:
+        engine, _ = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and result.meta.reasks == 1
+    assert server.requests[1]["messages"][-1]["role"] == "user"  # no tool call to answer
+
+
+def test_missing_tool_call_every_time_is_an_extraction_error() -> None:
+    def no_tool(body: dict[str, Any]) -> None:
+        body["choices"][0]["message"].update(tool_calls=None, content="No.")
+
+    with FaultServer([custom(no_tool)], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url, max_reasks=1)
+        with pytest.raises(ExtractionError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.attempts == 2 == len(server.requests)
+    assert caught.value.last_raw_output == "No."
+
+
+async def test_async_path_survives_the_same_faults() -> None:
+    script = [error(503, "busy", "server_error"), Reset(), answer(fabricated_seed(), "fab"), GOOD]
+    with FaultServer(script) as server:
+        async with openai.AsyncOpenAI(base_url=server.base_url, api_key=KEY) as client:
+            engine = Summarizer(client=client)
+            waits: list[float] = []
+
+            async def record_wait(seconds: float) -> None:
+                waits.append(seconds)
+
+            engine._async_sleep = record_wait
+            result = await engine.asummarize(SEED)
+    assert result.meta is not None
+    assert (result.meta.attempts, result.meta.reasks) == (4, 1) and len(waits) == 2
