@@ -315,7 +315,9 @@ class Summarizer:
             self.model,
             self.prompt.version,
         )
-        summary = result.model_copy(update={"published": article.published, "meta": meta})
+        summary = result.model_copy(
+            update={"published": article.published, "article_text": article.text, "meta": meta}
+        )
         return summary
 
     def _raise_failure(

@@ -265,6 +265,8 @@ class ArticleSummary(_Model):
     stances: list[Stance] = Field(default_factory=list)
     framing: Framing = Field(default_factory=Framing)
     published: SkipJsonSchema[dt.date | None] = None
+    article_text: SkipJsonSchema[str | None] = None
+    """The article exactly as summarised: every span indexes this string."""
     meta: SkipJsonSchema[SummaryMeta | None] = None
 
     def speaker(self, name: str) -> Speaker | None:

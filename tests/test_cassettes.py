@@ -90,6 +90,7 @@ def test_seed_article(replay: Any, replay_client: openai.OpenAI) -> None:
     assert "dictator" not in neutral and "illegitimate" not in neutral
 
     assert_spans_index_the_article(summary, text)
+    assert summary.article_text == text  # the result carries the string its spans index
     assert summary.meta is not None
     assert summary.meta.attempts == 1 and summary.meta.reasks == 0
     assert summary.meta.prompt_version == load_prompt().version

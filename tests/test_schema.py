@@ -141,7 +141,8 @@ def test_meeting_dates_must_be_ordered() -> None:
 
 def test_schema_sent_to_the_model_hides_library_fields() -> None:
     schema = ArticleSummary.model_json_schema()
-    assert "meta" not in schema["properties"] and "published" not in schema["properties"]
+    for hidden in ("meta", "published", "article_text"):
+        assert hidden not in schema["properties"]
     assert "span" not in schema["$defs"]["Quote"]["properties"]
     assert "title" not in schema["$defs"]["Quote"]["properties"]["text"]
     assert schema["title"] == "ArticleSummary"
