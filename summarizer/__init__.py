@@ -9,6 +9,8 @@ private and may change.
 __version__ = "0.1.0"
 
 from summarizer._api import asummarize_article, summarize_article
+from summarizer._batch import Article, BatchResult, asummarize_articles, summarize_articles
+from summarizer._cache import ResultCache
 from summarizer._grounding import Span, locate_all, locate_quote
 from summarizer._prompts import list_prompts, load_prompt
 from summarizer._summarizer import DEFAULT_MODEL, MODES, Summarizer
@@ -37,7 +39,9 @@ __all__ = [
     "DEFAULT_MODEL",
     "MODES",
     "ActorTone",
+    "Article",
     "ArticleSummary",
+    "BatchResult",
     "ConfigurationError",
     "ExtractionError",
     "Framing",
@@ -47,6 +51,7 @@ __all__ = [
     "ProposedMeeting",
     "ProviderError",
     "Quote",
+    "ResultCache",
     "Span",
     "Speaker",
     "Stance",
@@ -56,9 +61,11 @@ __all__ = [
     "Usage",
     "__version__",
     "asummarize_article",
+    "asummarize_articles",
     "list_prompts",
     "load_prompt",
     "locate_all",
     "locate_quote",
     "summarize_article",
+    "summarize_articles",
 ]

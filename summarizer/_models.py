@@ -1,4 +1,6 @@
-"""What the library knows about models: context windows, for the input budget.
+"""What the library knows about models: context windows and list prices.
+
+Context windows set the input budget; prices give the cost estimates.
 
 Token counts are estimated locally and conservatively (no tokenizer tables are downloaded):
 one token per three bytes of UTF-8. Real tokenizers need about four bytes per token for
@@ -21,10 +23,26 @@ RESERVED_TOKENS = 16_384
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """A model's context window and output limit, in tokens."""
+    """A model's context window and output limit in tokens, and its list price.
+
+    Prices are US dollars per million tokens (input, cached input, output), OpenAI's list
+    prices for the standard tier as published in 2025; the Batch API halves them.
+    """
 
     context_window: int
     max_output_tokens: int
+    input_price: float = 0.0
+    cached_input_price: float = 0.0
+    output_price: float = 0.0
+
+    def cost(self, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0) -> float:
+        """Estimated US dollars for the given usage at list price."""
+        uncached = max(input_tokens - cached_input_tokens, 0)
+        return (
+            uncached * self.input_price
+            + cached_input_tokens * self.cached_input_price
+            + output_tokens * self.output_price
+        ) / 1_000_000
 
     @property
     def article_budget(self) -> int:
@@ -33,14 +51,14 @@ class ModelInfo:
 
 
 _KNOWN: dict[str, ModelInfo] = {
-    "gpt-4.1": ModelInfo(1_047_576, 32_768),
-    "gpt-4.1-mini": ModelInfo(1_047_576, 32_768),
-    "gpt-4.1-nano": ModelInfo(1_047_576, 32_768),
-    "gpt-4o": ModelInfo(128_000, 16_384),
-    "gpt-4o-mini": ModelInfo(128_000, 16_384),
-    "gpt-5": ModelInfo(400_000, 128_000),
-    "gpt-5-mini": ModelInfo(400_000, 128_000),
-    "gpt-5-nano": ModelInfo(400_000, 128_000),
+    "gpt-4.1": ModelInfo(1_047_576, 32_768, 2.00, 0.50, 8.00),
+    "gpt-4.1-mini": ModelInfo(1_047_576, 32_768, 0.40, 0.10, 1.60),
+    "gpt-4.1-nano": ModelInfo(1_047_576, 32_768, 0.10, 0.025, 0.40),
+    "gpt-4o": ModelInfo(128_000, 16_384, 2.50, 1.25, 10.00),
+    "gpt-4o-mini": ModelInfo(128_000, 16_384, 0.15, 0.075, 0.60),
+    "gpt-5": ModelInfo(400_000, 128_000, 1.25, 0.125, 10.00),
+    "gpt-5-mini": ModelInfo(400_000, 128_000, 0.25, 0.025, 2.00),
+    "gpt-5-nano": ModelInfo(400_000, 128_000, 0.05, 0.005, 0.40),
 }
 
 

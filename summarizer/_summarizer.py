@@ -23,12 +23,13 @@ from instructor.core.exceptions import (
 
 from summarizer import __version__
 from summarizer._article import PreparedArticle, prepare_article
+from summarizer._cache import ResultCache
 from summarizer._client import ResolvedClient, redact, resolve_client
 from summarizer._models import BYTES_PER_TOKEN, estimate_tokens, model_info
 from summarizer._prompts import Prompt, load_prompt
-from summarizer._transport import CallRecorder, RetryPolicy, Transport
+from summarizer._transport import CallRecorder, RateGate, RetryPolicy, Transport
 from summarizer.errors import ConfigurationError, ExtractionError, InputError, SummarizerError
-from summarizer.schema import ArticleSummary, SummaryMeta
+from summarizer.schema import ArticleSummary, SummaryMeta, Usage
 
 __all__ = ["DEFAULT_MODEL", "MODES", "Summarizer"]
 
@@ -82,6 +83,8 @@ class Summarizer:
         max_input_tokens: Refuse longer articles (conservative local estimate) before
             sending. Default: the model's context window less a reserve, for known models.
         temperature: Sent only when set; some models accept only their default.
+        cache: A :class:`ResultCache`: a summary already made under the same configuration
+            is returned without any request.
     """
 
     def __init__(
@@ -97,6 +100,7 @@ class Summarizer:
         max_retry_wait: float = 30.0,
         max_input_tokens: int | None = None,
         temperature: float | None = None,
+        cache: ResultCache | None = None,
     ) -> None:
         if not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError("max_retries must be an integer >= 0")
@@ -126,6 +130,8 @@ class Summarizer:
         info = model_info(self.model)
         self.max_input_tokens = max_input_tokens or (info.article_budget if info else None)
         self.retry_policy = RetryPolicy(max_retries=max_retries, max_wait=float(max_retry_wait))
+        self.cache = cache
+        self._gate: RateGate | None = None  # set by the batch runner: shared 429 backoff
         # Injection points for tests: how the transport waits between retries.
         self._sleep: Callable[[float], None] = time.sleep
         self._async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -211,7 +217,40 @@ class Summarizer:
             total_timeout=self.total_timeout,
             sleep=self._sleep,
             async_sleep=self._async_sleep,
+            gate=self._gate,
         )
+
+    def _cache_key(self, article: PreparedArticle) -> str | None:
+        if self.cache is None:
+            return None
+        return self.cache.key(
+            model=self.model,
+            mode=self.mode,
+            prompt_id=self.prompt.id,
+            prompt_version=self.prompt.version,
+            prompt_sha256=self.prompt.sha256,
+            article=article.text,
+            published=article.published,
+            temperature=self.temperature,
+        )
+
+    def _cached(self, key: str | None, started: float) -> ArticleSummary | None:
+        if key is None or self.cache is None:
+            return None
+        hit = self.cache.get(key)
+        if hit is None or hit.meta is None:
+            return None
+        logger.info("cache hit (model=%s prompt=%s)", self.model, self.prompt.version)
+        meta = hit.meta.model_copy(
+            update={
+                "cached": True,
+                "attempts": 0,
+                "reasks": 0,
+                "usage": Usage(),
+                "latency_s": round(time.perf_counter() - started, 3),
+            }
+        )
+        return hit.model_copy(update={"meta": meta})
 
     def _request(self, article: PreparedArticle) -> dict[str, Any]:
         published = article.published.isoformat() if article.published else "unknown"
@@ -240,8 +279,12 @@ class Summarizer:
             ProviderError: The endpoint kept failing after the transport retries.
             ExtractionError: The model's answer stayed invalid or ungrounded after reasks.
         """
+        started = time.perf_counter()
         article = prepare_article(text, published)
         self._check_budget(article)
+        key = self._cache_key(article)
+        if (hit := self._cached(key, started)) is not None:
+            return hit
         resolved = self._client(want_async=False)
         if resolved.is_async:
             raise ConfigurationError(
@@ -255,12 +298,14 @@ class Summarizer:
             create=transport.wrap(client.chat.completions.create, recorder),
             mode=MODES[self.mode],
         )
-        started = time.perf_counter()
         try:
             result = create(**self._request(article))
         except Exception as exc:
             self._raise_failure(exc, recorder, resolved)
-        return self._finish(result, article, recorder, started)
+        summary = self._finish(result, article, recorder, started)
+        if key is not None and self.cache is not None:
+            self.cache.put(key, summary)
+        return summary
 
     async def asummarize(self, text: str, published: dt.date | str | None = None) -> ArticleSummary:
         """Summarise one article without blocking the event loop.
@@ -268,8 +313,12 @@ class Summarizer:
         With a synchronous client the call runs in a worker thread. Raises the same errors
         as :meth:`summarize`.
         """
+        started = time.perf_counter()
         article = prepare_article(text, published)
         self._check_budget(article)
+        key = self._cache_key(article)
+        if (hit := await asyncio.to_thread(self._cached, key, started)) is not None:
+            return hit
         resolved = self._client(want_async=True)
         if not resolved.is_async:
             return await asyncio.to_thread(self.summarize, text, published)
@@ -281,12 +330,14 @@ class Summarizer:
             create=transport.wrap_async(client.chat.completions.create, recorder),
             mode=MODES[self.mode],
         )
-        started = time.perf_counter()
         try:
             result = await create(**self._request(article))
         except Exception as exc:
             self._raise_failure(exc, recorder, resolved)
-        return self._finish(result, article, recorder, started)
+        summary = self._finish(result, article, recorder, started)
+        if key is not None and self.cache is not None:
+            await asyncio.to_thread(self.cache.put, key, summary)
+        return summary
 
     def _finish(
         self, result: Any, article: PreparedArticle, recorder: CallRecorder, started: float

@@ -19,6 +19,7 @@ import asyncio
 import email.utils
 import json
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ from summarizer.errors import (
 )
 from summarizer.schema import Usage
 
-__all__ = ["CallRecorder", "RetryPolicy", "Transport"]
+__all__ = ["CallRecorder", "RateGate", "RetryPolicy", "Transport"]
 
 logger = logging.getLogger("summarizer")
 
@@ -65,6 +66,28 @@ class RetryPolicy:
     max_retries: int = 3
     max_wait: float = 30.0
     initial_wait: float = 0.5
+
+
+class RateGate:
+    """Backoff shared by every request of a batch: one 429 slows them all.
+
+    When any request is told to wait (a 429 and its ``Retry-After``), the gate closes until
+    then; every request checks the gate before it is sent. Works across threads and tasks.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open_at = 0.0
+
+    def hold(self, seconds: float) -> None:
+        """Keep every request back for ``seconds`` from now (never shortens a hold)."""
+        with self._lock:
+            self._open_at = max(self._open_at, time.monotonic() + seconds)
+
+    def delay(self) -> float:
+        """Seconds until requests may go again (0 when open)."""
+        with self._lock:
+            return max(self._open_at - time.monotonic(), 0.0)
 
 
 @dataclass
@@ -302,6 +325,7 @@ class Transport:
     total_timeout: float
     sleep: Callable[[float], None] = time.sleep
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    gate: RateGate | None = None
 
     def _remaining(self, recorder: CallRecorder) -> float:
         remaining = self.deadline - time.monotonic()
@@ -326,11 +350,15 @@ class Transport:
         exc = state.outcome.exception() if state.outcome else None
         asked = retry_after_seconds(exc) if exc is not None else None
         if asked is not None:
-            return min(asked, self.policy.max_wait)
-        backoff = wait_random_exponential(
-            multiplier=self.policy.initial_wait, max=self.policy.max_wait
-        )
-        return float(backoff(state))
+            wait = min(asked, self.policy.max_wait)
+        else:
+            backoff = wait_random_exponential(
+                multiplier=self.policy.initial_wait, max=self.policy.max_wait
+            )
+            wait = float(backoff(state))
+        if self.gate is not None and isinstance(exc, openai.RateLimitError):
+            self.gate.hold(wait)
+        return wait
 
     def _before_sleep(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -362,6 +390,8 @@ class Transport:
         """A synchronous ``create`` that retries, records and checks every response."""
 
         def once(*args: Any, **kwargs: Any) -> Any:
+            if self.gate is not None and (held := self.gate.delay()) > 0:
+                self.sleep(min(held, self._remaining(recorder)))
             timeout = min(self.request_timeout, self._remaining(recorder))
             recorder.attempts += 1
             logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)
@@ -387,6 +417,8 @@ class Transport:
         """The asynchronous twin of :meth:`wrap`."""
 
         async def once(*args: Any, **kwargs: Any) -> Any:
+            if self.gate is not None and (held := self.gate.delay()) > 0:
+                await self.async_sleep(min(held, self._remaining(recorder)))
             timeout = min(self.request_timeout, self._remaining(recorder))
             recorder.attempts += 1
             logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)

@@ -12,8 +12,11 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from summarizer._api import summarize_article
+from summarizer._batch_cli import parse_shard, run_batch
+from summarizer._cache import ResultCache
 from summarizer._prompts import list_prompts, load_prompt
 from summarizer._render import render_summary
+from summarizer._summarizer import Summarizer
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
 __all__ = ["app", "main"]
@@ -65,6 +68,63 @@ def summarize(
         typer.echo(summary.model_dump_json(indent=2))
     else:
         render_summary(summary)
+
+
+@app.command()
+def batch(
+    input_path: Annotated[
+        str, typer.Argument(metavar="INPUT", help="Folder of .txt/.md/.html files, or a JSONL.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Results JSONL (appended).")],
+    concurrency: Annotated[int, typer.Option(min=1, help="Articles in flight at once.")] = 8,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run again the ids that failed before.")
+    ] = False,
+    shard: Annotated[
+        str | None, typer.Option(help="Only shard i of n (e.g. 2/4), stable by id.")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the result cache.")] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(help="Cache folder (default: SUMMARIZER_CACHE_DIR or user cache)."),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    prompt_version: Annotated[str | None, typer.Option(help="Prompt version, e.g. v1.")] = None,
+    mode: Annotated[str | None, typer.Option(help="tools, json_schema, json or md_json.")] = None,
+) -> None:
+    """Summarise many articles concurrently into a resumable JSONL file.
+
+    Rerunning the same command skips the ids already in the output, so a crash or Ctrl-C
+    loses nothing.
+    """
+    console = Console(stderr=True)
+    try:
+        shard_spec = parse_shard(shard)
+        summarizer = Summarizer(
+            model=model,
+            prompt_version=prompt_version,
+            mode=mode,
+            cache=None if no_cache else ResultCache(cache_dir),
+        )
+        stats = run_batch(
+            input_path,
+            output,
+            summarizer,
+            concurrency=concurrency,
+            retry_failed=retry_failed,
+            shard=shard_spec,
+            console=console,
+        )
+    except SummarizerError as error:
+        raise _fail(error) from error
+    console.print(stats.table())
+    for ident, message in stats.failures[:10]:
+        console.print(f"[red]failed[/red] {ident}: {message}", highlight=False)
+    if stats.interrupted:
+        console.print("Interrupted: rerun the same command to finish the rest.")
+        raise typer.Exit(code=130)
+    if stats.failed:
+        raise typer.Exit(code=1)
 
 
 @prompts_app.command("list")

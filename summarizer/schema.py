@@ -210,6 +210,8 @@ class SummaryMeta(BaseModel):
     prompt_sha256: str
     attempts: int = Field(description="HTTP requests made, reasks and retries included")
     reasks: int = 0
+    cached: bool = False
+    """True when the result came from the cache: no request was made, usage is zero."""
     usage: Usage = Field(default_factory=Usage)
     latency_s: float = 0.0
     created_at: dt.datetime

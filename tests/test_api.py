@@ -36,7 +36,9 @@ def test_exported_members() -> None:
         "DEFAULT_MODEL",
         "MODES",
         "ActorTone",
+        "Article",
         "ArticleSummary",
+        "BatchResult",
         "ConfigurationError",
         "ExtractionError",
         "Framing",
@@ -46,6 +48,7 @@ def test_exported_members() -> None:
         "ProposedMeeting",
         "ProviderError",
         "Quote",
+        "ResultCache",
         "Span",
         "Speaker",
         "Stance",
@@ -55,11 +58,13 @@ def test_exported_members() -> None:
         "Usage",
         "__version__",
         "asummarize_article",
+        "asummarize_articles",
         "list_prompts",
         "load_prompt",
         "locate_all",
         "locate_quote",
         "summarize_article",
+        "summarize_articles",
     }
     for name in summarizer.__all__:
         assert hasattr(summarizer, name)

@@ -1,0 +1,255 @@
+"""Many articles at once: bounded concurrency, shared backoff, one result per article.
+
+``summarize_articles`` (threads) and ``asummarize_articles`` (asyncio) stream: they pull the
+input lazily, keep at most ``concurrency`` articles in flight and yield each result as it
+completes, so memory stays flat for an unbounded input. A failure is a result too (its
+``error`` is the typed exception), never an exception out of the iterator. A 429 on any
+request holds back every request of the batch for the wait the server asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import copy
+import datetime as dt
+import hashlib
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from summarizer._summarizer import Summarizer
+from summarizer._transport import RateGate
+from summarizer.errors import InputError, SummarizerError
+from summarizer.schema import ArticleSummary
+
+__all__ = ["Article", "BatchResult", "as_article", "asummarize_articles", "summarize_articles"]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article of a batch: an id that names it in the results, and its text."""
+
+    id: str
+    text: str
+    published: dt.date | str | None = None
+    source: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The outcome for one article: a summary or the typed error, and how long it took."""
+
+    id: str
+    summary: ArticleSummary | None = None
+    error: SummarizerError | None = None
+    seconds: float = 0.0
+    source: str | None = None
+    url: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when there is a summary."""
+        return self.summary is not None
+
+
+def text_id(text: str) -> str:
+    """A stable id for a bare text: the start of its sha256."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def as_article(item: Any, index: int = 0) -> Article:
+    """Accept a text, an :class:`Article`, a mapping or any object with ``id`` and ``text``.
+
+    Raises:
+        InputError: The item has no usable text or id.
+    """
+    if isinstance(item, Article):
+        return item
+    if isinstance(item, str):
+        return Article(id=text_id(item), text=item)
+    if isinstance(item, Mapping):
+        fields = dict(item)
+    elif hasattr(item, "text"):
+        fields = {k: getattr(item, k, None) for k in ("id", "text", "published", "source", "url")}
+    else:
+        raise InputError(f"item {index}: expected a text or a record with id and text")
+    text = fields.get("text")
+    if not isinstance(text, str):
+        raise InputError(f"item {index}: the record has no text")
+    raw_id = fields.get("id")
+    return Article(
+        id=str(raw_id) if raw_id not in (None, "") else text_id(text),
+        text=text,
+        published=fields.get("published"),
+        source=fields.get("source"),
+        url=fields.get("url"),
+    )
+
+
+def _item_id(item: Any, index: int) -> str:
+    if isinstance(item, Mapping) and item.get("id") not in (None, ""):
+        return str(item["id"])
+    return str(getattr(item, "id", None) or f"item-{index}")
+
+
+def _batch_engine(
+    summarizer: Summarizer | None, settings: dict[str, Any]
+) -> tuple[Summarizer, bool]:
+    """A summarizer for this batch, with its own shared rate gate (the caller's is not touched)."""
+    if summarizer is not None and settings:
+        raise TypeError("pass either summarizer= or Summarizer settings, not both")
+    owned = summarizer is None
+    engine = copy.copy(summarizer) if summarizer is not None else Summarizer(**settings)
+    engine._gate = RateGate()
+    return engine, owned
+
+
+def _result(article: Article, started: float, **outcome: Any) -> BatchResult:
+    return BatchResult(
+        id=article.id,
+        seconds=round(time.perf_counter() - started, 3),
+        source=article.source,
+        url=article.url,
+        **outcome,
+    )
+
+
+def _run_one(engine: Summarizer, item: Any, index: int) -> BatchResult:
+    started = time.perf_counter()
+    try:
+        article = as_article(item, index)
+    except InputError as exc:
+        return BatchResult(id=_item_id(item, index), error=exc)
+    try:
+        summary = engine.summarize(article.text, published=article.published)
+    except SummarizerError as exc:
+        return _result(article, started, error=exc)
+    return _result(article, started, summary=summary)
+
+
+async def _arun_one(engine: Summarizer, item: Any, index: int) -> BatchResult:
+    started = time.perf_counter()
+    try:
+        article = as_article(item, index)
+    except InputError as exc:
+        return BatchResult(id=_item_id(item, index), error=exc)
+    try:
+        summary = await engine.asummarize(article.text, published=article.published)
+    except SummarizerError as exc:
+        return _result(article, started, error=exc)
+    return _result(article, started, summary=summary)
+
+
+def summarize_articles(
+    articles: Iterable[Any],
+    *,
+    concurrency: int = 8,
+    summarizer: Summarizer | None = None,
+    **settings: Any,
+) -> Iterator[BatchResult]:
+    """Summarise many articles in worker threads, yielding results as they complete.
+
+    Args:
+        articles: Texts, :class:`Article` records, mappings or objects with ``id`` and
+            ``text`` (optional ``published``, ``source``, ``url``). Read lazily.
+        concurrency: Articles in flight at once.
+        summarizer: A configured :class:`Summarizer` (not modified).
+        **settings: Or, instead, the settings of a new one (``client=``, ``model=``,
+            ``cache=``...).
+
+    Yields:
+        One :class:`BatchResult` per input item, in completion order.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    engine, owned = _batch_engine(summarizer, settings)
+    items = enumerate(articles)
+    pending: set[concurrent.futures.Future[BatchResult]] = set()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=concurrency)
+
+    def launch() -> bool:
+        try:
+            index, item = next(items)
+        except StopIteration:
+            return False
+        pending.add(pool.submit(_run_one, engine, item, index))
+        return True
+
+    try:
+        for _ in range(concurrency):
+            if not launch():
+                break
+        while pending:
+            done, _ = concurrent.futures.wait(
+                pending, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in done:
+                pending.discard(future)
+                yield future.result()
+                launch()
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if owned:
+            engine.close()
+
+
+async def asummarize_articles(
+    articles: Iterable[Any] | AsyncIterable[Any],
+    *,
+    concurrency: int = 8,
+    summarizer: Summarizer | None = None,
+    **settings: Any,
+) -> AsyncIterator[BatchResult]:
+    """The asyncio twin of :func:`summarize_articles` (accepts async iterables too).
+
+    Cancelling the consumer (e.g. Ctrl-C) cancels the requests in flight.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    engine, owned = _batch_engine(summarizer, settings)
+    source = _aenumerate(articles)
+    pending: set[asyncio.Task[BatchResult]] = set()
+
+    async def launch() -> bool:
+        try:
+            index, item = await anext(source)
+        except StopAsyncIteration:
+            return False
+        pending.add(asyncio.create_task(_arun_one(engine, item, index)))
+        return True
+
+    try:
+        for _ in range(concurrency):
+            if not await launch():
+                break
+        while pending:
+            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                pending.discard(task)
+                yield task.result()
+                await launch()
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        if owned:
+            await engine.aclose()
+
+
+async def _aenumerate(
+    articles: Iterable[Any] | AsyncIterable[Any],
+) -> AsyncIterator[tuple[int, Any]]:
+    index = 0
+    if isinstance(articles, AsyncIterable):
+        async for item in articles:
+            yield index, item
+            index += 1
+    else:
+        for item in articles:
+            yield index, item
+            index += 1

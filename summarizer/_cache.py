@@ -1,0 +1,122 @@
+"""A persistent result cache: no article is paid for twice.
+
+Results live in SQLite (in the user cache directory, or ``SUMMARIZER_CACHE_DIR``), keyed by
+everything that determines the answer: model, mode, prompt id, version and sha256, the
+schema's hash, the article's hash, the publication date and the temperature. A new prompt
+version, model or schema misses; the same article under the same configuration hits without
+any HTTP request. Each operation opens its own connection and the database runs in WAL mode
+with a busy timeout, so threads and processes can read and write it at the same time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+from contextlib import closing
+from functools import cache
+from pathlib import Path
+
+import platformdirs
+
+from summarizer.errors import ConfigurationError
+from summarizer.schema import ArticleSummary
+
+__all__ = ["CACHE_DIR_ENV", "ResultCache", "schema_sha256"]
+
+CACHE_DIR_ENV = "SUMMARIZER_CACHE_DIR"
+_FILE = "results.sqlite3"
+
+
+@cache
+def schema_sha256() -> str:
+    """Hash of the JSON schema sent to the model: a schema change invalidates the cache."""
+    schema = json.dumps(ArticleSummary.model_json_schema(), sort_keys=True)
+    return hashlib.sha256(schema.encode()).hexdigest()
+
+
+class ResultCache:
+    """Summaries stored by the hash of everything that determines them.
+
+    Args:
+        directory: Where the database lives. Default: ``SUMMARIZER_CACHE_DIR``, else the
+            user cache directory (e.g. ``~/.cache/summarizer``).
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        chosen = (
+            directory or os.environ.get(CACHE_DIR_ENV) or platformdirs.user_cache_dir("summarizer")
+        )
+        self.directory = Path(chosen)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot create cache directory {self.directory}: {exc}"
+            ) from exc
+        self.path = self.directory / _FILE
+        with closing(self._connect()) as db, db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS results ("
+                " key TEXT PRIMARY KEY, summary TEXT NOT NULL, created_at TEXT NOT NULL)"
+            )
+
+    def __repr__(self) -> str:
+        return f"ResultCache({str(self.directory)!r})"
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30.0)
+
+    @staticmethod
+    def key(
+        *,
+        model: str,
+        mode: str,
+        prompt_id: str,
+        prompt_version: str,
+        prompt_sha256: str,
+        article: str,
+        published: dt.date | None,
+        temperature: float | None,
+    ) -> str:
+        """The cache key of one request configuration and article."""
+        parts = {
+            "model": model,
+            "mode": mode,
+            "prompt": [prompt_id, prompt_version, prompt_sha256],
+            "schema": schema_sha256(),
+            "article": hashlib.sha256(article.encode("utf-8")).hexdigest(),
+            "published": published.isoformat() if published else None,
+            "temperature": temperature,
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+    def get(self, key: str) -> ArticleSummary | None:
+        """The stored summary for ``key``, or None."""
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT summary FROM results WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return ArticleSummary.model_validate_json(row[0])
+
+    def put(self, key: str, summary: ArticleSummary) -> None:
+        """Store ``summary`` under ``key`` (the last writer wins; all write the same)."""
+        now = dt.datetime.now(dt.UTC).isoformat()
+        with closing(self._connect()) as db, db:
+            db.execute(
+                "INSERT OR REPLACE INTO results (key, summary, created_at) VALUES (?, ?, ?)",
+                (key, summary.model_dump_json(), now),
+            )
+
+    def __len__(self) -> int:
+        with closing(self._connect()) as db:
+            (count,) = db.execute("SELECT COUNT(*) FROM results").fetchone()
+        return int(count)
+
+    def clear(self) -> None:
+        """Delete every stored result."""
+        with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM results")
