@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -25,8 +26,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from summarizer._article import prepare_article
 from summarizer._batch import Article, BatchResult, asummarize_articles
 from summarizer._models import model_info
+from summarizer._openai_batch import BatchJob, collect_batch, submit_batch, wait_for_batch
 from summarizer._sources import InputProblem, ResultsFile, count_articles, read_articles
 from summarizer._summarizer import Summarizer
 from summarizer.errors import ConfigurationError, InputError
@@ -215,3 +218,111 @@ def run_batch(
         except KeyboardInterrupt:
             stats.interrupted = True
     return stats
+
+
+def _prepare(
+    input_path: str,
+    output: Path,
+    retry_failed: bool,
+    shard: tuple[int, int] | None,
+    console: Console,
+) -> tuple[ResultsFile, BatchStats]:
+    results = ResultsFile(output)
+    if results.repaired:
+        console.print("[yellow]Repaired a torn last line in the results file.[/yellow]")
+    if retry_failed and (dropped := results.drop_failed()):
+        console.print(f"Retrying {dropped} failed article(s).")
+    return results, BatchStats(total=_total(input_path, shard))
+
+
+def _cached_or_pending(
+    summarizer: Summarizer, articles: Iterator[Article], results: ResultsFile, stats: BatchStats
+) -> list[Article]:
+    """Write cache hits at once; return the articles that still need the provider."""
+    pending = []
+    for item in articles:
+        hit = None
+        if summarizer.cache is not None:
+            key = summarizer._cache_key(prepare_article(item.text, item.published))
+            hit = summarizer._cached(key, time.perf_counter())
+        if hit is None:
+            pending.append(item)
+            continue
+        result = BatchResult(id=item.id, summary=hit, source=item.source, url=item.url)
+        results.append(result)
+        stats.add(result, summarizer.model)
+    return pending
+
+
+def submit_openai_batch(
+    input_path: str,
+    output: Path,
+    summarizer: Summarizer,
+    *,
+    retry_failed: bool,
+    shard: tuple[int, int] | None,
+    console: Console,
+) -> tuple[BatchJob | None, list[Article], ResultsFile, BatchStats]:
+    """Resume bookkeeping, cache hits, then one Batch API job for everything else."""
+    results, stats = _prepare(input_path, output, retry_failed, shard, console)
+    articles = list(_selected(input_path, results, shard, stats))
+    pending = _cached_or_pending(summarizer, iter(articles), results, stats)
+    if not pending:
+        return None, [], results, stats
+    job = submit_batch(summarizer, pending)
+    console.print(f"Submitted batch [bold]{job.id}[/bold] with {job.requests} request(s).")
+    return job, pending, results, stats
+
+
+def collect_openai_batch(
+    job_id: str,
+    articles: list[Article],
+    results: ResultsFile,
+    stats: BatchStats,
+    summarizer: Summarizer,
+    *,
+    poll_interval: float,
+    console: Console,
+) -> BatchStats:
+    """Wait for the batch with a progress bar, then validate and write every result."""
+    columns = (
+        TextColumn("[bold]batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("batch", total=len(articles), status="")
+
+        def show(batch: Any) -> None:
+            counts = batch.request_counts
+            done = (counts.completed + counts.failed) if counts else 0
+            progress.update(task, completed=done, status=batch.status)
+
+        try:
+            wait_for_batch(summarizer, job_id, poll_interval=poll_interval, on_update=show)
+        except KeyboardInterrupt:
+            stats.interrupted = True
+            console.print(f"Stopped waiting; collect later with: summarizer batch-collect {job_id}")
+            return stats
+    by_id = {article.id: article for article in articles}
+    for result in collect_batch(summarizer, job_id, articles):
+        results.append(result)
+        stats.add(result, summarizer.model)
+        article = by_id[result.id]
+        key = summarizer._cache_key(prepare_article(article.text, article.published))
+        if result.summary is not None and key is not None and summarizer.cache is not None:
+            summarizer.cache.put(key, result.summary)
+    if stats.failed:
+        console.print(
+            f"{stats.failed} result(s) failed; rerun with --retry-failed to retry them in-process."
+        )
+    return stats
+
+
+def pending_articles(input_path: str, output: Path, shard: tuple[int, int] | None) -> list[Article]:
+    """The articles of INPUT not yet in the results file (for batch-collect)."""
+    results = ResultsFile(output)
+    stats = BatchStats()
+    return list(_selected(input_path, results, shard, stats))

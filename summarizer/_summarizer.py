@@ -27,7 +27,15 @@ from summarizer._cache import ResultCache
 from summarizer._client import ResolvedClient, redact, resolve_client
 from summarizer._models import BYTES_PER_TOKEN, estimate_tokens, model_info
 from summarizer._prompts import Prompt, load_prompt
-from summarizer._transport import CallRecorder, RateGate, RetryPolicy, Transport
+from summarizer._transport import (
+    CallRecorder,
+    RateGate,
+    RetryPolicy,
+    Transport,
+    check_response,
+    raw_output,
+    repair_control_characters,
+)
 from summarizer.errors import ConfigurationError, ExtractionError, InputError, SummarizerError
 from summarizer.schema import ArticleSummary, SummaryMeta, Usage
 
@@ -58,6 +66,32 @@ def _mode_name(mode: str | instructor.Mode) -> str:
     if mode not in MODES:
         raise ConfigurationError(f"unknown mode {mode!r}; use one of {list(MODES)}")
     return mode
+
+
+def _validation_errors(exc: pydantic.ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+        for e in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def _first_messages(errors: list[dict[str, Any]], limit: int = 400) -> str:
+    """The first validation messages on one line, for an error message."""
+    text = "; ".join(" ".join(str(e["msg"]).split()) for e in errors[:3])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_CAPTURE_MARK = "summarizer: request captured, not sent"
+
+
+class _HideCaptures(logging.Filter):
+    """instructor logs every failed call at ERROR; a captured request is not a failure."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _CAPTURE_MARK not in record.getMessage()
+
+
+logging.getLogger("instructor.v2.retry").addFilter(_HideCaptures())
 
 
 class Summarizer:
@@ -266,6 +300,66 @@ class Summarizer:
             request["temperature"] = self.temperature
         return request
 
+    def request_body(self, text: str, published: dt.date | str | None = None) -> dict[str, Any]:
+        """The exact chat-completions request body this summarizer would send, unsent.
+
+        Used to build Batch API files (the same prompt, schema and parameters as an
+        in-process call) and to inspect what the library sends.
+        """
+        article = prepare_article(text, published)
+        captured: dict[str, Any] = {}
+
+        def capture(**kwargs: Any) -> Any:
+            captured.update(kwargs)
+            raise RuntimeError(_CAPTURE_MARK)
+
+        create = instructor.patch(create=capture, mode=MODES[self.mode])
+        try:
+            create(**self._request(article))
+        except Exception as exc:
+            if not captured:
+                raise ExtractionError(f"could not build the request: {exc}") from exc
+        return captured
+
+    def validate_completion(
+        self, text: str, completion: Any, published: dt.date | str | None = None
+    ) -> ArticleSummary:
+        """Validate a chat completion obtained elsewhere (e.g. the Batch API) for ``text``.
+
+        The same checks as an in-process call: refusal, truncation, the JSON repair, the
+        schema and grounding. No reask is possible here.
+
+        Raises:
+            ExtractionError: The answer is unusable or invalid.
+        """
+        started = time.perf_counter()
+        article = prepare_article(text, published)
+        recorder = CallRecorder()
+        recorder.attempts = 1
+        recorder.record(completion)
+        check_response(completion, recorder)
+        repair_control_characters(completion)
+        raw = raw_output(completion)
+        published_text = article.published.isoformat() if article.published else "unknown"
+        try:
+            result = ArticleSummary.model_validate_json(
+                raw or "",
+                context={"article": article.text, "published": published_text},
+            )
+        except pydantic.ValidationError as exc:
+            errors = _validation_errors(exc)
+            raise ExtractionError(
+                f"the answer is invalid: {_first_messages(errors)}",
+                kind="invalid",
+                last_raw_output=recorder.last_raw_output,
+                validation_errors=errors,
+                attempts=1,
+                usage=recorder.usage,
+                model=self.model,
+                prompt_version=self.prompt.version,
+            ) from exc
+        return self._finish(result, article, recorder, started)
+
     def summarize(self, text: str, published: dt.date | str | None = None) -> ArticleSummary:
         """Summarise one article.
 
@@ -422,13 +516,8 @@ class Summarizer:
         self, exc: InstructorRetryException, recorder: CallRecorder, resolved: ResolvedClient
     ) -> ExtractionError:
         last = exc.failed_attempts[-1].exception if exc.failed_attempts else exc.__cause__
-        errors: list[dict[str, Any]] = []
-        if isinstance(last, pydantic.ValidationError):
-            errors = [
-                {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-                for e in last.errors(include_url=False, include_input=False, include_context=False)
-            ]
-        first = "; ".join(e["msg"].splitlines()[0] for e in errors[:3]) or str(last)
+        errors = _validation_errors(last) if isinstance(last, pydantic.ValidationError) else []
+        first = _first_messages(errors) or str(last)
         return ExtractionError(
             redact(
                 f"the model's answer was still invalid after {recorder.responses} answer(s) "

@@ -110,10 +110,11 @@ class CallRecorder:
                 cached_input_tokens=self.usage.cached_input_tokens
                 + (getattr(details, "cached_tokens", 0) or 0),
             )
-        self.last_raw_output = _raw_output(response)
+        self.last_raw_output = raw_output(response)
 
 
-def _raw_output(response: Any) -> str | None:
+def raw_output(response: Any) -> str | None:
+    """The model's answer as text: the first tool call's arguments, else the content."""
     choices = getattr(response, "choices", None)
     if not choices:
         return None

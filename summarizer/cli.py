@@ -12,10 +12,19 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from summarizer._api import summarize_article
-from summarizer._batch_cli import parse_shard, run_batch
+from summarizer._batch_cli import (
+    BatchStats,
+    collect_openai_batch,
+    parse_shard,
+    pending_articles,
+    run_batch,
+    submit_openai_batch,
+)
 from summarizer._cache import ResultCache
+from summarizer._openai_batch import batch_status
 from summarizer._prompts import list_prompts, load_prompt
 from summarizer._render import render_summary
+from summarizer._sources import ResultsFile
 from summarizer._summarizer import Summarizer
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
@@ -91,6 +100,13 @@ def batch(
     model: Annotated[str | None, typer.Option(help="Model name.")] = None,
     prompt_version: Annotated[str | None, typer.Option(help="Prompt version, e.g. v1.")] = None,
     mode: Annotated[str | None, typer.Option(help="tools, json_schema, json or md_json.")] = None,
+    via: Annotated[
+        str, typer.Option(help="inprocess (concurrent requests) or openai-batch (Batch API).")
+    ] = "inprocess",
+    submit_only: Annotated[
+        bool, typer.Option("--submit-only", help="With --via openai-batch: submit and exit.")
+    ] = False,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between Batch API polls.")] = 30.0,
 ) -> None:
     """Summarise many articles concurrently into a resumable JSONL file.
 
@@ -100,12 +116,41 @@ def batch(
     console = Console(stderr=True)
     try:
         shard_spec = parse_shard(shard)
+        if via not in ("inprocess", "openai-batch"):
+            raise InputError(f"--via takes inprocess or openai-batch, got {via!r}")
         summarizer = Summarizer(
             model=model,
             prompt_version=prompt_version,
             mode=mode,
             cache=None if no_cache else ResultCache(cache_dir),
         )
+        if via == "openai-batch":
+            job, pending, results, stats = submit_openai_batch(
+                input_path,
+                output,
+                summarizer,
+                retry_failed=retry_failed,
+                shard=shard_spec,
+                console=console,
+            )
+            if job is not None and submit_only:
+                console.print(
+                    f"Check it with: summarizer batch-status {job.id}\n"
+                    f"Collect it with: summarizer batch-collect {job.id} {input_path} -o {output}"
+                )
+                return
+            if job is not None:
+                collect_openai_batch(
+                    job.id,
+                    pending,
+                    results,
+                    stats,
+                    summarizer,
+                    poll_interval=poll_interval,
+                    console=console,
+                )
+            _finish_batch(stats, console)
+            return
         stats = run_batch(
             input_path,
             output,
@@ -117,6 +162,10 @@ def batch(
         )
     except SummarizerError as error:
         raise _fail(error) from error
+    _finish_batch(stats, console)
+
+
+def _finish_batch(stats: BatchStats, console: Console) -> None:
     console.print(stats.table())
     for ident, message in stats.failures[:10]:
         console.print(f"[red]failed[/red] {ident}: {message}", highlight=False)
@@ -125,6 +174,62 @@ def batch(
         raise typer.Exit(code=130)
     if stats.failed:
         raise typer.Exit(code=1)
+
+
+@app.command("batch-status")
+def batch_status_command(
+    batch_id: Annotated[str, typer.Argument(help="The id printed by --submit-only.")],
+) -> None:
+    """Show the state of a Batch API job."""
+    try:
+        batch = batch_status(Summarizer(), batch_id)
+    except SummarizerError as error:
+        raise _fail(error) from error
+    counts = batch.request_counts
+    table = Table("batch", "status", "completed", "failed", "total")
+    table.add_row(
+        batch.id,
+        batch.status,
+        str(counts.completed if counts else "?"),
+        str(counts.failed if counts else "?"),
+        str(counts.total if counts else "?"),
+    )
+    Console().print(table)
+
+
+@app.command("batch-collect")
+def batch_collect_command(
+    batch_id: Annotated[str, typer.Argument(help="The id printed by --submit-only.")],
+    input_path: Annotated[
+        str, typer.Argument(metavar="INPUT", help="The input it was built from.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Results JSONL (appended).")],
+    shard: Annotated[str | None, typer.Option(help="The --shard it was submitted with.")] = None,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 30.0,
+    model: Annotated[str | None, typer.Option(help="The model it was submitted with.")] = None,
+    prompt_version: Annotated[str | None, typer.Option(help="Its prompt version.")] = None,
+    mode: Annotated[str | None, typer.Option(help="Its mode.")] = None,
+) -> None:
+    """Wait for a Batch API job, validate its answers and append them to the results."""
+    console = Console(stderr=True)
+    try:
+        summarizer = Summarizer(model=model, prompt_version=prompt_version, mode=mode)
+        shard_spec = parse_shard(shard)
+        articles = pending_articles(input_path, output, shard_spec)
+        results = ResultsFile(output)
+        stats = BatchStats(total=len(articles))
+        collect_openai_batch(
+            batch_id,
+            articles,
+            results,
+            stats,
+            summarizer,
+            poll_interval=poll_interval,
+            console=console,
+        )
+    except SummarizerError as error:
+        raise _fail(error) from error
+    _finish_batch(stats, console)
 
 
 @prompts_app.command("list")

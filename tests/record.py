@@ -20,7 +20,7 @@ from typing import Any
 
 from summarizer import ArticleSummary, Summarizer, SummarizerError
 from tests.fakes import ScriptedEndpoint
-from tests.recording import make_vcr
+from tests.recording import CASSETTES, make_vcr
 from tests.scenarios import SCENARIOS, Scenario, article
 
 
@@ -32,6 +32,52 @@ def run(scenario: Scenario, client: Any) -> ArticleSummary | SummarizerError:
         return summarizer.summarize(article(scenario.seed_id))
     except SummarizerError as exc:
         return exc
+
+
+BATCH_CASSETTES = ("openai_batch_round_trip", "openai_batch_submit_collect")
+
+
+def record_openai_batch(name: str) -> None:
+    """Record a Batch API flow against the curated fake, through the CLI's own functions."""
+    import io
+    import tempfile
+    from pathlib import Path
+
+    import httpx2
+    import openai
+    from rich.console import Console
+
+    from summarizer._batch_cli import (
+        BatchStats,
+        collect_openai_batch,
+        pending_articles,
+        submit_openai_batch,
+    )
+    from summarizer._openai_batch import batch_status
+    from summarizer._sources import ResultsFile
+    from tests.fake_batch_api import FakeBatchAPI, write_batch_inputs
+    from tests.scenarios import TEST_API_KEY
+
+    fake = FakeBatchAPI(polls_before_done=1)
+    http_client = httpx2.Client(transport=httpx2.MockTransport(fake.handle))
+    summarizer = Summarizer(client=openai.OpenAI(api_key=TEST_API_KEY, http_client=http_client))
+    quiet = Console(file=io.StringIO())
+    (CASSETTES / f"{name}.yaml").unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, make_vcr("all").use_cassette(name):
+        folder, output = Path(tmp) / "in", Path(tmp) / "out.jsonl"
+        write_batch_inputs(folder)
+        job, pending, results, stats = submit_openai_batch(
+            str(folder), output, summarizer, retry_failed=False, shard=None, console=quiet
+        )
+        assert job is not None
+        if name == "openai_batch_submit_collect":  # --submit-only, batch-status, batch-collect
+            batch_status(summarizer, job.id)
+            pending = pending_articles(str(folder), output, None)
+            results, stats = ResultsFile(output), BatchStats(total=len(pending))
+        collect_openai_batch(
+            job.id, pending, results, stats, summarizer, poll_interval=0, console=quiet
+        )
+    print(f"recorded {name}.yaml: {stats.ok} ok, {stats.failed} failed (curated Batch API)")
 
 
 def record(scenario: Scenario, live: bool) -> None:
@@ -57,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         print("--live needs OPENAI_API_KEY (and OPENAI_BASE_URL for other servers)")
         return 2
     names = args.names or [n for n, s in SCENARIOS.items() if s.live or not args.live]
+    if not args.live:
+        for name in BATCH_CASSETTES:
+            if not args.names or name in args.names:
+                record_openai_batch(name)
+        names = [n for n in names if n not in BATCH_CASSETTES]
     for name in names:
         scenario = SCENARIOS[name]
         if args.live and not scenario.live:

@@ -11,6 +11,7 @@ project and request-id headers are dropped when recording.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -95,13 +96,26 @@ class ReadableJsonYaml:
         return cassette
 
 
+_BOUNDARY = re.compile(rb"^--([A-Za-z0-9'()+_,./:=?-]{8,70})\r?\n")
+
+
+def _comparable(body: Any) -> Any:
+    """A body in a form that is equal for equal requests.
+
+    JSON is compared parsed; a multipart upload with its random boundary replaced.
+    """
+    parsed = _parse_json(body)
+    if parsed is not None:
+        return parsed
+    raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+    if match := _BOUNDARY.match(raw):
+        raw = raw.replace(match.group(1), b"BOUNDARY")
+    return raw
+
+
 def json_body_matcher(r1: Request, r2: Request) -> None:
-    """Match bodies by their parsed JSON (key order and spacing do not matter)."""
-    b1, b2 = _parse_json(r1.body), _parse_json(r2.body)
-    if b1 is None or b2 is None:
-        assert r1.body == r2.body, "request bodies differ"
-        return
-    assert b1 == b2, "request JSON bodies differ"
+    """Match bodies by content: parsed JSON, or multipart with boundaries normalised."""
+    assert _comparable(r1.body) == _comparable(r2.body), "request bodies differ"
 
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:

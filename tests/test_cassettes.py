@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from summarizer import ArticleSummary, ExtractionError, ProviderError, Summarizer, load_prompt
+from tests.record import BATCH_CASSETTES
 from tests.record_llama import CASSETTE as LLAMA_CASSETTE
 from tests.recording import CASSETTES, ReadableJsonYaml, make_vcr
 from tests.scenarios import (
@@ -233,7 +234,7 @@ def test_curated_answers_are_the_gold_annotations(seed_id: str) -> None:
 def test_every_scenario_has_a_cassette_listed_in_the_readme() -> None:
     readme = (CASSETTES / "README.md").read_text()
     on_disk = {p.stem for p in CASSETTES.glob("*.yaml")}
-    assert on_disk == set(SCENARIOS) | {LLAMA_CASSETTE}
+    assert on_disk == set(SCENARIOS) | {LLAMA_CASSETTE, *BATCH_CASSETTES}
     for name in on_disk:
         assert f"`{name}.yaml`" in readme
 

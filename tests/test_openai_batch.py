@@ -1,0 +1,110 @@
+"""The Batch API round trip, replayed from cassettes of the files and batches endpoints."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from summarizer import Summarizer
+from summarizer.cli import app
+from tests.fake_batch_api import BATCH_ID, write_batch_inputs
+from tests.recording import CASSETTES, ReadableJsonYaml, make_vcr
+from tests.scenarios import TEST_API_KEY
+
+ENV = {"OPENAI_API_KEY": TEST_API_KEY}
+
+
+def records(path: Path) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in (json.loads(line) for line in path.read_text().splitlines())}
+
+
+def uploaded_lines(cassette: str) -> list[dict[str, Any]]:
+    data = ReadableJsonYaml.deserialize((CASSETTES / f"{cassette}.yaml").read_text())
+    upload = data["interactions"][0]["request"]["body"]
+    body = upload if isinstance(upload, str) else upload.decode()
+    return [json.loads(line) for line in re.findall(r'^\{"custom_id".*$', body, flags=re.M)]
+
+
+def check_results(output: Path) -> None:
+    found = records(output)
+    assert set(found) == {"a-seed", "b-visit", "c-german", "d-fabricated"}
+    for ident in ("a-seed", "b-visit", "c-german"):
+        assert found[ident]["status"] == "ok"
+        summary = found[ident]["summary"]
+        assert summary["speakers"] and summary["article_text"]
+        quote = summary["quotes"][0]
+        where = quote["span"] or quote["evidence_span"]
+        assert summary["article_text"][where["start"] : where["end"]]
+        assert found[ident]["meta"]["attempts"] == 1
+    failed = found["d-fabricated"]
+    assert failed["status"] == "error"
+    assert failed["error"]["type"] == "ExtractionError" and failed["error"]["kind"] == "invalid"
+    assert "So far there have been no genuine impulses" in failed["error"]["message"]
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    write_batch_inputs(tmp_path / "in")
+    output = tmp_path / "out.jsonl"
+    args = ["batch", str(tmp_path / "in"), "-o", str(output), "--via", "openai-batch"]
+    with make_vcr("none").use_cassette("openai_batch_round_trip") as cassette:
+        result = CliRunner().invoke(app, [*args, "--poll-interval", "0", "--no-cache"], env=ENV)
+    assert cassette.all_played
+    assert result.exit_code == 1, result.output  # one answer failed validation
+    assert "rerun with --retry-failed" in result.output
+    check_results(output)
+
+
+def test_batch_requests_are_the_in_process_requests(tmp_path: Path) -> None:
+    """Same prompt, schema and parameters as an in-process call, one line per article."""
+    write_batch_inputs(tmp_path / "in")
+    lines = uploaded_lines("openai_batch_round_trip")
+    assert [line["custom_id"] for line in lines] == [
+        "a-seed",
+        "b-visit",
+        "c-german",
+        "d-fabricated",
+    ]
+    summarizer = Summarizer()
+    for line in lines:
+        text = (tmp_path / "in" / f"{line['custom_id']}.txt").read_text(encoding="utf-8")
+        assert line["url"] == "/v1/chat/completions" and line["method"] == "POST"
+        assert line["body"] == summarizer.request_body(text)
+
+
+def test_submit_only_then_status_then_collect(tmp_path: Path) -> None:
+    write_batch_inputs(tmp_path / "in")
+    output = tmp_path / "out.jsonl"
+    runner = CliRunner()
+    folder = str(tmp_path / "in")
+    with make_vcr("none").use_cassette("openai_batch_submit_collect") as cassette:
+        submitted = runner.invoke(
+            app,
+            [
+                "batch",
+                folder,
+                "-o",
+                str(output),
+                "--via",
+                "openai-batch",
+                "--submit-only",
+                "--no-cache",
+            ],
+            env=ENV,
+        )
+        assert submitted.exit_code == 0, submitted.output
+        assert f"batch-collect {BATCH_ID}" in submitted.output
+        assert not output.exists() or output.read_text() == ""
+        status = runner.invoke(app, ["batch-status", BATCH_ID], env=ENV)
+        assert status.exit_code == 0 and "in_progress" in status.output
+        collected = runner.invoke(
+            app,
+            ["batch-collect", BATCH_ID, folder, "-o", str(output), "--poll-interval", "0"],
+            env=ENV,
+        )
+    assert cassette.all_played
+    assert collected.exit_code == 1, collected.output
+    check_results(output)
