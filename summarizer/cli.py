@@ -24,7 +24,8 @@ from summarizer._cache import ResultCache
 from summarizer._openai_batch import batch_status
 from summarizer._prompts import list_prompts, load_prompt
 from summarizer._render import render_summary
-from summarizer._sources import ResultsFile
+from summarizer._report_cli import report
+from summarizer._sources import HTML_SUFFIXES, ResultsFile, html_to_text
 from summarizer._summarizer import Summarizer
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
@@ -50,7 +51,9 @@ def _fail(error: SummarizerError) -> typer.Exit:
 
 @app.command()
 def summarize(
-    path: Annotated[str, typer.Argument(help="Article text file, or - for standard input.")],
+    path: Annotated[
+        str, typer.Argument(help="Article file (.txt, .md or .html), or - for standard input.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     published: Annotated[
         str | None, typer.Option(help="Publication date YYYY-MM-DD (default: the text's header).")
@@ -68,6 +71,8 @@ def summarize(
                 text = Path(path).read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read {path}: {exc}") from exc
+            if Path(path).suffix.lower() in HTML_SUFFIXES:
+                text = html_to_text(text, Path(path).name)
         summary = summarize_article(
             text, published=published, model=model, prompt_version=prompt_version, mode=mode
         )
@@ -260,6 +265,9 @@ def prompts_show(
         raise _fail(error) from error
     text = Path(prompt.path).read_text(encoding="utf-8")
     Console().print(Syntax(text, "yaml", word_wrap=True))
+
+
+app.command("report")(report)
 
 
 def main() -> None:

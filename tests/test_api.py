@@ -152,6 +152,13 @@ def test_instructor_client_is_accepted_and_its_mode_used() -> None:
     assert endpoint.requests[0]["response_format"]["type"] == "json_schema"
 
 
+def test_results_are_plain_article_summaries() -> None:
+    """instructor answers with its own subclass; callers get the public class itself."""
+    result = summarize_article(SEED, client=ScriptedEndpoint([answer(gold(SEED_ID), "a")]).client())
+    assert type(result) is summarizer.ArticleSummary
+    assert result == summarizer.ArticleSummary.model_validate_json(result.model_dump_json())
+
+
 def test_inputs_are_not_mutated() -> None:
     client = ScriptedEndpoint([answer(gold(SEED_ID), "a")]).client()
     text = str(SEED)

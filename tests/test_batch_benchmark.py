@@ -1,0 +1,36 @@
+"""The batch benchmark runs (tiny sizes): it must not rot. No timing is asserted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_batch_benchmark_runs() -> None:
+    command = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "batch.py"),
+        "--json",
+        "--articles",
+        "6",
+        "--latency",
+        "0.01",
+        "--concurrency",
+        "3",
+        "--cpu-articles",
+        "5",
+        "--memory-articles",
+        "20",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["efficiency"]["articles"] == 6 and figures["efficiency"]["efficiency"] > 0
+    assert figures["cpu"]["articles"] == 5 and figures["memory"]["articles"] == 20
