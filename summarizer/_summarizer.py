@@ -471,7 +471,7 @@ class Summarizer:
             self.model,
             self.prompt.version,
         )
-        summary = result.model_copy(
+        summary: ArticleSummary = result.model_copy(
             update={"published": article.published, "article_text": article.text, "meta": meta}
         )
         return summary
