@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -21,13 +22,24 @@ from summarizer._batch_cli import (
     submit_openai_batch,
 )
 from summarizer._cache import ResultCache
+from summarizer._eval_cli import (
+    ConfigResult,
+    comparison_markdown,
+    comparison_table,
+    default_models,
+    default_versions,
+    predictions_name,
+    run_configs,
+)
 from summarizer._openai_batch import batch_status
 from summarizer._prompts import list_prompts, load_prompt
 from summarizer._render import render_summary
+from summarizer._replay import CassetteReplay
 from summarizer._report_cli import report
 from summarizer._sources import HTML_SUFFIXES, ResultsFile, html_to_text
 from summarizer._summarizer import Summarizer
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
+from summarizer.evaluation import load_gold, load_predictions, score_set
 
 __all__ = ["app", "main"]
 
@@ -235,6 +247,51 @@ def batch_collect_command(
     except SummarizerError as error:
         raise _fail(error) from error
     _finish_batch(stats, console)
+
+
+@app.command("eval")
+def eval_command(
+    gold_path: Annotated[Path, typer.Argument(metavar="GOLD", help="Gold JSONL file.")],
+    predictions: Annotated[
+        Path | None, typer.Option(help="Score this results JSONL (summarizer batch output).")
+    ] = None,
+    prompt_version: Annotated[
+        list[str] | None, typer.Option(help="Run and compare these prompt versions.")
+    ] = None,
+    model: Annotated[list[str] | None, typer.Option(help="Run and compare these models.")] = None,
+    replay: Annotated[
+        list[Path] | None,
+        typer.Option(help="Answer from these cassette files (or folders), not a live model."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+) -> None:
+    """Score extraction quality against gold annotations, for one or more configurations."""
+    try:
+        gold = load_gold(gold_path)
+        if predictions is not None:
+            results = [
+                ConfigResult(
+                    predictions_name(predictions), score_set(gold, load_predictions(predictions))
+                )
+            ]
+        else:
+            results = run_configs(
+                gold,
+                default_versions(prompt_version),
+                default_models(model),
+                CassetteReplay(replay) if replay else None,
+            )
+    except SummarizerError as error:
+        raise _fail(error) from error
+    except OSError as error:
+        raise _fail(InputError(str(error))) from error
+    if as_json:
+        typer.echo(json.dumps({"configs": [r.as_dict() for r in results]}, indent=2))
+    elif markdown:
+        typer.echo(comparison_markdown(results))
+    else:
+        Console().print(comparison_table(results, f"{gold_path.name}: {len(gold)} article(s)"))
 
 
 @prompts_app.command("list")

@@ -1,0 +1,157 @@
+"""``summarizer eval``: score predictions, or run configurations and compare them."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from summarizer._batch import Article, summarize_articles
+from summarizer._models import model_info
+from summarizer._replay import CassetteReplay
+from summarizer._summarizer import Summarizer
+from summarizer.evaluation import EvalReport, GoldArticle, score_set
+from summarizer.schema import ArticleSummary
+
+__all__ = ["ConfigResult", "comparison_markdown", "comparison_table", "run_configs"]
+
+ROWS: list[tuple[str, str, str]] = [
+    ("speakers F1", "speakers", "f1"),
+    ("direct quotes F1", "quotes_direct", "f1"),
+    ("indirect quotes F1", "quotes_indirect", "f1"),
+    ("meetings F1", "meetings", "f1"),
+    ("meeting status accuracy", "meeting_status", "accuracy"),
+    ("stances F1", "stances", "f1"),
+    ("stance polarity accuracy", "stance_polarity", "accuracy"),
+    ("grounding rate", "grounding", "accuracy"),
+]
+
+
+@dataclass
+class ConfigResult:
+    """One configuration's report, with what it cost."""
+
+    name: str
+    report: EvalReport
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            **self.report.as_dict(),
+            "tokens": {"input": self.input_tokens, "output": self.output_tokens},
+            "cost_usd": self.cost,
+        }
+
+
+def run_configs(
+    gold: list[GoldArticle],
+    prompt_versions: list[str | None],
+    models: list[str | None],
+    replay: CassetteReplay | None,
+    concurrency: int = 4,
+) -> list[ConfigResult]:
+    """Summarise the gold articles under each prompt version × model, and score each run."""
+    results = []
+    articles = [Article(id=a.id, text=a.text, published=a.published) for a in gold]
+    for version, model in itertools.product(prompt_versions, models):
+        client = replay.client() if replay is not None else None
+        engine = Summarizer(client=client, model=model, prompt_version=version)
+        predictions: dict[str, ArticleSummary | None] = {}
+        input_tokens = output_tokens = 0
+        cost: float | None = 0.0
+        info = model_info(engine.model)
+        for outcome in summarize_articles(articles, concurrency=concurrency, summarizer=engine):
+            predictions[outcome.id] = outcome.summary
+            meta = outcome.summary.meta if outcome.summary else None
+            if meta is not None:
+                input_tokens += meta.usage.input_tokens
+                output_tokens += meta.usage.output_tokens
+                if info is not None and cost is not None:
+                    cost += info.cost(meta.usage.input_tokens, meta.usage.output_tokens)
+        if info is None:
+            cost = None
+        name = f"{engine.prompt.version} · {engine.model}"
+        results.append(
+            ConfigResult(name, score_set(gold, predictions), input_tokens, output_tokens, cost)
+        )
+        engine.close()
+    return results
+
+
+def _cell(report: EvalReport, key: str, kind: str) -> tuple[float | None, str]:
+    if key == "grounding":
+        acc = report.grounding
+        return acc.value, f"{acc.value:.2f} ({acc.correct}/{acc.total})" if acc.total else "—"
+    if kind == "accuracy":
+        accuracy = report.accuracy(key)
+        if accuracy is None or accuracy.value is None:
+            return None, "—"
+        return accuracy.value, f"{accuracy.value:.2f} ({accuracy.correct}/{accuracy.total})"
+    counts = report.micro(key)
+    if counts is None or counts.f1 is None:
+        return None, "—"
+    return counts.f1, f"{counts.f1:.2f} (tp {counts.tp} fp {counts.fp} fn {counts.fn})"
+
+
+def _rows(results: list[ConfigResult]) -> list[tuple[str, list[tuple[float | None, str]]]]:
+    rows = [(label, [_cell(r.report, key, kind) for r in results]) for label, key, kind in ROWS]
+    rows.append(("failed articles", [(None, str(r.report.failed)) for r in results]))
+    rows.append(
+        ("tokens in / out", [(None, f"{r.input_tokens} / {r.output_tokens}") for r in results])
+    )
+    rows.append(
+        (
+            "estimated cost",
+            [(None, "unknown model" if r.cost is None else f"${r.cost:.4f}") for r in results],
+        )
+    )
+    return rows
+
+
+def comparison_table(results: list[ConfigResult], title: str) -> Table:
+    """Side by side, one column per configuration; the best value of a differing row in bold."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric (micro)", style="bold")
+    for result in results:
+        table.add_column(result.name, justify="right")
+    for label, cells in _rows(results):
+        values = [v for v, _ in cells if v is not None]
+        best = max(values) if values and len(set(values)) > 1 else None
+        table.add_row(
+            label,
+            *[
+                f"[bold green]{text}[/]" if v is not None and v == best else text
+                for v, text in cells
+            ],
+        )
+    return table
+
+
+def comparison_markdown(results: list[ConfigResult]) -> str:
+    """The same table as Markdown, for reports."""
+    header = "| metric (micro) | " + " | ".join(r.name for r in results) + " |"
+    lines = [header, "| --- |" + " ---: |" * len(results)]
+    for label, cells in _rows(results):
+        lines.append(f"| {label} | " + " | ".join(text for _, text in cells) + " |")
+    return "\n".join(lines)
+
+
+def default_models(models: list[str] | None) -> list[str | None]:
+    """``--model`` values, or the default (environment or built-in) model."""
+    return list(models) if models else [None]
+
+
+def default_versions(versions: list[str] | None) -> list[str | None]:
+    """``--prompt-version`` values, or the default prompt version."""
+    return list(versions) if versions else [None]
+
+
+def predictions_name(path: Path) -> str:
+    """How a predictions file is named in the table."""
+    return f"predictions: {path.name}"

@@ -1,0 +1,220 @@
+"""Scoring against gold annotations: the matching rules, tricky cases, and the eval command."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer import ArticleSummary, Span
+from summarizer._article import header_date
+from summarizer.cli import app
+from summarizer.evaluation import (
+    Counts,
+    GoldArticle,
+    gold_record,
+    load_gold,
+    same_person,
+    score_article,
+    span_iou,
+    targets_match,
+)
+from tests.scenarios import GERMAN_ID, SEED_ID, VISIT_ID, article, gold
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD_SET = ROOT / "seeds" / "gold.jsonl"
+REPLAY = [
+    ROOT / "cassettes" / f"{n}.yaml"
+    for n in ("seed_article", "scheduled_visit", "non_english_article")
+]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (["Vladimir Putin"], ["Putin"], True),  # surname only
+        (["President Putin"], ["Vladimir Putin", "Putin"], True),  # title dropped
+        (["Putin's"], ["Vladimir Putin"], True),  # possessive
+        (["Tomas Ibarra"], ["Tomás Ibarra"], True),  # diacritics
+        (["Chancellor Holt"], ["Maren Holt"], True),
+        (["Bürgermeisterin Jana Roth"], ["Jana Roth"], True),
+        (["Donald Trump"], ["Vladimir Putin"], False),
+        (["Dmitry Peskov"], ["Donald Trump", "Trump"], False),
+        (["President"], ["Vladimir Putin"], False),  # a bare title names nobody
+        (["Zelensky"], ["Volodymyr Zelenskyy"], False),  # transliteration: not guessed here
+    ],
+)
+def test_same_person(a: list[str], b: list[str], same: bool) -> None:
+    assert same_person(a, b) is same
+    assert same_person(b, a) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "match"),
+    [
+        ("a meeting with Donald Trump", "meeting with Trump", True),
+        ("the war against Ukraine", "the Russian war against Ukraine", True),
+        ("Ibarra's invitation", "the invitation from Ibarra", True),
+        ("tram line 7", "the war against Ukraine", False),
+        ("", "the war", False),
+    ],
+)
+def test_targets_match(a: str, b: str, match: bool) -> None:
+    assert targets_match(a, b) is match
+
+
+def test_span_iou() -> None:
+    assert span_iou(Span(start=0, end=10), Span(start=0, end=10)) == 1.0
+    assert span_iou(Span(start=0, end=10), Span(start=5, end=15)) == pytest.approx(5 / 15)
+    assert span_iou(Span(start=0, end=10), Span(start=10, end=20)) == 0.0
+
+
+def test_counts() -> None:
+    counts = Counts(tp=3, fp=1, fn=2)
+    assert counts.precision == 0.75 and counts.recall == 0.6
+    assert counts.f1 == pytest.approx(2 * 0.75 * 0.6 / 1.35)
+    assert Counts().f1 is None and (Counts(fn=2).precision, Counts(fn=2).recall) == (None, 0.0)
+
+
+def gold_article(seed_id: str) -> GoldArticle:
+    text = article(seed_id)
+    published = header_date(text)
+    record = gold_record(seed_id, text, published.isoformat() if published else None, gold(seed_id))
+    return GoldArticle(record["id"], record["text"], record["published"], record["gold"])
+
+
+def prediction(seed_id: str, edit: Any = None) -> ArticleSummary:
+    data = copy.deepcopy(gold(seed_id))
+    if edit is not None:
+        edit(data)
+    return ArticleSummary.model_validate(data)  # no article context: spans come from scoring
+
+
+def test_the_gold_answer_scores_perfectly() -> None:
+    score = score_article(gold_article(SEED_ID), prediction(SEED_ID))
+    assert all(c.f1 == 1.0 for c in score.counts.values())
+    assert score.accuracy["meeting_status"].value == 1.0
+    assert score.grounding.value == 1.0
+
+
+def test_surname_only_and_typographic_quotes_still_match() -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["speakers"][1]["name"] = "Putin"
+        data["speakers"][1]["aliases"] = []
+        data["quotes"][1]["text"] = "“There have been no real impulses so far.”"
+
+    score = score_article(gold_article(SEED_ID), prediction(SEED_ID, edit))
+    assert score.counts["speakers"].f1 == 1.0
+    assert score.counts["quotes_direct"].f1 == 1.0
+
+
+def test_partial_span_counts_only_above_the_threshold() -> None:
+    long_quote = gold(SEED_ID)["quotes"][5]["text"]
+
+    def keep(fraction: float) -> Any:
+        def edit(data: dict[str, Any]) -> None:
+            data["quotes"][5]["text"] = long_quote[: int(len(long_quote) * fraction)].rsplit(
+                " ", 1
+            )[0]
+
+        return edit
+
+    most = score_article(gold_article(SEED_ID), prediction(SEED_ID, keep(0.8)))
+    little = score_article(gold_article(SEED_ID), prediction(SEED_ID, keep(0.3)))
+    assert most.counts["quotes_direct"].tp == 3
+    assert little.counts["quotes_direct"].tp == 2 and little.counts["quotes_direct"].fp == 1
+
+
+def test_hallucinated_speaker_is_a_false_positive() -> None:
+    edit = lambda d: d["speakers"].append({"name": "Sergei Lavrov", "aliases": []})  # noqa: E731
+    score = score_article(gold_article(SEED_ID), prediction(SEED_ID, edit))
+    assert (score.counts["speakers"].tp, score.counts["speakers"].fp) == (3, 1)
+
+
+def test_missed_meeting_and_wrong_status() -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["proposed_meetings"] = data["proposed_meetings"][:1]
+        data["proposed_meetings"][0]["status"] = "agreed"
+
+    score = score_article(gold_article(VISIT_ID), prediction(VISIT_ID, edit))
+    assert (score.counts["meetings"].tp, score.counts["meetings"].fn) == (1, 1)
+    assert score.accuracy["meeting_status"].value == 0.0
+
+
+def test_wrong_polarity_and_fabricated_evidence_are_counted() -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["stances"][2]["polarity"] = "support"
+        data["stances"][0]["evidence"] = "Putin said he trusts Trump completely"
+
+    score = score_article(gold_article(SEED_ID), prediction(SEED_ID, edit))
+    assert score.counts["stances"].tp == 4
+    assert score.accuracy["stance_polarity"].correct == 3
+    assert score.grounding.correct == score.grounding.total - 1
+
+
+def test_a_failed_run_misses_everything_and_absent_fields_are_not_scored() -> None:
+    base = gold_article(GERMAN_ID)
+    partial = GoldArticle(base.id, base.text, base.published, {"speakers": base.gold["speakers"]})
+    score = score_article(partial, None)
+    assert score.failed and set(score.counts) == {"speakers"}
+    assert score.counts["speakers"].fn == 2 and score.counts["speakers"].recall == 0.0
+
+
+def test_the_committed_gold_set_is_the_seed_annotations() -> None:
+    """seeds/gold.jsonl cannot drift from seeds/*.gold.json."""
+    assert [a.id for a in load_gold(GOLD_SET)] == [SEED_ID, VISIT_ID, GERMAN_ID]
+    for line, seed_id in zip(
+        GOLD_SET.read_text().splitlines(), [SEED_ID, VISIT_ID, GERMAN_ID], strict=True
+    ):
+        expected = gold_article(seed_id)
+        assert json.loads(line) == {
+            "id": expected.id,
+            "text": expected.text,
+            "published": expected.published,
+            "gold": expected.gold,
+        }
+
+
+def test_eval_replays_recorded_answers_offline() -> None:
+    args = ["eval", str(GOLD_SET), "--json"] + [f"--replay={p}" for p in REPLAY]
+    result = CliRunner().invoke(app, args, env={})
+    assert result.exit_code == 0, result.output
+    [config] = json.loads(result.stdout)["configs"]
+    assert config["failed"] == 0 and config["articles"] == 3
+    for name in ("speakers", "quotes_direct", "quotes_indirect", "meetings", "stances"):
+        assert set(config[name]) >= {"precision", "recall", "f1", "tp", "fp", "fn"}
+        assert config[name]["f1"] == 1.0  # the recorded answers are the curated gold
+    assert config["tokens"]["input"] > 0 and config["cost_usd"] > 0
+
+
+def test_eval_without_a_recording_reports_failures_not_a_crash() -> None:
+    result = CliRunner().invoke(
+        app, ["eval", str(GOLD_SET), "--json", f"--replay={REPLAY[0]}"], env={}
+    )
+    assert result.exit_code == 0, result.output
+    [config] = json.loads(result.stdout)["configs"]
+    assert config["failed"] == 2  # the visit and the German article have no answer here
+    assert config["speakers"]["recall"] < 1.0
+
+
+def test_eval_scores_a_predictions_file_and_compares_side_by_side(tmp_path: Path) -> None:
+    results = tmp_path / "results.jsonl"
+    lines = [
+        {"id": SEED_ID, "status": "ok", "summary": gold(SEED_ID)},
+        {"id": VISIT_ID, "status": "error", "summary": None, "error": {"type": "ProviderError"}},
+    ]
+    results.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = CliRunner().invoke(app, ["eval", str(GOLD_SET), "--predictions", str(results), "--json"])
+    [config] = json.loads(out.stdout)["configs"]
+    assert config["failed"] == 2  # one error line, one id missing
+    assert config["per_article"][0]["speakers"]["f1"] == 1.0
+    table = CliRunner().invoke(app, ["eval", str(GOLD_SET), "--predictions", str(results)])
+    assert table.exit_code == 0 and "speakers F1" in table.output
+    markdown = CliRunner().invoke(
+        app, ["eval", str(GOLD_SET), "--predictions", str(results), "--markdown"]
+    )
+    assert markdown.stdout.startswith("| metric (micro) |")
