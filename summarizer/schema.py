@@ -15,6 +15,7 @@ that context keeps the stored spans and checks nothing against an article.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -298,6 +299,26 @@ class ArticleSummary(_Model):
             )
         return self
 
+    def to_html(self) -> str:
+        """One self-contained HTML page: the summary beside the article, quotes highlighted."""
+        from summarizer._report import summary_to_html
+
+        return summary_to_html(self)
+
+    def to_markdown(self) -> str:
+        """The summary as Markdown, for terminals and docs."""
+        from summarizer._report import summary_to_markdown
+
+        return summary_to_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from summarizer._report import summary_fragment
+
+        return summary_fragment(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
 
 def _article_from(context: Any) -> str | None:
     if isinstance(context, dict):
@@ -307,7 +328,9 @@ def _article_from(context: Any) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _name_key(name: str) -> str:
+    # Cached: grounding compares every name against every speaker's forms, and names repeat.
     return " ".join(_normalize(name).casefold().split())
 
 

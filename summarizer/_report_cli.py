@@ -1,0 +1,74 @@
+"""``summarizer report``: results or a summary in, one self-contained HTML file out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from summarizer._report import entries_to_html, parse_results
+from summarizer.errors import InputError, SummarizerError
+
+__all__ = ["report"]
+
+
+def report(
+    path: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATH",
+            help="A results JSONL (summarizer batch), a summary JSON (summarize --json), "
+            "or - for standard input.",
+        ),
+    ],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="HTML file to write; default: PATH with the suffix .html; - for standard output.",
+        ),
+    ] = None,
+) -> None:
+    """Write an HTML report: the summary beside the article, quotes highlighted.
+
+    One summary gives one page; many results give an index with a section per article.
+    The file is self-contained (no network) and opens from disk in any browser.
+    """
+    from summarizer.cli import _fail  # here, not at import: cli.py imports this module
+
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+            source = "standard input"
+        else:
+            try:
+                text = Path(path).read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"cannot read {path}: {exc}") from exc
+            source = path
+        entries = parse_results(text, source)
+        if not entries:
+            raise InputError(f"{source} holds no results")
+        html = entries_to_html(entries)
+        target = output or ("-" if path == "-" else str(Path(path).with_suffix(".html")))
+        if target != "-" and path != "-" and Path(target).resolve() == Path(path).resolve():
+            raise InputError(f"the report would overwrite its input {path}: give -o")
+        if target == "-":
+            sys.stdout.write(html)
+            return
+        try:
+            Path(target).write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {target}: {exc}") from exc
+    except SummarizerError as error:
+        raise _fail(error) from error
+    ok = sum(1 for e in entries if e.ok)
+    failed = len(entries) - ok
+    typer.echo(
+        f"wrote {target}: {ok} summar{'y' if ok == 1 else 'ies'}"
+        + (f", {failed} failed" if failed else ""),
+        err=True,
+    )

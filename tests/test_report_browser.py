@@ -1,0 +1,239 @@
+"""The HTML report in a real browser: headless Chromium over the DevTools protocol.
+
+The page is opened from ``file://`` as a user would open a saved report. Chromium is the
+system's (Debian: ``apt-get install chromium``); without one these tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer import ArticleSummary
+from summarizer._report import summary_to_html
+from tests.browser import Chromium, find_chromium
+from tests.report_screenshot import expected_highlights, summary_from_gold
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+BINARY = find_chromium()
+REQUIRED = os.environ.get("SUMMARIZER_REQUIRE_BROWSER") == "1"
+"""CI sets this so that a missing browser fails instead of skipping."""
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        BINARY is None and not REQUIRED,
+        reason="no Chromium binary found: apt-get install chromium (or set SUMMARIZER_CHROMIUM)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Chromium]:
+    if BINARY is None:
+        pytest.fail("SUMMARIZER_REQUIRE_BROWSER=1 but no Chromium binary was found")
+    with Chromium(BINARY, width=1280, height=720) as chromium:
+        yield chromium
+
+
+def open_report(browser: Chromium, summary: ArticleSummary, folder: Path) -> None:
+    page = folder / "report.html"
+    page.write_text(summary_to_html(summary), encoding="utf-8")
+    browser.open(page.as_uri())
+    assert browser.evaluate("document.readyState") == "complete"
+
+
+@pytest.fixture
+def seed(browser: Chromium, tmp_path: Path) -> ArticleSummary:
+    summary = summary_from_gold()
+    open_report(browser, summary, tmp_path)
+    return summary
+
+
+HIGHLIGHTS_JS = """
+(() => {
+  const out = {};
+  for (const el of document.querySelectorAll('.sr-article [data-hl]')) {
+    const id = el.dataset.hl;
+    const kind = el.classList.contains('q') ? 'quote'
+      : el.classList.contains('ev') ? 'evidence'
+      : el.classList.contains('frame') ? 'framing' : 'other';
+    out[id] = out[id] || {kind: kind, text: '', fragments: 0};
+    out[id].text += el.textContent;
+    out[id].fragments += 1;
+  }
+  return out;
+})()
+"""
+
+VISIBLE_JS = """
+((id) => {
+  const el = document.querySelector('[data-hl="' + id + '"]');
+  const box = el.closest('.sr-article').getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  const top = Math.max(0, box.top), bottom = Math.min(window.innerHeight, box.bottom);
+  return r.top >= top - 1 && r.top + Math.min(r.height, 40) <= bottom + 1;
+})(%s)
+"""
+
+FLASHED_JS = """
+((id) => Array.from(document.querySelectorAll('[data-hl="' + id + '"]'))
+  .every(el => el.classList.contains('flash')))(%s)
+"""
+
+
+def visible(browser: Chromium, dom_id: str) -> bool:
+    return bool(browser.evaluate(VISIBLE_JS % json.dumps(dom_id)))
+
+
+def flashed(browser: Chromium, dom_id: str) -> bool:
+    return bool(browser.evaluate(FLASHED_JS % json.dumps(dom_id)))
+
+
+def test_every_located_span_is_highlighted_with_its_exact_text(
+    browser: Chromium, seed: ArticleSummary
+) -> None:
+    found: dict[str, Any] = browser.evaluate(HIGHLIGHTS_JS)
+    expected = expected_highlights(seed)
+    located_quotes = sum(1 for q in seed.quotes if q.location)
+    located_evidence = (
+        sum(1 for p in seed.positions if p.evidence_span)
+        + sum(len(m.evidence_spans) for m in seed.proposed_meetings)
+        + sum(1 for st in seed.stances if st.evidence_span)
+    )
+    kinds = [v["kind"] for v in found.values()]
+    assert kinds.count("quote") == located_quotes == len(seed.quotes) == 9
+    assert kinds.count("evidence") == located_evidence == 14
+    assert kinds.count("framing") == sum(len(e.spans) for e in seed.framing.expressions) == 4
+    assert {k: (v["kind"], v["text"]) for k, v in found.items()} == expected
+    # The seed's spans overlap (evidence inside quotes, framing inside both): some marks are
+    # split into fragments, and the page's text is still exactly the article.
+    assert browser.evaluate("document.querySelector('.sr-article').textContent") == (
+        seed.article_text
+    )
+
+
+def test_quotes_wear_their_speakers_colour_and_a_label(
+    browser: Chromium, seed: ArticleSummary
+) -> None:
+    styles = browser.evaluate(
+        """Array.from(document.querySelectorAll('.sr-article .hl.q:not(.cont)')).map(el => ({
+             id: el.id, direct: el.classList.contains('direct'),
+             colour: Array.from(el.classList).find(c => /^s[0-9x]+$/.test(c)),
+             border: getComputedStyle(el).borderBottomStyle,
+             label: getComputedStyle(el, '::before').content}))"""
+    )
+    cards = browser.evaluate(
+        """Object.fromEntries(Array.from(document.querySelectorAll('.sr-card')).map(el =>
+             [el.querySelector('.sr-name').textContent,
+              Array.from(el.classList).find(c => /^s[0-9x]+$/.test(c))]))"""
+    )
+    assert len(styles) == len(seed.quotes)
+    assert len(set(cards.values())) == len(seed.speakers) == 3
+    for style in styles:
+        quote = seed.quotes[int(style["id"].removeprefix("a0-q"))]
+        assert style["colour"] == cards[quote.speaker]
+        # Not by colour alone: the underline style and the label say direct or indirect.
+        assert style["border"] == ("solid" if style["direct"] else "dashed")
+        surname = quote.speaker.split()[-1]
+        assert style["label"] == json.dumps(surname if style["direct"] else f"{surname} ~")
+
+
+def test_clicking_a_quote_scrolls_its_span_into_view_and_flashes_it(
+    browser: Chromium, seed: ArticleSummary
+) -> None:
+    last = max(range(len(seed.quotes)), key=lambda i: seed.quotes[i].location.start)  # type: ignore[union-attr]
+    dom_id = f"a0-q{last}"
+    assert not visible(browser, dom_id), "the last quote should start out of view"
+    browser.click(f'[data-target="{dom_id}"]')
+    assert browser.wait_for(FLASHED_JS % json.dumps(dom_id))
+    assert browser.wait_for(VISIBLE_JS % json.dumps(dom_id)), "the span was not scrolled into view"
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.screenshot(ARTIFACTS / "report_seed_after_click.png")
+    # Back to the top, then a meeting's evidence, the same way.
+    browser.evaluate("document.querySelector('.sr-article').scrollTop = 0")
+    browser.click('[data-target="a0-m0e4"]')
+    assert browser.wait_for(FLASHED_JS % json.dumps("a0-m0e4"))
+    assert browser.wait_for(VISIBLE_JS % json.dumps("a0-m0e4"))
+
+
+def test_hovering_a_stance_scrolls_the_article_to_its_evidence(
+    browser: Chromium, seed: ArticleSummary
+) -> None:
+    # Trump's stance on the war: its evidence is near the end of the article.
+    index = next(i for i, st in enumerate(seed.stances) if st.polarity == "oppose")
+    dom_id = f"a0-s{index}"
+    assert not visible(browser, dom_id)
+    x, y = browser.center_of(f'[data-target="{dom_id}"]')
+    browser.mouse("mouseMoved", x, y)
+    lit = f"document.querySelector('[data-hl=\"{dom_id}\"]').classList.contains('lit')"
+    assert browser.wait_for(lit)
+    assert browser.wait_for(FLASHED_JS % json.dumps(dom_id))
+    assert browser.wait_for(VISIBLE_JS % json.dumps(dom_id))
+    browser.mouse("mouseMoved", 5, 5)
+    assert browser.wait_for(f"!({lit})")
+
+
+def test_keyboard_focus_and_enter_jump_to_the_span(browser: Chromium, seed: ArticleSummary) -> None:
+    dom_id = f"a0-p{len(seed.positions) - 1}"
+    selector = json.dumps(f'[data-target="{dom_id}"]')
+    assert browser.evaluate(f"document.querySelector({selector}).tabIndex") == 0
+    browser.evaluate(f"document.querySelector({selector}).focus()")
+    assert browser.evaluate(f"document.activeElement === document.querySelector({selector})")
+    outline = browser.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid", "the focused item shows a focus ring"
+    lit = f"document.querySelector('[data-hl=\"{dom_id}\"]').classList.contains('lit')"
+    assert browser.evaluate(lit), "focusing an item outlines its span"
+    browser.press("Enter", "Enter", 13)
+    assert browser.wait_for(FLASHED_JS % json.dumps(dom_id))
+    assert browser.wait_for(VISIBLE_JS % json.dumps(dom_id))
+
+
+def test_the_page_is_self_contained_and_error_free(browser: Chromium, seed: ArticleSummary) -> None:
+    assert browser.evaluate("performance.getEntriesByType('resource').length") == 0
+    assert browser.evaluate("window.__summarizerReport") is True
+    assert not [e for e in browser.events("Runtime.exceptionThrown")]
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.screenshot(ARTIFACTS / "report_seed.png")
+    assert (ARTIFACTS / "report_seed.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_script_in_the_article_or_the_model_output_stays_text(
+    browser: Chromium, tmp_path: Path
+) -> None:
+    text = (
+        'Mayor Ann Lee said "<script>window.__pwned = 1</script> is fine" on Monday. '
+        '<img src=x onerror="window.__pwned = 2"> & more.'
+    )
+    headline = '<img src=x onerror="window.__pwned = 3"> Lee speaks'
+    data = {
+        "headline": headline,
+        "summary": "</title><script>window.__pwned = 4</script>",
+        "speakers": [{"name": "Ann Lee", "role": "<b>mayor</b>"}],
+        "quotes": [
+            {
+                "speaker": "Ann Lee",
+                "kind": "direct",
+                "text": "<script>window.__pwned = 1</script> is fine",
+                "cue": "<i>said</i>",
+            }
+        ],
+    }
+    summary = ArticleSummary.model_validate(data, context={"article": text})
+    summary = summary.model_copy(update={"article_text": text})
+    open_report(browser, summary, tmp_path)
+    assert browser.evaluate("window.__pwned") is None
+    assert browser.evaluate("document.title") == headline
+    assert browser.evaluate("document.querySelector('h1').textContent") == headline
+    assert browser.evaluate("document.querySelector('.sr-article').textContent") == text
+    assert browser.evaluate("document.querySelectorAll('script').length") == 1
+    assert browser.evaluate("document.querySelectorAll('img, b, i').length") == 0
+    assert browser.evaluate("document.querySelector('.hl.q').textContent") == (
+        "<script>window.__pwned = 1</script> is fine"
+    )
