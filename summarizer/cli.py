@@ -67,6 +67,9 @@ def summarize(
         str, typer.Argument(help="Article file (.txt, .md or .html), or - for standard input.")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the summary as Markdown.")
+    ] = False,
     published: Annotated[
         str | None, typer.Option(help="Publication date YYYY-MM-DD (default: the text's header).")
     ] = None,
@@ -92,6 +95,8 @@ def summarize(
         raise _fail(error) from error
     if as_json:
         typer.echo(summary.model_dump_json(indent=2))
+    elif markdown:
+        typer.echo(summary.to_markdown())
     else:
         render_summary(summary)
 

@@ -69,3 +69,17 @@ def test_cli_summarize_without_key_is_a_clear_error(tmp_path: Path) -> None:
 def test_cli_summarize_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["summarize", str(tmp_path / "nope.txt")])
     assert result.exit_code == 2 and "InputError" in result.output
+
+
+def test_cli_summarize_prints_json_and_markdown(tmp_path: Path) -> None:
+    from tests.recording import make_vcr
+    from tests.scenarios import SEED_ID, TEST_API_KEY, article
+
+    path = tmp_path / "seed.txt"
+    path.write_text(article(SEED_ID), encoding="utf-8")
+    env = {"OPENAI_API_KEY": TEST_API_KEY}
+    for flag, check in (("--json", '"speakers"'), ("--markdown", "Dmitry Peskov")):
+        with make_vcr("none").use_cassette("seed_article"):
+            result = CliRunner().invoke(app, ["summarize", str(path), flag], env=env)
+        assert result.exit_code == 0, result.output
+        assert check in result.stdout
