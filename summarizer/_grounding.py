@@ -52,6 +52,10 @@ _EQUIVALENT_CHARS = str.maketrans(
         **dict.fromkeys("\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000", " "),
     }
 )
+_EQUIVALENT = {chr(code): char for code, char in _EQUIVALENT_CHARS.items()}
+# str.translate looks every character of a long article up in the table; a regex that
+# touches only the few characters that change is an order of magnitude faster.
+_TO_EQUIVALENT = re.compile("[" + re.escape("".join(_EQUIVALENT)) + "]")
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 # Everything that is not a one-to-one character: whitespace runs (or any whitespace other
 # than a plain space), invisible characters, and the one-character ellipsis.
@@ -69,9 +73,14 @@ def _replacement(run: str) -> str:
     return " "
 
 
+def _equivalents(text: str) -> str:
+    """``text.translate(_EQUIVALENT_CHARS)``, fast on long texts."""
+    return _TO_EQUIVALENT.sub(lambda m: _EQUIVALENT[m.group()], text)
+
+
 def _normalize(text: str) -> str:
     """Normalise a short string (a needle) the same way as the article."""
-    return _IRREGULAR.sub(lambda m: _replacement(m.group()), text.translate(_EQUIVALENT_CHARS))
+    return _IRREGULAR.sub(lambda m: _replacement(m.group()), _equivalents(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +113,7 @@ class _NormalizedText:
 
 @lru_cache(maxsize=32)
 def _normalized_article(text: str) -> _NormalizedText:
-    translated = text.translate(_EQUIVALENT_CHARS)
+    translated = _equivalents(text)
     parts: list[str] = []
     norm_starts: list[int] = []
     orig_starts: list[int] = []
