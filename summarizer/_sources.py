@@ -46,7 +46,7 @@ def html_to_text(html: str, name: str) -> str:
         import trafilatura
     except ImportError as exc:
         raise InputError(
-            f"{name}: HTML input needs trafilatura: pip install 'summarizer[html]'"
+            f"{name}: HTML input needs trafilatura: pip install 'summarizer[html]' ({exc})"
         ) from exc
     text = trafilatura.extract(html, include_comments=False, include_tables=False)
     if not text or not text.strip():
