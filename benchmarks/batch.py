@@ -21,6 +21,7 @@ import asyncio
 import json
 import platform
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,7 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarizer import Summarizer, asummarize_articles  # noqa: E402
-from tests.fault_server import FaultServer  # noqa: E402
 from tests.scenarios import SEED_ID, TEST_API_KEY, answer, article, gold  # noqa: E402
 
 SEED = article(SEED_ID)
@@ -63,20 +63,40 @@ async def run_stream(client: openai.AsyncOpenAI, count: int, concurrency: int) -
     return done
 
 
-def latency_efficiency(count: int, latency: float, concurrency: int) -> dict[str, float]:
-    def slow(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
-        time.sleep(latency)
-        return GOOD(request)
+SERVER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from tests.fault_server import FaultServer
+from tests.scenarios import SEED_ID, answer, gold
+good = answer(gold(SEED_ID), "benchmark")
+def slow(request):
+    time.sleep({latency})
+    return good(request)
+with FaultServer([slow], repeat_last=True) as server:
+    print(server.base_url, flush=True)
+    sys.stdin.read()
+"""
 
-    with FaultServer([slow], repeat_last=True) as server:
+
+def latency_efficiency(count: int, latency: float, concurrency: int) -> dict[str, float]:
+    """The endpoint runs in its own process, so its CPU does not count against the library."""
+    code = SERVER.format(root=str(ROOT), latency=latency)
+    server = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
 
         async def main() -> float:
-            async with openai.AsyncOpenAI(base_url=server.base_url, api_key=TEST_API_KEY) as client:
+            async with openai.AsyncOpenAI(base_url=base_url, api_key=TEST_API_KEY) as client:
                 started = time.perf_counter()
                 await run_stream(client, count, concurrency)
                 return time.perf_counter() - started
 
         wall = asyncio.run(main())
+    finally:
+        server.communicate(input="", timeout=30)
     ideal = count * latency / concurrency
     return {
         "articles": count,
