@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn
 
 import instructor
@@ -24,8 +25,10 @@ from instructor.core.exceptions import (
 from summarizer import __version__
 from summarizer._article import PreparedArticle, prepare_article
 from summarizer._cache import ResultCache
+from summarizer._chunking import OUTPUT_PER_INPUT_TOKEN, merge_chunks, shift_spans, split_article
 from summarizer._client import ResolvedClient, redact, resolve_client
-from summarizer._models import BYTES_PER_TOKEN, estimate_tokens, model_info
+from summarizer._grounding import Span
+from summarizer._models import estimate_tokens, model_info
 from summarizer._prompts import Prompt, load_prompt
 from summarizer._transport import (
     CallRecorder,
@@ -46,6 +49,9 @@ logger = logging.getLogger("summarizer")
 DEFAULT_MODEL = "gpt-4.1-mini"
 MODEL_ENV = "SUMMARIZER_MODEL"
 MODE_ENV = "SUMMARIZER_MODE"
+MAX_INPUT_TOKENS_ENV = "SUMMARIZER_MAX_INPUT_TOKENS"
+CHUNK_WORKERS = 4
+"""Chunks of one long article extracted at the same time (threads, or tasks when async)."""
 
 MODES: dict[str, instructor.Mode] = {
     "tools": instructor.Mode.TOOLS,
@@ -120,8 +126,11 @@ class Summarizer:
         timeout: Seconds allowed for one HTTP request.
         total_timeout: Seconds allowed for the whole call, retries and reasks included.
         max_retry_wait: The longest wait between two attempts, ``Retry-After`` included.
-        max_input_tokens: Refuse longer articles (conservative local estimate) before
-            sending. Default: the model's context window less a reserve, for known models.
+        max_input_tokens: Input budget per request (conservative local estimate): a longer
+            article is split into chunks that fit, extracted concurrently and merged.
+            Default: ``SUMMARIZER_MAX_INPUT_TOKENS``, else the model's context window less a
+            reserve, for known models. For known models an article is also chunked when its
+            expected answer would not fit the output limit (see ``chunk_budget``).
         temperature: Sent only when set; some models accept only their default.
         cache: A :class:`ResultCache`: a summary already made under the same configuration
             is returned without any request.
@@ -153,10 +162,17 @@ class Summarizer:
         ):
             if not isinstance(value, int | float) or value <= 0:
                 raise ConfigurationError(f"{name} must be a positive number of seconds")
+        if max_input_tokens is None and os.environ.get(MAX_INPUT_TOKENS_ENV):
+            try:
+                max_input_tokens = int(os.environ[MAX_INPUT_TOKENS_ENV])
+            except ValueError:
+                max_input_tokens = -1
         if max_input_tokens is not None and (
             not isinstance(max_input_tokens, int) or max_input_tokens <= 0
         ):
-            raise ConfigurationError("max_input_tokens must be a positive integer")
+            raise ConfigurationError(
+                f"max_input_tokens (or {MAX_INPUT_TOKENS_ENV}) must be a positive integer"
+            )
         self._client_arg = client
         self.model = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
         self.prompt: Prompt = load_prompt(prompt_version)
@@ -169,6 +185,8 @@ class Summarizer:
         self.temperature = temperature
         info = model_info(self.model)
         self.max_input_tokens = max_input_tokens or (info.article_budget if info else None)
+        self.max_output_tokens = info.max_output_tokens if info else None
+        self._chunk_workers = CHUNK_WORKERS
         self.retry_policy = RetryPolicy(max_retries=max_retries, max_wait=float(max_retry_wait))
         self.cache = cache
         self._gate: RateGate | None = None  # set by the batch runner: shared 429 backoff
@@ -233,27 +251,51 @@ class Summarizer:
                 )
             return self._resolved[want_async]
 
-    def _check_budget(self, article: PreparedArticle) -> None:
-        if self.max_input_tokens is None:
-            return
-        estimated = estimate_tokens(article.text)
-        if estimated > self.max_input_tokens:
-            raise InputError(
-                f"the article is about {estimated} tokens (estimated at "
-                f"{BYTES_PER_TOKEN} bytes a token, {len(article.text)} characters); "
-                f"the input budget for {self.model} is {self.max_input_tokens} tokens",
-                model=self.model,
-                prompt_version=self.prompt.version,
-            )
+    @property
+    def chunk_budget(self) -> int | None:
+        """The most article tokens sent in one request, or None for no limit.
 
-    def _transport(self, resolved: ResolvedClient) -> Transport:
+        The smaller of the input budget and what the output limit allows: an answer is
+        estimated at ``OUTPUT_PER_INPUT_TOKEN`` (6) tokens per article token.
+        """
+        budgets = [self.max_input_tokens] if self.max_input_tokens else []
+        if self.max_output_tokens:
+            budgets.append(max(int(self.max_output_tokens / OUTPUT_PER_INPUT_TOKEN), 1))
+        return min(budgets) if budgets else None
+
+    def _plan(self, article: PreparedArticle) -> list[Span]:
+        """The chunks to extract: the whole article when it fits the budget."""
+        budget = self.chunk_budget
+        if budget is None or estimate_tokens(article.text) <= budget:
+            return [Span(start=0, end=len(article.text))]
+        try:
+            chunks = split_article(article.text, budget)
+        except InputError as exc:
+            exc.model, exc.prompt_version = self.model, self.prompt.version
+            raise
+        logger.info(
+            "article of about %d tokens over the budget of %d: %d chunks (model=%s prompt=%s)",
+            estimate_tokens(article.text),
+            budget,
+            len(chunks),
+            self.model,
+            self.prompt.version,
+        )
+        return chunks
+
+    @staticmethod
+    def _parts(article: PreparedArticle, chunks: list[Span]) -> list[PreparedArticle]:
+        # The publication date is passed explicitly: a date header is only in the first.
+        return [PreparedArticle(c.slice(article.text), article.published) for c in chunks]
+
+    def _transport(self, resolved: ResolvedClient, deadline: float | None = None) -> Transport:
         return Transport(
             policy=self.retry_policy,
             secret=resolved.api_key,
             mode=self.mode,
             log_context=f"model={self.model} prompt={self.prompt.version}",
             request_timeout=self.timeout,
-            deadline=time.monotonic() + self.total_timeout,
+            deadline=deadline or time.monotonic() + self.total_timeout,
             total_timeout=self.total_timeout,
             sleep=self._sleep,
             async_sleep=self._async_sleep,
@@ -381,7 +423,7 @@ class Summarizer:
         """
         started = time.perf_counter()
         article = prepare_article(text, published)
-        self._check_budget(article)
+        chunks = self._plan(article)
         key = self._cache_key(article)
         if (hit := self._cached(key, started)) is not None:
             return hit
@@ -390,10 +432,28 @@ class Summarizer:
             raise ConfigurationError(
                 "an AsyncOpenAI client needs asummarize(); pass openai.OpenAI for summarize()"
             )
+        deadline = time.monotonic() + self.total_timeout
+        if len(chunks) == 1:
+            result, recorder = self._extract(resolved, article, deadline)
+            summary = self._finish(result, article, recorder, started)
+        else:
+            parts = self._parts(article, chunks)
+            workers = max(1, min(len(parts), self._chunk_workers))
+            with ThreadPoolExecutor(workers, thread_name_prefix="summarizer-chunk") as pool:
+                outcomes = list(pool.map(lambda p: self._extract(resolved, p, deadline), parts))
+            summary = self._finish_chunks(outcomes, chunks, article, started)
+        if key is not None and self.cache is not None:
+            self.cache.put(key, summary)
+        return summary
+
+    def _extract(
+        self, resolved: ResolvedClient, article: PreparedArticle, deadline: float
+    ) -> tuple[Any, CallRecorder]:
+        """One extraction (one request and its reasks) of ``article``, synchronously."""
         client = resolved.client
         assert isinstance(client, openai.OpenAI)
         recorder = CallRecorder()
-        transport = self._transport(resolved)
+        transport = self._transport(resolved, deadline)
         create = instructor.patch(
             create=transport.wrap(client.chat.completions.create, recorder),
             mode=MODES[self.mode],
@@ -402,10 +462,32 @@ class Summarizer:
             result = create(**self._request(article))
         except Exception as exc:
             self._raise_failure(exc, recorder, resolved)
-        summary = self._finish(result, article, recorder, started)
-        if key is not None and self.cache is not None:
-            self.cache.put(key, summary)
-        return summary
+        return result, recorder
+
+    async def _aextract(
+        self,
+        resolved: ResolvedClient,
+        article: PreparedArticle,
+        deadline: float,
+        limit: asyncio.Semaphore | None = None,
+    ) -> tuple[Any, CallRecorder]:
+        """One extraction of ``article`` with an asynchronous client."""
+        if limit is not None:
+            async with limit:
+                return await self._aextract(resolved, article, deadline)
+        client = resolved.client
+        assert isinstance(client, openai.AsyncOpenAI)
+        recorder = CallRecorder()
+        transport = self._transport(resolved, deadline)
+        create = instructor.patch(
+            create=transport.wrap_async(client.chat.completions.create, recorder),
+            mode=MODES[self.mode],
+        )
+        try:
+            result = await create(**self._request(article))
+        except Exception as exc:
+            self._raise_failure(exc, recorder, resolved)
+        return result, recorder
 
     async def asummarize(self, text: str, published: dt.date | str | None = None) -> ArticleSummary:
         """Summarise one article without blocking the event loop.
@@ -415,33 +497,32 @@ class Summarizer:
         """
         started = time.perf_counter()
         article = prepare_article(text, published)
-        self._check_budget(article)
+        chunks = self._plan(article)
         key = self._cache_key(article)
         if (hit := await asyncio.to_thread(self._cached, key, started)) is not None:
             return hit
         resolved = self._client(want_async=True)
         if not resolved.is_async:
             return await asyncio.to_thread(self.summarize, text, published)
-        client = resolved.client
-        assert isinstance(client, openai.AsyncOpenAI)
-        recorder = CallRecorder()
-        transport = self._transport(resolved)
-        create = instructor.patch(
-            create=transport.wrap_async(client.chat.completions.create, recorder),
-            mode=MODES[self.mode],
-        )
-        try:
-            result = await create(**self._request(article))
-        except Exception as exc:
-            self._raise_failure(exc, recorder, resolved)
-        summary = self._finish(result, article, recorder, started)
+        deadline = time.monotonic() + self.total_timeout
+        if len(chunks) == 1:
+            result, recorder = await self._aextract(resolved, article, deadline)
+            summary = self._finish(result, article, recorder, started)
+        else:
+            limit = asyncio.Semaphore(max(1, self._chunk_workers))
+            outcomes = await asyncio.gather(
+                *(
+                    self._aextract(resolved, p, deadline, limit)
+                    for p in self._parts(article, chunks)
+                )
+            )
+            summary = self._finish_chunks(list(outcomes), chunks, article, started)
         if key is not None and self.cache is not None:
             await asyncio.to_thread(self.cache.put, key, summary)
         return summary
 
-    def _finish(
-        self, result: Any, article: PreparedArticle, recorder: CallRecorder, started: float
-    ) -> ArticleSummary:
+    @staticmethod
+    def _unwrap(result: Any) -> ArticleSummary:
         if not isinstance(result, ArticleSummary):  # pragma: no cover - instructor contract
             raise ExtractionError("the model's answer did not parse as an ArticleSummary")
         if type(result) is not ArticleSummary:  # instructor's wrapper subclass: unwrap
@@ -449,18 +530,39 @@ class Summarizer:
                 _fields_set=result.model_fields_set,
                 **{name: getattr(result, name) for name in ArticleSummary.model_fields},
             )
+        summary: ArticleSummary = result
+        return summary
+
+    def _finish(
+        self,
+        result: Any,
+        article: PreparedArticle,
+        recorder: CallRecorder,
+        started: float,
+        *,
+        more: list[CallRecorder] | None = None,
+        chunks: list[Span] | None = None,
+    ) -> ArticleSummary:
+        result = self._unwrap(result)
+        recorders = [recorder, *(more or [])]
+        usage = Usage(
+            input_tokens=sum(r.usage.input_tokens for r in recorders),
+            output_tokens=sum(r.usage.output_tokens for r in recorders),
+            cached_input_tokens=sum(r.usage.cached_input_tokens for r in recorders),
+        )
         meta = SummaryMeta(
             model=self.model,
             mode=self.mode,
             prompt_id=self.prompt.id,
             prompt_version=self.prompt.version,
             prompt_sha256=self.prompt.sha256,
-            attempts=recorder.attempts,
-            reasks=max(recorder.responses - 1, 0),
-            usage=recorder.usage,
+            attempts=sum(r.attempts for r in recorders),
+            reasks=sum(max(r.responses - 1, 0) for r in recorders),
+            usage=usage,
             latency_s=round(time.perf_counter() - started, 3),
             created_at=dt.datetime.now(dt.UTC),
             library_version=__version__,
+            chunks=chunks or [],
         )
         logger.info(
             "summarised in %.2fs: %d request(s), %d reask(s), %d tokens (model=%s prompt=%s)",
@@ -475,6 +577,25 @@ class Summarizer:
             update={"published": article.published, "article_text": article.text, "meta": meta}
         )
         return summary
+
+    def _finish_chunks(
+        self,
+        outcomes: list[tuple[Any, CallRecorder]],
+        chunks: list[Span],
+        article: PreparedArticle,
+        started: float,
+    ) -> ArticleSummary:
+        """Shift each chunk's spans onto the whole article, merge, and sum the usage."""
+        parts = []
+        for (result, _), chunk in zip(outcomes, chunks, strict=True):
+            part = self._unwrap(result)
+            shift_spans(part, chunk, article.text)
+            parts.append(part)
+        merged = merge_chunks(parts, article.text)
+        recorders = [recorder for _, recorder in outcomes]
+        return self._finish(
+            merged, article, recorders[0], started, more=recorders[1:], chunks=chunks
+        )
 
     def _raise_failure(
         self, exc: Exception, recorder: CallRecorder, resolved: ResolvedClient

@@ -14,9 +14,11 @@ article text (for reported speech: the reporting passage), so it can be located.
 
 Matching rules (all pure functions below, table-tested):
 
-- People: two names are the same person when any of their forms (name, aliases) are equal
-  after normalisation (case, diacritics, typographic quotes, possessive ``'s``, titles such
-  as "President" or "Chancellor" dropped), or when their surnames (last word) are equal.
+- People: the identity rules of ``summarizer._identity`` (table-tested there), pairwise: two
+  names are the same person when any of their forms (name, aliases) match after
+  normalisation (case, diacritics, typographic quotes, possessive ``'s``, titles such as
+  "President" or "Chancellor" dropped, transliteration variants such as Zelensky /
+  Zelenskyy folded), or when one is a surname and the other a full name with it.
 - Quotes: same person, same kind (when the gold gives one), and located spans whose
   intersection over union is at least ``SPAN_IOU`` (0.5): a prediction covering half a long
   quote still counts, one touching it at the edge does not. Direct and indirect are scored
@@ -40,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from summarizer import _identity
 from summarizer._grounding import Span, locate_quote
 from summarizer.errors import InputError
 from summarizer.schema import ArticleSummary
@@ -107,13 +110,7 @@ def _name_tokens(name: str) -> list[str]:
 
 def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether two people, each given as their forms (name first, then aliases), match."""
-    a_forms = [" ".join(_name_tokens(f)) for f in a if _name_tokens(f)]
-    b_forms = [" ".join(_name_tokens(f)) for f in b if _name_tokens(f)]
-    if set(a_forms) & set(b_forms):
-        return True
-    a_last = {f.split()[-1] for f in a_forms}
-    b_last = {f.split()[-1] for f in b_forms}
-    return bool(a_last & b_last)
+    return _identity.same_person(a, b)
 
 
 def _content_words(text: str) -> set[str]:

@@ -29,6 +29,7 @@ from pydantic.json_schema import (
 from pydantic_core import CoreSchema
 
 from summarizer._grounding import Span, _normalize, locate_all, locate_quote
+from summarizer._identity import resolve, speaker_id
 
 __all__ = [
     "ActorTone",
@@ -89,6 +90,8 @@ class Speaker(_Model):
     role: str | None = Field(default=None, description="Role or title, neutrally worded")
     affiliation: str | None = None
     country: str | None = None
+    id: SkipJsonSchema[str | None] = None
+    """Stable id: the slug of the canonical name (``vladimir-putin``); see ``_identity``."""
 
     def forms(self) -> list[str]:
         """The name and its aliases."""
@@ -114,6 +117,7 @@ class Quote(_Model):
     said_on: dt.date | None = Field(default=None, description="Date of the statement if stated")
     span: SkipJsonSchema[Span | None] = None
     evidence_span: SkipJsonSchema[Span | None] = None
+    speaker_id: SkipJsonSchema[str | None] = None
 
     @property
     def location(self) -> Span | None:
@@ -129,6 +133,7 @@ class Position(_Model):
     position: str = Field(description="Short clause")
     evidence: str = Field(min_length=2, description="Verbatim from the article")
     evidence_span: SkipJsonSchema[Span | None] = None
+    actor_id: SkipJsonSchema[str | None] = None
 
 
 class ProposedMeeting(_Model):
@@ -148,6 +153,9 @@ class ProposedMeeting(_Model):
     preconditions: list[str] = Field(default_factory=list)
     evidence: list[str] = Field(min_length=1, description="Verbatim passages")
     evidence_spans: SkipJsonSchema[list[Span]] = Field(default_factory=list)
+    participant_ids: SkipJsonSchema[list[str | None]] = Field(default_factory=list)
+    """Aligned with ``participants``: the speaker id, or None when the name is no speaker."""
+    proposed_by_id: SkipJsonSchema[str | None] = None
 
     @model_validator(mode="after")
     def _dates_ordered(self) -> ProposedMeeting:
@@ -164,6 +172,8 @@ class Stance(_Model):
     polarity: Polarity
     evidence: str = Field(min_length=2, description="Verbatim from the article")
     evidence_span: SkipJsonSchema[Span | None] = None
+    holder_id: SkipJsonSchema[str | None] = None
+    target_id: SkipJsonSchema[str | None] = None
 
 
 class FramingExpression(_Model):
@@ -179,6 +189,7 @@ class ActorTone(_Model):
 
     actor: str
     tone: Tone
+    actor_id: SkipJsonSchema[str | None] = None
 
 
 class Framing(_Model):
@@ -217,6 +228,9 @@ class SummaryMeta(BaseModel):
     latency_s: float = 0.0
     created_at: dt.datetime
     library_version: str
+    chunks: list[Span] = Field(default_factory=list)
+    """The article's chunks when it was extracted in parts (empty: sent whole); usage and
+    attempts above are summed over every chunk's requests."""
 
 
 class _CompactJsonSchema(GenerateJsonSchema):
@@ -334,6 +348,41 @@ def _name_key(name: str) -> str:
     return " ".join(_normalize(name).casefold().split())
 
 
+def _assign_ids(summary: ArticleSummary) -> None:
+    """Give every speaker its stable id and every name that resolves to one its id."""
+    taken: set[str] = set()
+    for speaker in summary.speakers:
+        base = speaker_id(speaker.name)
+        sid, n = base, 1
+        while sid in taken:  # two speakers the model kept apart stay apart
+            n += 1
+            sid = f"{base}-{n}"
+        taken.add(sid)
+        speaker.id = sid
+    people = [s.forms() for s in summary.speakers]
+
+    def id_of(name: str | None) -> str | None:
+        if not name:
+            return None
+        speaker = summary.speaker(name)
+        if speaker is None and (i := resolve(name, people)) is not None:
+            speaker = summary.speakers[i]
+        return speaker.id if speaker else None
+
+    for quote in summary.quotes:
+        quote.speaker_id = id_of(quote.speaker)
+    for position in summary.positions:
+        position.actor_id = id_of(position.actor)
+    for meeting in summary.proposed_meetings:
+        meeting.participant_ids = [id_of(p) for p in meeting.participants]
+        meeting.proposed_by_id = id_of(meeting.proposed_by)
+    for stance in summary.stances:
+        stance.holder_id = id_of(stance.holder)
+        stance.target_id = id_of(stance.target)
+    for tone in summary.framing.tone:
+        tone.actor_id = id_of(tone.actor)
+
+
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -429,3 +478,4 @@ class _Grounder:
                 )
         for tone in framing.tone:
             tone.actor = self.canonical(tone.actor)
+        _assign_ids(self.summary)

@@ -126,6 +126,114 @@ def schema_invalid_visit() -> dict[str, Any]:
     return data
 
 
+LONG_SEPARATOR = "\n\n* * *\n\n"
+LONG_BUDGET = 400
+"""``max_input_tokens`` for the long article: small enough to force four chunks."""
+
+
+def long_article() -> str:
+    """The three seed articles in one text, well over ``LONG_BUDGET``."""
+    return LONG_SEPARATOR.join(article(s) for s in (SEED_ID, VISIT_ID, GERMAN_ID))
+
+
+def sent_article(request: dict[str, Any]) -> str:
+    """The article as sent in a request: between the prompt's delimiters."""
+    content: str = request["messages"][-1]["content"]
+    start = content.index("<article>\n") + len("<article>\n")
+    return content[start : content.rindex("\n</article>")]
+
+
+def gold_for_chunk(chunk: str) -> dict[str, Any]:
+    """The gold annotations restricted to ``chunk``: what a careful reader of it would say.
+
+    Every item whose verbatim strings are all in the chunk is kept; a speaker is kept when
+    one of its forms is, under the first form the chunk uses (so a chunk that only says
+    "Putin" names him "Putin", as a model reading it would); the headline and summary are
+    those of the article the chunk keeps most items from.
+    """
+    from summarizer import locate_all, locate_quote
+
+    def found(value: str | None) -> bool:
+        return value is None or locate_quote(value, chunk) is not None
+
+    result: dict[str, Any] = {"headline": "", "summary": "", "speakers": [], "quotes": []}
+    result.update(positions=[], proposed_meetings=[], stances=[])
+    result["framing"] = {"expressions": [], "tone": []}
+    most = 0
+    for seed_id in (SEED_ID, VISIT_ID, GERMAN_ID):
+        data = gold(seed_id)
+        renamed: dict[str, str] = {}
+        for speaker in data["speakers"]:
+            forms = [f for f in [speaker["name"], *speaker["aliases"]] if found(f)]
+            if forms:
+                renamed[speaker["name"]] = forms[0]
+                result["speakers"].append({**speaker, "name": forms[0], "aliases": forms[1:]})
+
+        def name(value: str | None, renamed: dict[str, str] = renamed) -> str | None:
+            return renamed.get(value, value) if value else value
+
+        quotes = [
+            {**q, "speaker": renamed[q["speaker"]]}
+            for q in data["quotes"]
+            if q["speaker"] in renamed
+            and (q["kind"] != "direct" or found(q["text"]))
+            and found(q.get("evidence"))
+        ]
+        positions = [
+            {**p, "actor": name(p["actor"])} for p in data["positions"] if found(p["evidence"])
+        ]
+        meetings = []
+        for m in data["proposed_meetings"]:
+            evidence = [e for e in m["evidence"] if found(e)]
+            if evidence:
+                meetings.append(
+                    {
+                        **m,
+                        "evidence": evidence,
+                        "participants": [name(p) for p in m["participants"]],
+                        "proposed_by": name(m["proposed_by"]),
+                    }
+                )
+        stances = [
+            {**st, "holder": name(st["holder"]), "target": name(st["target"])}
+            for st in data["stances"]
+            if found(st["evidence"])
+        ]
+        expressions = [
+            {**e, "refers_to": name(e["refers_to"])}
+            for e in data["framing"]["expressions"]
+            if locate_all(e["text"], chunk)
+        ]
+        tone = [
+            {**t, "actor": renamed[t["actor"]]}
+            for t in data["framing"]["tone"]
+            if t["actor"] in renamed
+        ]
+        kept = sum(map(len, [quotes, positions, meetings, stances, expressions]))
+        if kept > most:
+            most, result["headline"], result["summary"] = kept, data["headline"], data["summary"]
+        result["quotes"] += quotes
+        result["positions"] += positions
+        result["proposed_meetings"] += meetings
+        result["stances"] += stances
+        result["framing"]["expressions"] += expressions
+        result["framing"]["tone"] += tone
+    return result
+
+
+def chunk_answer(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """A curated answer to one chunk of the long article, whichever chunk is asked."""
+    chunk = sent_article(request)
+    offset = long_article().find(chunk)
+    return answer(gold_for_chunk(chunk), f"long-chunk-at-{offset}")(request)
+
+
+def long_chunk_count() -> int:
+    from summarizer._chunking import split_article
+
+    return len(split_article(long_article(), LONG_BUDGET))
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One cassette: the article, the configuration and the curated answers in order."""
@@ -137,6 +245,12 @@ class Scenario:
     live: bool = False
     """Whether a live endpoint can re-record it (a well-behaved model's first answer)."""
     settings: dict[str, Any] = field(default_factory=dict)
+    text: Callable[[], str] | None = None
+    """The article, when it is not the seed's own text."""
+
+    def article(self) -> str:
+        """The article this scenario summarises."""
+        return self.text() if self.text is not None else article(self.seed_id)
 
     @property
     def cassette(self) -> Path:
@@ -219,6 +333,15 @@ SCENARIOS: dict[str, Scenario] = {
                 answer(gold(VISIT_ID), "visit-after-429"),
             ],
             what="HTTP 429 with Retry-After: 1, then success on the transport retry.",
+        ),
+        Scenario(
+            name="long_article_chunked",
+            seed_id=SEED_ID,
+            replies=lambda: [chunk_answer] * long_chunk_count(),
+            what="The three seed articles in one text, over a 400-token input budget: four "
+            "chunks with one-sentence overlaps, each answered with the gold restricted to it.",
+            settings={"max_input_tokens": LONG_BUDGET},
+            text=long_article,
         ),
     ]
 }

@@ -45,7 +45,8 @@ REPLAY = [
         (["Donald Trump"], ["Vladimir Putin"], False),
         (["Dmitry Peskov"], ["Donald Trump", "Trump"], False),
         (["President"], ["Vladimir Putin"], False),  # a bare title names nobody
-        (["Zelensky"], ["Volodymyr Zelenskyy"], False),  # transliteration: not guessed here
+        (["Zelensky"], ["Volodymyr Zelenskyy"], True),  # transliteration (issue 5 rules)
+        (["Donald Trump"], ["Ivanka Trump"], False),  # two full names: first names differ
     ],
 )
 def test_same_person(a: list[str], b: list[str], same: bool) -> None:

@@ -11,7 +11,15 @@ import pytest
 
 from summarizer import InputError, Summarizer, load_prompt, summarize_article
 from tests.fault_server import FaultServer
-from tests.scenarios import GERMAN_ID, SEED_ID, TEST_API_KEY, answer, article, gold
+from tests.scenarios import (
+    GERMAN_ID,
+    SEED_ID,
+    TEST_API_KEY,
+    answer,
+    article,
+    gold,
+    gold_for_chunk,
+)
 
 SEED = article(SEED_ID)
 GOOD = answer(gold(SEED_ID), "good")
@@ -73,17 +81,38 @@ def test_control_characters_and_mixed_line_endings_keep_offsets_valid() -> None:
     assert span.slice(text) == "There have been no real\r\nimpulses so far"
 
 
-def test_article_over_the_input_budget_is_refused_with_its_size() -> None:
+def test_article_over_the_input_budget_is_chunked_not_refused() -> None:
+    """Over the budget, the article is split and each part sent; callers see one summary."""
+
+    def part(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        return answer(gold_for_chunk(sent_article(request)), "part")(request)
+
+    with FaultServer([part, part]) as server:
+        engine = Summarizer(
+            client=openai.OpenAI(base_url=server.base_url, api_key=TEST_API_KEY),
+            max_input_tokens=500,  # the seed is about 660 tokens (1,967 bytes / 3)
+        )
+        result = engine.summarize(SEED)
+    assert len(server.requests) == 2
+    parts = [sent_article(r) for r in server.requests]
+    assert all(part in SEED for part in parts) and parts[0].startswith(SEED[:40])
+    assert result.meta is not None and len(result.meta.chunks) == 2
+    assert [c.slice(SEED) for c in result.meta.chunks] == parts
+    assert result.article_text == SEED
+
+
+def test_a_sentence_over_the_input_budget_is_refused_with_its_size() -> None:
+    """The one impossible case: a sentence that alone exceeds the budget cannot be split."""
     with FaultServer([]) as server:
         engine = Summarizer(
             client=openai.OpenAI(base_url=server.base_url, api_key=TEST_API_KEY),
-            max_input_tokens=500,
+            max_input_tokens=50,
         )
         with pytest.raises(InputError) as caught:
             engine.summarize(SEED)
     message = str(caught.value)
-    assert f"{len(SEED)} characters" in message and "500 tokens" in message
-    assert "about 6" in message  # ~660 tokens estimated for the seed's 1,967 bytes
+    assert "one sentence of the article is about" in message and "50 tokens" in message
+    assert caught.value.model == "gpt-4.1-mini"
     assert server.requests == []
 
 
