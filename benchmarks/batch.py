@@ -108,8 +108,10 @@ def latency_efficiency(count: int, latency: float, concurrency: int) -> dict[str
     }
 
 
-def in_process_client() -> openai.AsyncOpenAI:
+def in_process_client(latency: float = 0.0) -> openai.AsyncOpenAI:
     async def handle(request: httpx2.Request) -> httpx2.Response:
+        if latency:
+            await asyncio.sleep(latency)
         status, headers, body = GOOD(json.loads(request.content))
         return httpx2.Response(status, headers=headers, json=body)
 
@@ -117,6 +119,24 @@ def in_process_client() -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(
         api_key=TEST_API_KEY, http_client=httpx2.AsyncClient(transport=transport)
     )
+
+
+def in_process_efficiency(count: int, latency: float, concurrency: int) -> dict[str, float]:
+    """The same with the latency simulated in process: the library and asyncio alone."""
+
+    async def main() -> float:
+        async with in_process_client(latency) as client:
+            started = time.perf_counter()
+            await run_stream(client, count, concurrency)
+            return time.perf_counter() - started
+
+    wall = asyncio.run(main())
+    ideal = count * latency / concurrency
+    return {
+        "wall_s": round(wall, 2),
+        "ideal_s": round(ideal, 2),
+        "efficiency": round(ideal / wall, 3),
+    }
 
 
 def cpu_per_article(count: int, concurrency: int) -> dict[str, float]:
@@ -166,6 +186,9 @@ def main() -> int:
     args = parser.parse_args()
     figures = {
         "efficiency": latency_efficiency(args.articles, args.latency, args.concurrency),
+        "efficiency_in_process": in_process_efficiency(
+            args.articles, args.latency, args.concurrency
+        ),
         "cpu": cpu_per_article(args.cpu_articles, args.concurrency),
         "memory": memory(args.memory_articles, args.concurrency),
         "machine": {
@@ -178,11 +201,17 @@ def main() -> int:
         print(json.dumps(figures, indent=2))
         return 0
     e, c, m = figures["efficiency"], figures["cpu"], figures["memory"]
+    ip = figures["efficiency_in_process"]
     rows = [
         (
             f"{e['articles']} articles, {int(e['latency_s'] * 1000)} ms latency, "
             f"concurrency {e['concurrency']}",
             f"{e['wall_s']} s (ideal {e['ideal_s']} s) = {e['efficiency']:.0%} of ideal",
+            "≥ 85 %",
+        ),
+        (
+            "the same, latency simulated in process (no HTTP server)",
+            f"{ip['wall_s']} s (ideal {ip['ideal_s']} s) = {ip['efficiency']:.0%} of ideal",
             "≥ 85 %",
         ),
         (
