@@ -39,6 +39,11 @@ class Drop:
 Action = Reply | Hang | Reset | Drop
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 refuses connections under a concurrent batch
+
+
 class FaultServer:
     """Serves a script of actions, one per request; records every request body."""
 
@@ -117,8 +122,7 @@ class FaultServer:
         return Handler
 
     def __enter__(self) -> FaultServer:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         ).start()
