@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,6 +311,30 @@ def _grounding(summary: ArticleSummary, text: str) -> Accuracy:
     return Accuracy(found, len(strings))
 
 
+def _match_and_judge(
+    gold_items: list[Mapping[str, Any]],
+    predicted: Sequence[Any],
+    matches: Callable[[Mapping[str, Any], Any], bool],
+    correct: Callable[[Mapping[str, Any], Any], bool],
+) -> tuple[Counts, Accuracy]:
+    """Greedy one-to-one matching, then the accuracy of an attribute on the matched pairs."""
+    counts, accuracy = Counts(), Accuracy()
+    used: set[int] = set()
+    for item in gold_items:
+        match = next(
+            (i for i, p in enumerate(predicted) if i not in used and matches(item, p)), None
+        )
+        if match is None:
+            counts.fn += 1
+            continue
+        used.add(match)
+        counts.tp += 1
+        accuracy.total += 1
+        accuracy.correct += int(correct(item, predicted[match]))
+    counts.fp += len(predicted) - len(used)
+    return counts, accuracy
+
+
 def score_article(article: GoldArticle, summary: ArticleSummary | None) -> ArticleScore:
     """Score one prediction (None when the run failed: everything gold is missed)."""
     score = ArticleScore(id=article.id, failed=summary is None)
@@ -329,52 +353,25 @@ def score_article(article: GoldArticle, summary: ArticleSummary | None) -> Artic
             _score_quotes(list(gold["quotes"]), summary, article.text, known_people)
         )
     if "proposed_meetings" in gold:
-        counts, status = Counts(), Accuracy()
-        used: set[int] = set()
-        for meeting in gold["proposed_meetings"]:
-            key = _people_key(meeting["participants"], known_people)
-            match = next(
-                (
-                    i
-                    for i, m in enumerate(summary.proposed_meetings)
-                    if i not in used and _people_key(m.participants, known_people) == key
-                ),
-                None,
-            )
-            if match is None:
-                counts.fn += 1
-                continue
-            used.add(match)
-            counts.tp += 1
-            status.total += 1
-            status.correct += int(summary.proposed_meetings[match].status == meeting["status"])
-        counts.fp += len(summary.proposed_meetings) - len(used)
-        score.counts["meetings"] = counts
-        score.accuracy["meeting_status"] = status
+        score.counts["meetings"], score.accuracy["meeting_status"] = _match_and_judge(
+            list(gold["proposed_meetings"]),
+            summary.proposed_meetings,
+            lambda g, p: (
+                _people_key(p.participants, known_people)
+                == _people_key(g["participants"], known_people)
+            ),
+            lambda g, p: p.status == g["status"],
+        )
     if "stances" in gold:
-        counts, polarity = Counts(), Accuracy()
-        used = set()
-        for stance in gold["stances"]:
-            match = next(
-                (
-                    i
-                    for i, s in enumerate(summary.stances)
-                    if i not in used
-                    and same_person([str(stance["holder"])], [s.holder])
-                    and targets_match(str(stance["target"]), s.target, known_people)
-                ),
-                None,
-            )
-            if match is None:
-                counts.fn += 1
-                continue
-            used.add(match)
-            counts.tp += 1
-            polarity.total += 1
-            polarity.correct += int(summary.stances[match].polarity == stance["polarity"])
-        counts.fp += len(summary.stances) - len(used)
-        score.counts["stances"] = counts
-        score.accuracy["stance_polarity"] = polarity
+        score.counts["stances"], score.accuracy["stance_polarity"] = _match_and_judge(
+            list(gold["stances"]),
+            summary.stances,
+            lambda g, p: (
+                same_person([str(g["holder"])], [p.holder])
+                and targets_match(str(g["target"]), p.target, known_people)
+            ),
+            lambda g, p: p.polarity == g["polarity"],
+        )
     score.grounding = _grounding(summary, article.text)
     return score
 
