@@ -499,7 +499,7 @@ class Summarizer:
         article = prepare_article(text, published)
         chunks = self._plan(article)
         key = self._cache_key(article)
-        if (hit := await asyncio.to_thread(self._cached, key, started)) is not None:
+        if key is not None and (hit := await asyncio.to_thread(self._cached, key, started)):
             return hit
         resolved = self._client(want_async=True)
         if not resolved.is_async:
