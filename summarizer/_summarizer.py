@@ -440,7 +440,11 @@ class Summarizer:
             parts = self._parts(article, chunks)
             workers = max(1, min(len(parts), self._chunk_workers))
             with ThreadPoolExecutor(workers, thread_name_prefix="summarizer-chunk") as pool:
-                outcomes = list(pool.map(lambda p: self._extract(resolved, p, deadline), parts))
+                try:
+                    outcomes = list(pool.map(lambda p: self._extract(resolved, p, deadline), parts))
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)  # don't start more chunks
+                    raise
             summary = self._finish_chunks(outcomes, chunks, article, started)
         if key is not None and self.cache is not None:
             self.cache.put(key, summary)
@@ -510,12 +514,17 @@ class Summarizer:
             summary = self._finish(result, article, recorder, started)
         else:
             limit = asyncio.Semaphore(max(1, self._chunk_workers))
-            outcomes = await asyncio.gather(
-                *(
-                    self._aextract(resolved, p, deadline, limit)
-                    for p in self._parts(article, chunks)
-                )
-            )
+            tasks = [
+                asyncio.create_task(self._aextract(resolved, p, deadline, limit))
+                for p in self._parts(article, chunks)
+            ]
+            try:
+                outcomes = await asyncio.gather(*tasks)
+            except BaseException:
+                for task in tasks:  # one chunk failed: stop the others' requests
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
             summary = self._finish_chunks(list(outcomes), chunks, article, started)
         if key is not None and self.cache is not None:
             await asyncio.to_thread(self.cache.put, key, summary)

@@ -245,3 +245,41 @@ def test_a_single_call_result_carries_stable_ids() -> None:
     assert sorted(meeting.participant_ids) == ["donald-trump", "vladimir-putin"]  # type: ignore[type-var]
     assert all(t.actor_id for t in summary.framing.tone)
     assert "id" not in json.dumps(ArticleSummary.model_json_schema()["$defs"]["Speaker"])
+
+
+def chunk_reply(fail_on: str) -> Any:
+    """Each chunk's curated answer, except an HTTP 400 for the chunk containing ``fail_on``."""
+    from tests.scenarios import answer, error
+
+    def reply(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        chunk = sent_article(request)
+        if fail_on in chunk:
+            return error(400, "this chunk is refused", "invalid_request_error")(request)
+        return answer(gold_for_chunk(chunk), "chunk")(request)
+
+    return reply
+
+
+def test_a_failing_chunk_fails_the_call_with_its_typed_error() -> None:
+    from summarizer import ProviderError
+    from tests.fault_server import FaultServer
+
+    with FaultServer([chunk_reply("Vestland")], repeat_last=True) as server:
+        engine = Summarizer(
+            client=openai.OpenAI(base_url=server.base_url, api_key=TEST_API_KEY),
+            max_input_tokens=LONG_BUDGET,
+        )
+        with pytest.raises(ProviderError, match="this chunk is refused") as caught:
+            engine.summarize(LONG)
+    assert caught.value.status_code == 400
+
+
+async def test_a_failing_chunk_cancels_the_others_async() -> None:
+    from summarizer import ProviderError
+    from tests.fault_server import FaultServer
+
+    with FaultServer([chunk_reply("Vestland")], repeat_last=True) as server:
+        async with openai.AsyncOpenAI(base_url=server.base_url, api_key=TEST_API_KEY) as client:
+            engine = Summarizer(client=client, max_input_tokens=LONG_BUDGET)
+            with pytest.raises(ProviderError, match="this chunk is refused"):
+                await engine.asummarize(LONG)
