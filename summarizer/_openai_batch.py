@@ -52,12 +52,23 @@ def _wrap(exc: openai.OpenAIError, what: str) -> ProviderError:
     return ProviderError(f"{what} failed: {said}", status_code=status, provider_message=said)
 
 
+def chunk_ids(article_id: str, count: int) -> list[str]:
+    """Request ids of an article's chunks: the article id itself when there is one chunk."""
+    if count == 1:
+        return [article_id]
+    return [f"{article_id}#{index}/{count}" for index in range(1, count + 1)]
+
+
 def batch_lines(summarizer: Summarizer, articles: Iterable[Article]) -> Iterator[str]:
-    """One Batch API request line per article, with the body an in-process call would send."""
+    """Batch API request lines, with the bodies an in-process call would send.
+
+    A long article gives one line per chunk (``id#i/n``), merged again when collected.
+    """
     for article in articles:
-        body = summarizer.request_body(article.text, published=article.published)
-        line = {"custom_id": article.id, "method": "POST", "url": ENDPOINT, "body": body}
-        yield json.dumps(line, ensure_ascii=False)
+        bodies = summarizer.request_bodies(article.text, published=article.published)
+        for custom_id, body in zip(chunk_ids(article.id, len(bodies)), bodies, strict=True):
+            line = {"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body}
+            yield json.dumps(line, ensure_ascii=False)
 
 
 def submit_batch(summarizer: Summarizer, articles: Iterable[Article]) -> BatchJob:
@@ -117,23 +128,32 @@ def _download(client: openai.OpenAI, file_id: str | None) -> list[dict[str, Any]
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def _outcome(summarizer: Summarizer, article: Article, record: dict[str, Any]) -> BatchResult:
+def _failure(record: dict[str, Any]) -> ProviderError | None:
     response = record.get("response") or {}
     status = response.get("status_code")
-    if record.get("error") or status != 200:
-        error = record.get("error") or response.get("body", {}).get("error") or {}
-        message = error.get("message", "no message") if isinstance(error, dict) else str(error)
-        failure = ProviderError(
-            f"the batch request failed (HTTP {status}): {message}",
-            status_code=status,
-            attempts=1,
-            provider_message=message,
-        )
-        return BatchResult(id=article.id, error=failure, source=article.source, url=article.url)
-    completion = ChatCompletion.model_validate(response["body"])
+    if not record.get("error") and status == 200:
+        return None
+    error = record.get("error") or (response.get("body") or {}).get("error") or {}
+    message = error.get("message", "no message") if isinstance(error, dict) else str(error)
+    return ProviderError(
+        f"the batch request failed (HTTP {status}): {message}",
+        status_code=status,
+        attempts=1,
+        provider_message=message,
+    )
+
+
+def _outcome(
+    summarizer: Summarizer, article: Article, records: list[dict[str, Any]]
+) -> BatchResult:
+    """Validate (and, for a chunked article, merge) the answers of one article."""
+    for record in records:
+        if (failure := _failure(record)) is not None:
+            return BatchResult(id=article.id, error=failure, source=article.source, url=article.url)
+    completions = [ChatCompletion.model_validate(r["response"]["body"]) for r in records]
     try:
-        summary = summarizer.validate_completion(
-            article.text, completion, published=article.published
+        summary = summarizer.validate_completions(
+            article.text, completions, published=article.published
         )
     except SummarizerError as exc:
         return BatchResult(id=article.id, error=exc, source=article.source, url=article.url)
@@ -162,9 +182,10 @@ def collect_batch(
         raise _wrap(exc, f"downloading the results of batch {batch_id}") from exc
     by_id = {str(r.get("custom_id")): r for r in records}
     for article in articles:
-        record = by_id.get(article.id)
-        if record is None:
+        count = len(summarizer.request_bodies(article.text, published=article.published))
+        found = [by_id.get(custom_id) for custom_id in chunk_ids(article.id, count)]
+        if any(record is None for record in found):
             missing = ProviderError(f"batch {batch_id} ({batch.status}) has no result for it")
             yield BatchResult(id=article.id, error=missing, source=article.source, url=article.url)
         else:
-            yield _outcome(summarizer, article, record)
+            yield _outcome(summarizer, article, [r for r in found if r is not None])

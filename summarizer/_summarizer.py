@@ -369,19 +369,21 @@ class Summarizer:
                 raise ExtractionError(f"could not build the request: {exc}") from exc
         return captured
 
-    def validate_completion(
-        self, text: str, completion: Any, published: dt.date | str | None = None
-    ) -> ArticleSummary:
-        """Validate a chat completion obtained elsewhere (e.g. the Batch API) for ``text``.
+    def request_bodies(
+        self, text: str, published: dt.date | str | None = None
+    ) -> list[dict[str, Any]]:
+        """The request bodies of an in-process call, unsent: one per chunk of the article.
 
-        The same checks as an in-process call: refusal, truncation, the JSON repair, the
-        schema and grounding. No reask is possible here.
-
-        Raises:
-            ExtractionError: The answer is unusable or invalid.
+        A short article gives one body (the same as :meth:`request_body`); a long one, one
+        body per chunk, in article order, as :meth:`summarize` would send them.
         """
-        started = time.perf_counter()
         article = prepare_article(text, published)
+        return [
+            self.request_body(part.text, part.published)
+            for part in self._parts(article, self._plan(article))
+        ]
+
+    def _validate_one(self, article: PreparedArticle, completion: Any) -> tuple[Any, CallRecorder]:
         recorder = CallRecorder()
         recorder.attempts = 1
         recorder.record(completion)
@@ -406,7 +408,49 @@ class Summarizer:
                 model=self.model,
                 prompt_version=self.prompt.version,
             ) from exc
+        return result, recorder
+
+    def validate_completion(
+        self, text: str, completion: Any, published: dt.date | str | None = None
+    ) -> ArticleSummary:
+        """Validate a chat completion obtained elsewhere (e.g. the Batch API) for ``text``.
+
+        The same checks as an in-process call: refusal, truncation, the JSON repair, the
+        schema and grounding. No reask is possible here.
+
+        Raises:
+            ExtractionError: The answer is unusable or invalid.
+        """
+        started = time.perf_counter()
+        article = prepare_article(text, published)
+        result, recorder = self._validate_one(article, completion)
         return self._finish(result, article, recorder, started)
+
+    def validate_completions(
+        self, text: str, completions: list[Any], published: dt.date | str | None = None
+    ) -> ArticleSummary:
+        """Validate the answers to :meth:`request_bodies` (one per chunk) and merge them.
+
+        Raises:
+            ExtractionError: An answer is unusable or invalid, or the count does not match
+                the article's chunks.
+        """
+        started = time.perf_counter()
+        article = prepare_article(text, published)
+        chunks = self._plan(article)
+        if len(completions) != len(chunks):
+            raise ExtractionError(
+                f"expected {len(chunks)} answer(s), one per chunk, got {len(completions)}",
+                model=self.model,
+                prompt_version=self.prompt.version,
+            )
+        if len(chunks) == 1:
+            return self.validate_completion(text, completions[0], published)
+        outcomes = [
+            self._validate_one(part, completion)
+            for part, completion in zip(self._parts(article, chunks), completions, strict=True)
+        ]
+        return self._finish_chunks(outcomes, chunks, article, started)
 
     def summarize(self, text: str, published: dt.date | str | None = None) -> ArticleSummary:
         """Summarise one article.

@@ -24,6 +24,8 @@ from tests.scenarios import (
     article,
     fabricated_seed,
     gold,
+    gold_for_chunk,
+    sent_article,
 )
 
 CREATED = 1764000000
@@ -41,7 +43,9 @@ def _answer_for(body: dict[str, Any]) -> dict[str, Any]:
         if article(seed_id) in content:
             _, _, completion = answer(gold(seed_id), f"batch-{seed_id}")(body)
             return completion
-    raise AssertionError("the fake Batch API has no curated answer for this article")
+    # A chunk of a long article: the gold of the seed articles, restricted to the chunk.
+    _, _, completion = answer(gold_for_chunk(sent_article(body)), "batch-chunk")(body)
+    return completion
 
 
 class FakeBatchAPI:

@@ -108,3 +108,36 @@ def test_submit_only_then_status_then_collect(tmp_path: Path) -> None:
     assert cassette.all_played
     assert collected.exit_code == 1, collected.output
     check_results(output)
+
+
+def test_a_long_article_goes_as_one_request_per_chunk_and_comes_back_merged() -> None:
+    import httpx2
+    import openai
+
+    from summarizer._batch import Article
+    from summarizer._openai_batch import batch_lines, collect_batch, submit_batch
+    from tests.fake_batch_api import FakeBatchAPI
+    from tests.scenarios import LONG_BUDGET, long_article
+
+    fake = FakeBatchAPI(polls_before_done=0)
+    client = openai.OpenAI(
+        api_key=TEST_API_KEY, http_client=httpx2.Client(transport=httpx2.MockTransport(fake.handle))
+    )
+    engine = Summarizer(client=client, max_input_tokens=LONG_BUDGET)
+    long = Article(id="long", text=long_article())
+    lines = [json.loads(line) for line in batch_lines(engine, [long])]
+    count = len(engine.request_bodies(long.text))
+    assert count > 1
+    assert [line["custom_id"] for line in lines] == [
+        f"long#{i}/{count}" for i in range(1, count + 1)
+    ]
+    assert [line["body"] for line in lines] == engine.request_bodies(long.text)
+    job = submit_batch(engine, [long])
+    [result] = list(collect_batch(engine, job.id, [long]))
+    assert result.summary is not None, result.error
+    summary = result.summary
+    assert summary.meta is not None and len(summary.meta.chunks) == count
+    assert summary.article_text == long.text
+    for quote in summary.quotes:
+        assert quote.location is not None and quote.location.slice(long.text)
+    assert len({s.id for s in summary.speakers}) == len(summary.speakers)
