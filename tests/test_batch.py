@@ -399,22 +399,26 @@ def test_results_file_ignores_garbage_lines(tmp_path: Path) -> None:
 
 
 def test_asyncio_consumer_cancellation_cancels_requests_in_flight() -> None:
-    endpoint = CountingEndpoint(delay=2.0)
+    endpoint = CountingEndpoint(delay=3.0)
 
-    async def consume_one() -> None:
+    async def consume_one() -> float:
         async with openai.AsyncOpenAI(base_url=server.base_url, api_key=TEST_API_KEY) as client:
             stream = asummarize_articles(
                 (variant(i) for i in range(100)), concurrency=4, client=client
             )
             task = asyncio.ensure_future(anext(stream))
-            await asyncio.sleep(0.3)
+            deadline = time.monotonic() + 20
+            while endpoint.in_flight < 1 and time.monotonic() < deadline:  # noqa: ASYNC110 (set by a server thread)
+                await asyncio.sleep(0.02)  # wait until requests are really in flight
+            cancelled_at = time.monotonic()
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
             await stream.aclose()
+            return time.monotonic() - cancelled_at
 
     with FaultServer([endpoint.reply], repeat_last=True) as server:
-        started = time.monotonic()
-        asyncio.run(consume_one())
-        assert time.monotonic() - started < 1.5  # did not wait for the 2 s answers
+        after_cancel = asyncio.run(consume_one())
+        assert endpoint.peak >= 1
+        assert after_cancel < 1.5  # did not wait for the 3 s answers
         assert 1 <= len(server.requests) <= 4  # the input was pulled lazily
