@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +19,15 @@ from typing import Any
 import httpx2
 import instructor
 import openai
+from rich.table import Table
 
 from summarizer import DEFAULT_MODEL, MODES, ArticleSummary
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the seed loaders live with the tests
+
+from tests.scenarios import article, gold  # noqa: E402, F401 (article: re-exported for the scripts)
+
 SEEDS = ROOT / "seeds"
 CASSETTES = ROOT / "cassettes"
 API_KEY = "sk-benchmark-not-a-real-key-000000000000"
@@ -35,13 +41,39 @@ def seed_ids() -> list[str]:
     return sorted(p.stem for p in SEEDS.glob("*.txt"))
 
 
-def article(seed_id: str) -> str:
-    return (SEEDS / f"{seed_id}.txt").read_text(encoding="utf-8")
+def cell(value: Any, digits: int = 2) -> str:
+    """A table cell: yes/no for booleans, ``digits`` decimals for floats."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
 
 
-def gold(seed_id: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SEEDS / f"{seed_id}.gold.json").read_text("utf-8"))
-    return data
+def markdown_table(
+    columns: list[tuple[str, str]], rows: list[dict[str, Any]], digits: int = 2
+) -> list[str]:
+    """Lines of a Markdown table; ``columns`` are (key, header) pairs."""
+    out = ["| " + " | ".join(header for _, header in columns) + " |"]
+    out.append("| " + " | ".join("---" for _ in columns) + " |")
+    out += ["| " + " | ".join(cell(r[k], digits) for k, _ in columns) + " |" for r in rows]
+    return out
+
+
+def rich_table(
+    title: str,
+    columns: list[tuple[str, str]],
+    rows: list[dict[str, Any]],
+    left: set[str],
+    digits: int = 2,
+) -> Table:
+    """The same table for the terminal; keys in ``left`` are left-aligned."""
+    table = Table(title=title)
+    for key, header in columns:
+        table.add_column(header, justify="left" if key in left else "right")
+    for row in rows:
+        table.add_row(*(cell(row[k], digits) for k, _ in columns))
+    return table
 
 
 def answer_text(seed_id: str) -> str:

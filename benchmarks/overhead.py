@@ -52,12 +52,13 @@ from _common import (
     completion,
     gold,
     machine,
+    markdown_table,
     median_ms,
     percentile_ms,
+    rich_table,
     seed_ids,
 )
 from rich.console import Console
-from rich.table import Table
 
 from summarizer import ArticleSummary, Summarizer, locate_quote, summarize_article
 from summarizer import schema as _schema
@@ -336,16 +337,11 @@ def collect(
     }
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
-
-
-WALL_COLUMNS = ["transport", "call", "median_ms", "p10_ms", "p90_ms", "ratio", "ratio_vs_wrapped"]
-GROUNDING_COLUMNS = ["case", "median_ms", "p90_ms", "target_ms", "met"]
+WALL_COLUMNS = [
+    (c, c)
+    for c in ("transport", "call", "median_ms", "p10_ms", "p90_ms", "ratio", "ratio_vs_wrapped")
+]
+GROUNDING_COLUMNS = [(c, c) for c in ("case", "median_ms", "p90_ms", "target_ms", "met")]
 
 
 def notes(data: dict[str, Any]) -> list[str]:
@@ -377,13 +373,8 @@ def notes(data: dict[str, Any]) -> list[str]:
 
 
 def markdown(data: dict[str, Any]) -> str:
-    def table(columns: list[str], rows: list[dict[str, Any]]) -> list[str]:
-        out = ["| " + " | ".join(columns) + " |", "| " + " | ".join("---" for _ in columns) + " |"]
-        out += ["| " + " | ".join(_cell(r[c]) for c in columns) + " |" for r in rows]
-        return out
-
-    lines = [*table(WALL_COLUMNS, data["wall_time"]), ""]
-    lines += [*table(GROUNDING_COLUMNS, data["grounding"]["rows"]), ""]
+    lines = [*markdown_table(WALL_COLUMNS, data["wall_time"]), ""]
+    lines += [*markdown_table(GROUNDING_COLUMNS, data["grounding"]["rows"]), ""]
     lines += [f"- {line}" for line in notes(data)]
     return "\n".join(lines)
 
@@ -393,12 +384,7 @@ def render(data: dict[str, Any], console: Console) -> None:
         ("Wall time per call, zero-latency endpoint", WALL_COLUMNS, data["wall_time"]),
         ("Grounding a ~100 KB article", GROUNDING_COLUMNS, data["grounding"]["rows"]),
     ):
-        table = Table(title=title)
-        for column in columns:
-            table.add_column(column, justify="left" if column in ("call", "case") else "right")
-        for row in rows:
-            table.add_row(*(_cell(row[c]) for c in columns))
-        console.print(table)
+        console.print(rich_table(title, columns, rows, left={"call", "case"}))
     for line in notes(data):
         console.print(f"- {line}", highlight=False)
 

@@ -38,11 +38,13 @@ from _common import (
     article,
     baseline_call,
     baseline_client,
+    cell,
     machine,
+    markdown_table,
+    rich_table,
     seed_ids,
 )
 from rich.console import Console
-from rich.table import Table
 
 from summarizer import DEFAULT_MODEL, ArticleSummary, Summarizer
 from summarizer._models import model_info
@@ -407,14 +409,6 @@ REASK_COLUMNS = [
 ]
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def _short_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Seed ids shortened to their number (``000``) for narrow tables."""
     return [{**r, "seed": r["seed"].split("_")[0]} for r in rows]
@@ -431,8 +425,8 @@ def notes(data: dict[str, Any]) -> list[str]:
     for side, check in data["prefix"].items():
         lines.append(
             f"Static prefix {side}: byte-identical across articles: "
-            f"{_cell(check['static_prefix_identical'])}; article after it: "
-            f"{_cell(check['article_after_prefix'])}."
+            f"{cell(check['static_prefix_identical'])}; article after it: "
+            f"{cell(check['article_after_prefix'])}."
         )
     for mode, o in data["overhead"].items():
         verdict = "met" if o["met"] else "missed"
@@ -452,7 +446,7 @@ def notes(data: dict[str, Any]) -> list[str]:
         f"({r['reasks_per_call']:.2f} a call; {r['calls_with_a_reask']} calls with one or more) "
         f"- {r['note']}. Longest reask message: {r['max_reask_message_tokens']} tokens, of "
         f"which pydantic's URL line: {r['url_line_tokens_per_error']} tokens an error; "
-        f"the schema repeated in a reask: {_cell(r['schema_in_any_reask'])}. A first reask "
+        f"the schema repeated in a reask: {cell(r['schema_in_any_reask'])}. A first reask "
         f"request carries {r['reask_request_vs_first']}x the first request's input tokens "
         "(instructor sends the model's previous answer back with the feedback)."
     )
@@ -460,14 +454,8 @@ def notes(data: dict[str, Any]) -> list[str]:
 
 
 def markdown(data: dict[str, Any]) -> str:
-    def table(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> list[str]:
-        out = ["| " + " | ".join(title for _, title in columns) + " |"]
-        out.append("| " + " | ".join("---" for _ in columns) + " |")
-        out += ["| " + " | ".join(_cell(r[k]) for k, _ in columns) + " |" for r in rows]
-        return out
-
-    lines = [*table(TOKEN_COLUMNS, _short_rows(data["rows"])), ""]
-    lines += [*table(REASK_COLUMNS, data["reask_cassettes"]), ""]
+    lines = [*markdown_table(TOKEN_COLUMNS, _short_rows(data["rows"]), digits=3), ""]
+    lines += [*markdown_table(REASK_COLUMNS, data["reask_cassettes"], digits=3), ""]
     lines += [f"- {line}" for line in notes(data)]
     return "\n".join(lines)
 
@@ -477,12 +465,7 @@ def render(data: dict[str, Any], console: Console) -> None:
         (f"Tokens per article ({data['model']})", TOKEN_COLUMNS, _short_rows(data["rows"])),
         ("Reasks in the recorded cassettes", REASK_COLUMNS, data["reask_cassettes"]),
     ):
-        table = Table(title=title)
-        for key, header in columns:
-            table.add_column(header, justify="left" if key in ("seed", "cassette") else "right")
-        for row in rows:
-            table.add_row(*(_cell(row[k]) for k, _ in columns))
-        console.print(table)
+        console.print(rich_table(title, columns, rows, left={"seed", "cassette"}, digits=3))
     for line in notes(data):
         console.print(f"- {line}", highlight=False)
 
