@@ -61,8 +61,8 @@ from _common import (
 from rich.console import Console
 
 from summarizer import ArticleSummary, Summarizer, locate_quote, summarize_article
-from summarizer import schema as _schema
 from summarizer._grounding import _normalized_article
+from summarizer._identity import form_key
 
 WALL_TARGET = 1.25
 GROUNDING_TARGET_MS = 50.0
@@ -253,7 +253,7 @@ def summary_payload(quotes: list[str]) -> dict[str, Any]:
 def cold() -> None:
     """Forget every cached normalisation, as for an article never seen before."""
     _normalized_article.cache_clear()
-    _schema._name_key.cache_clear()
+    form_key.cache_clear()
 
 
 def time_cold(work: Callable[[], object], repeats: int) -> list[float]:

@@ -6,14 +6,14 @@ the article. The public surface is what this module exports; every other module 
 private and may change.
 """
 
-__version__ = "0.1.0"
-
 from summarizer._api import asummarize_article, summarize_article
 from summarizer._batch import Article, BatchResult, asummarize_articles, summarize_articles
 from summarizer._cache import ResultCache
 from summarizer._grounding import Span, locate_all, locate_quote
 from summarizer._prompts import list_prompts, load_prompt
-from summarizer._summarizer import DEFAULT_MODEL, MODES, Summarizer
+from summarizer._settings import DEFAULT_MODEL, MODES, Settings
+from summarizer._summarizer import Summarizer
+from summarizer._version import __version__
 from summarizer.errors import (
     ConfigurationError,
     ExtractionError,
@@ -52,6 +52,7 @@ __all__ = [
     "ProviderError",
     "Quote",
     "ResultCache",
+    "Settings",
     "Span",
     "Speaker",
     "Stance",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import copy
 import datetime as dt
 import hashlib
 import time
@@ -102,45 +101,64 @@ def _batch_engine(
     if summarizer is not None and settings:
         raise TypeError("pass either summarizer= or Summarizer settings, not both")
     owned = summarizer is None
-    engine = copy.copy(summarizer) if summarizer is not None else Summarizer(**settings)
-    engine._gate = RateGate()
-    return engine, owned
+    base = summarizer if summarizer is not None else Summarizer(**settings)
+    return base.with_options(gate=RateGate()), owned
 
 
-def _result(article: Article, started: float, **outcome: Any) -> BatchResult:
-    return BatchResult(
-        id=article.id,
-        seconds=round(time.perf_counter() - started, 3),
-        source=article.source,
-        url=article.url,
-        **outcome,
-    )
+class _Attempt:
+    """One input item's run: its article, then its summary or the typed error, timed.
+
+    Used as ``with _Attempt(item, i) as attempt:``; a library error inside the block is the
+    item's result, never an exception out of the batch.
+    """
+
+    def __init__(self, item: Any, index: int) -> None:
+        self.item, self.index = item, index
+        self._article: Article | None = None
+        self.summary: ArticleSummary | None = None
+        self.error: SummarizerError | None = None
+        self.started = time.perf_counter()
+
+    def article(self) -> Article:
+        self._article = as_article(self.item, self.index)
+        self.started = time.perf_counter()
+        return self._article
+
+    def __enter__(self) -> _Attempt:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> bool:
+        if isinstance(error, SummarizerError):
+            self.error = error
+            return True
+        return False
+
+    def result(self) -> BatchResult:
+        article = self._article
+        if article is None:
+            return BatchResult(id=_item_id(self.item, self.index), error=self.error)
+        return BatchResult(
+            id=article.id,
+            summary=self.summary,
+            error=self.error,
+            seconds=round(time.perf_counter() - self.started, 3),
+            source=article.source,
+            url=article.url,
+        )
 
 
 def _run_one(engine: Summarizer, item: Any, index: int) -> BatchResult:
-    started = time.perf_counter()
-    try:
-        article = as_article(item, index)
-    except InputError as exc:
-        return BatchResult(id=_item_id(item, index), error=exc)
-    try:
-        summary = engine.summarize(article.text, published=article.published)
-    except SummarizerError as exc:
-        return _result(article, started, error=exc)
-    return _result(article, started, summary=summary)
+    with _Attempt(item, index) as attempt:
+        article = attempt.article()
+        attempt.summary = engine.summarize(article.text, published=article.published)
+    return attempt.result()
 
 
 async def _arun_one(engine: Summarizer, item: Any, index: int) -> BatchResult:
-    started = time.perf_counter()
-    try:
-        article = as_article(item, index)
-    except InputError as exc:
-        return BatchResult(id=_item_id(item, index), error=exc)
-    try:
-        summary = await engine.asummarize(article.text, published=article.published)
-    except SummarizerError as exc:
-        return _result(article, started, error=exc)
-    return _result(article, started, summary=summary)
+    with _Attempt(item, index) as attempt:
+        article = attempt.article()
+        attempt.summary = await engine.asummarize(article.text, published=article.published)
+    return attempt.result()
 
 
 def summarize_articles(

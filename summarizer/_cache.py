@@ -21,12 +21,12 @@ from pathlib import Path
 
 import platformdirs
 
+from summarizer._settings import cache_dir_from_env
 from summarizer.errors import ConfigurationError
 from summarizer.schema import ArticleSummary
 
-__all__ = ["CACHE_DIR_ENV", "ResultCache", "schema_sha256"]
+__all__ = ["ResultCache", "schema_sha256"]
 
-CACHE_DIR_ENV = "SUMMARIZER_CACHE_DIR"
 _FILE = "results.sqlite3"
 
 
@@ -46,9 +46,7 @@ class ResultCache:
     """
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
-        chosen = (
-            directory or os.environ.get(CACHE_DIR_ENV) or platformdirs.user_cache_dir("summarizer")
-        )
+        chosen = directory or cache_dir_from_env() or platformdirs.user_cache_dir("summarizer")
         self.directory = Path(chosen)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

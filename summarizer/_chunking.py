@@ -13,17 +13,20 @@ Merging (:func:`merge_chunks`), deterministic (chunk order, then article order):
 - speakers: grouped by identity (:func:`summarizer._identity.cluster`); the canonical name
   is the group's longest name (in words; the earliest on a tie), the other names and all
   aliases become aliases; role, affiliation and country are the first one given;
-- quotes: same speaker, same kind and overlapping locations are one quote (the overlap
-  region is read twice); the one with the longer location is kept;
-- positions: same actor and overlapping evidence; stances: same holder, same target and
-  overlapping evidence; the longer evidence is kept;
+- every other list (quotes, positions, stances, framing, tone), by the schema's field roles:
+  two items are one when the people they name (:class:`~summarizer._fields.Person` fields)
+  and their :class:`~summarizer._fields.Distinct` fields agree and their first located spans
+  overlap (the overlap region is read twice); the one with the longer location is kept, and
+  the list is put in article order. A quote's kind is distinct; a tone has nothing to
+  locate, so the first chunk's tone toward an actor wins;
 - meetings from different chunks: the same set of participants and either overlapping
   evidence, the same start date or the same timeframe (case-insensitive) are one meeting:
-  evidence is united (in article order); the status is the most advanced (see
-  :data:`STATUS_ORDER`, with its reason); the other fields are the first given in chunk
-  order; agenda and preconditions are united. Meetings from the same chunk never merge;
-- framing expressions: by text (case-insensitive), spans recomputed on the whole article;
-  tone: the first chunk's tone toward an actor wins;
+  evidence is united (in article order); the status is the most advanced (the ``rank`` of
+  :data:`summarizer._summary.MEETING_STATUSES`, with its reason); the other fields are the
+  first given in chunk order; agenda and preconditions are united. Meetings from the same
+  chunk never merge;
+- spans of every occurrence (framing expressions) are recomputed on the whole article, so an
+  expression is one item however many chunks saw it;
 - headline and summary: the first chunk's (no extra model call). For a very long article
   they describe its opening, which for news is the lede.
 """
@@ -32,26 +35,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
+from summarizer._fields import Distinct, Person, Verbatim, located_spans, walk
 from summarizer._grounding import Span, locate_all
-from summarizer._identity import cluster, name_tokens
+from summarizer._identity import cluster, form_key, name_tokens
 from summarizer._models import estimate_tokens
-from summarizer.errors import InputError
-from summarizer.schema import (
-    ActorTone,
-    ArticleSummary,
+from summarizer._summary import (
+    MEETING_STATUSES,
     Framing,
-    FramingExpression,
     ProposedMeeting,
     Speaker,
-    _assign_ids,
-    _name_key,
+    SummaryData,
+    assign_ids,
 )
+from summarizer.errors import InputError
+
+S = TypeVar("S", bound=SummaryData)
 
 __all__ = [
     "OUTPUT_PER_INPUT_TOKEN",
-    "STATUS_ORDER",
     "merge_chunks",
     "shift_spans",
     "split_article",
@@ -65,18 +70,6 @@ seed, 4.4 for the scheduled visit, 5.9 for the short German article (dense artic
 more structure per word). An article whose estimate times this exceeds the model's output
 limit is chunked even when it fits the input budget.
 """
-
-STATUS_ORDER = (
-    "proposed",
-    "under_discussion",
-    "agreed",
-    "scheduled",
-    "postponed",
-    "declined",
-    "cancelled",
-    "held",
-)
-"""Meeting statuses from least to most advanced; merging keeps the most advanced."""
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+")
@@ -145,54 +138,27 @@ def _length(span: Span | None) -> int:
     return 0 if span is None else span.end - span.start
 
 
-def _shift(span: Span | None, offset: int, chunk: str, article: str) -> Span | None:
-    if span is None:
-        return None
+def _shift(span: Span, offset: int, chunk: str, article: str) -> Span:
     moved = Span(start=span.start + offset, end=span.end + offset)
     if moved.slice(article) != span.slice(chunk):  # pragma: no cover - an invariant
         raise AssertionError(f"chunk span {span} does not map onto the article at {offset}")
     return moved
 
 
-def shift_spans(summary: ArticleSummary, chunk: Span, article: str) -> None:
+def shift_spans(summary: SummaryData, chunk: Span, article: str) -> None:
     """Make every span of a chunk's summary index the whole article (checked)."""
     text = chunk.slice(article)
-    offset = chunk.start
-    for quote in summary.quotes:
-        quote.span = _shift(quote.span, offset, text, article)
-        quote.evidence_span = _shift(quote.evidence_span, offset, text, article)
-    for position in summary.positions:
-        position.evidence_span = _shift(position.evidence_span, offset, text, article)
-    for meeting in summary.proposed_meetings:
-        meeting.evidence_spans = [
-            s for sp in meeting.evidence_spans if (s := _shift(sp, offset, text, article))
-        ]
-    for stance in summary.stances:
-        stance.evidence_span = _shift(stance.evidence_span, offset, text, article)
-    for expression in summary.framing.expressions:
-        expression.spans = [
-            s for sp in expression.spans if (s := _shift(sp, offset, text, article))
-        ]
+    for visit in walk(summary):
+        if isinstance(visit.role, Verbatim):
+            value = getattr(visit.owner, visit.role.span)
+            if isinstance(value, list):
+                value = [_shift(span, chunk.start, text, article) for span in value]
+            elif value is not None:
+                value = _shift(value, chunk.start, text, article)
+            setattr(visit.owner, visit.role.span, value)
 
 
-T = TypeVar("T")
-
-
-def _dedupe(items: list[T], same: Callable[[T, T], bool], size: Callable[[T], int]) -> list[T]:
-    """Keep one of each group of items that are ``same``: the largest, the first on a tie."""
-    kept: list[T] = []
-    for item in items:
-        for k, other in enumerate(kept):
-            if same(item, other):
-                if size(item) > size(other):
-                    kept[k] = item
-                break
-        else:
-            kept.append(item)
-    return kept
-
-
-def _merge_speakers(parts: Sequence[ArticleSummary]) -> list[Speaker]:
+def _merge_speakers(parts: Sequence[SummaryData]) -> list[Speaker]:
     """The merged speakers; each chunk's names are rewritten to the merged canonical names.
 
     Renaming is per chunk (a name means what its own chunk's speakers say it means), so a
@@ -216,50 +182,116 @@ def _merge_speakers(parts: Sequence[ArticleSummary]) -> list[Speaker]:
         for s, g, i in zip(everyone, groups, owner, strict=True):
             if g == root:
                 for form in s.forms():
-                    canonical[i].setdefault(_name_key(form), name)
+                    canonical[i].setdefault(form_key(form), name)
     for part, names in zip(parts, canonical, strict=True):
         _rename(part, names)
     return merged
 
 
-def _rename(part: ArticleSummary, names: dict[str, str]) -> None:
-    def name(value: str) -> str:
-        return names.get(_name_key(value), value)
-
-    for quote in part.quotes:
-        quote.speaker = name(quote.speaker)
-    for position in part.positions:
-        position.actor = name(position.actor)
-    for meeting in part.proposed_meetings:
-        meeting.participants = [name(p) for p in meeting.participants]
-        meeting.proposed_by = name(meeting.proposed_by) if meeting.proposed_by else None
-    for stance in part.stances:
-        stance.holder, stance.target = name(stance.holder), name(stance.target)
-    for expression in part.framing.expressions:
-        expression.refers_to = name(expression.refers_to)
-    for tone in part.framing.tone:
-        tone.actor = name(tone.actor)
+def _rename(part: SummaryData, names: dict[str, str]) -> None:
+    """Rewrite every person reference of ``part`` (the walker's) to the merged names."""
+    for visit in walk(part):
+        if isinstance(visit.role, Person):
+            value = visit.value
+            if isinstance(value, list):
+                setattr(visit.owner, visit.name, [names.get(form_key(v), v) for v in value])
+            elif value:
+                setattr(visit.owner, visit.name, names.get(form_key(value), value))
 
 
-def _merge_meetings(
-    parts: Sequence[ArticleSummary], name: Callable[[str], str]
-) -> list[ProposedMeeting]:
+def _item_key(item: BaseModel) -> tuple[object, ...]:
+    """What two items must share to be one: the people they name and their distinct fields."""
+    key: list[object] = []
+    for visit in walk(item):
+        value = visit.value
+        if (isinstance(visit.role, Person) and visit.role.key) or isinstance(visit.role, Distinct):
+            texts = value if isinstance(value, list) else [value]
+            key.append(tuple(form_key(v) if isinstance(v, str) else v for v in texts))
+    return tuple(key)
+
+
+def _is_verbatim_model(item: BaseModel) -> bool:
+    return any(isinstance(v.role, Verbatim) for v in walk(item))
+
+
+def _same_item(a: BaseModel, b: BaseModel) -> bool:
+    """Two items of one list are one when their keys agree and (if located) they overlap."""
+    if _item_key(a) != _item_key(b):
+        return False
+    if not _is_verbatim_model(a):
+        return True  # nothing to locate (a tone): the key decides
+    spans_a, spans_b = located_spans(a), located_spans(b)
+    return bool(spans_a and spans_b and _overlaps(spans_a[0], spans_b[0]))
+
+
+def _location_size(item: BaseModel) -> int:
+    spans = located_spans(item)
+    return _length(spans[0]) if spans else 0
+
+
+def _dedupe(items: list[BaseModel]) -> list[BaseModel]:
+    """Keep one of each group of items that are the same: the larger, the first on a tie."""
+    kept: list[BaseModel] = []
+    for item in items:
+        for k, other in enumerate(kept):
+            if _same_item(item, other):
+                if _location_size(item) > _location_size(other):
+                    kept[k] = item
+                break
+        else:
+            kept.append(item)
+    return kept
+
+
+def _relocate_every(items: list[BaseModel], article: str) -> list[BaseModel]:
+    """Copies of ``items`` whose every-occurrence spans are recomputed on the whole article."""
+    copies = [item.model_copy(deep=True) for item in items]
+    for item in copies:
+        for visit in walk(item):
+            if isinstance(visit.role, Verbatim) and visit.role.every:
+                setattr(visit.owner, visit.role.span, locate_all(visit.value, article))
+    return copies
+
+
+def _merge_models(models: Sequence[BaseModel], article: str) -> dict[str, Any]:
+    """Field values of one model merged from several, given in chunk order.
+
+    Lists are united and deduplicated (in article order where located), nested models are
+    merged, and any other field is the first model's.
+    """
+    fields: dict[str, Any] = {}
+    for name in type(models[0]).model_fields:
+        values = [getattr(m, name) for m in models]
+        first = values[0]
+        if isinstance(first, BaseModel):
+            nested = _merge_models(values, article)
+            fields[name] = type(first).model_construct(**nested)
+        elif isinstance(first, list) and any(isinstance(x, BaseModel) for v in values for x in v):
+            items = _dedupe(_relocate_every([x for v in values for x in v], article))
+            end = len(article)
+            items.sort(key=lambda x: spans[0].start if (spans := located_spans(x)) else end)
+            fields[name] = items
+        else:
+            fields[name] = first
+    return fields
+
+
+def _merge_meetings(parts: Sequence[SummaryData]) -> list[ProposedMeeting]:
     groups: list[list[tuple[int, ProposedMeeting]]] = []
     for index, part in enumerate(parts):
         for meeting in part.proposed_meetings:
-            people = {_name_key(name(p)) for p in meeting.participants}
+            people = {form_key(p) for p in meeting.participants}
             for group in groups:
                 if any(i == index for i, _ in group):
                     continue
-                head = group[0][1]
-                if {_name_key(name(p)) for p in head.participants} != people:
+                if {form_key(p) for p in group[0][1].participants} != people:
                     continue
                 if _same_meeting(meeting, [m for _, m in group]):
                     group.append((index, meeting))
                     break
             else:
                 groups.append([(index, meeting)])
-    return [_combine_meetings([m for _, m in group], name) for group in groups]
+    return [_combine_meetings([m for _, m in group]) for group in groups]
 
 
 def _same_meeting(meeting: ProposedMeeting, group: list[ProposedMeeting]) -> bool:
@@ -271,15 +303,15 @@ def _same_meeting(meeting: ProposedMeeting, group: list[ProposedMeeting]) -> boo
         if (
             meeting.timeframe
             and other.timeframe
-            and _name_key(meeting.timeframe) == _name_key(other.timeframe)
+            and form_key(meeting.timeframe) == form_key(other.timeframe)
         ):
             return True
     return False
 
 
-def _combine_meetings(group: list[ProposedMeeting], name: Callable[[str], str]) -> ProposedMeeting:
+def _combine_meetings(group: list[ProposedMeeting]) -> ProposedMeeting:
     first = group[0]
-    status_of = max(group, key=lambda m: STATUS_ORDER.index(m.status))
+    status_of = max(group, key=lambda m: MEETING_STATUSES[m.status].rank)
     evidence: dict[tuple[int, int], tuple[str, Span]] = {}
     for m in group:
         for text, span in zip(m.evidence, m.evidence_spans, strict=False):
@@ -293,10 +325,9 @@ def _combine_meetings(group: list[ProposedMeeting], name: Callable[[str], str]) 
     def united(field: str) -> list[str]:
         return list(dict.fromkeys(x for m in group for x in getattr(m, field)))
 
-    proposed_by = first_of("proposed_by")
     return ProposedMeeting.model_construct(
-        participants=[name(p) for p in first.participants],
-        proposed_by=name(proposed_by) if isinstance(proposed_by, str) else None,
+        participants=list(first.participants),
+        proposed_by=first_of("proposed_by"),
         status=status_of.status,
         status_reason=status_of.status_reason,
         timeframe=first_of("timeframe"),
@@ -312,79 +343,16 @@ def _combine_meetings(group: list[ProposedMeeting], name: Callable[[str], str]) 
     )
 
 
-def merge_chunks(parts: Sequence[ArticleSummary], article: str) -> ArticleSummary:
+def merge_chunks(parts: Sequence[S], article: str) -> S:
     """One summary of the whole article from its chunks' summaries (spans already shifted).
 
-    The parts' name fields are rewritten in place to the merged speakers' names.
+    The parts' person references are rewritten in place to the merged speakers' names.
     """
     speakers = _merge_speakers(parts)
-
-    def name(value: str) -> str:  # names are already the merged ones
-        return value
-
-    quotes = [
-        q.model_copy(update={"speaker": name(q.speaker)}) for part in parts for q in part.quotes
-    ]
-    quotes = _dedupe(
-        quotes,
-        lambda a, b: (
-            a.speaker == b.speaker and a.kind == b.kind and _overlaps(a.location, b.location)
-        ),
-        lambda q: _length(q.location),
-    )
-    quotes.sort(key=lambda q: q.location.start if q.location else len(article))
-    positions = [
-        p.model_copy(update={"actor": name(p.actor)}) for part in parts for p in part.positions
-    ]
-    positions = _dedupe(
-        positions,
-        lambda a, b: (
-            _name_key(a.actor) == _name_key(b.actor) and _overlaps(a.evidence_span, b.evidence_span)
-        ),
-        lambda p: _length(p.evidence_span),
-    )
-    stances = [
-        s.model_copy(update={"holder": name(s.holder), "target": name(s.target)})
-        for part in parts
-        for s in part.stances
-    ]
-    stances = _dedupe(
-        stances,
-        lambda a, b: (
-            _name_key(a.holder) == _name_key(b.holder)
-            and _name_key(a.target) == _name_key(b.target)
-            and _overlaps(a.evidence_span, b.evidence_span)
-        ),
-        lambda s: _length(s.evidence_span),
-    )
-    expressions: dict[str, FramingExpression] = {}
-    for part in parts:
-        for e in part.framing.expressions:
-            expressions.setdefault(
-                _name_key(e.text),
-                e.model_copy(
-                    update={"refers_to": name(e.refers_to), "spans": locate_all(e.text, article)}
-                ),
-            )
-    tones: dict[str, ActorTone] = {}
-    for part in parts:
-        for t in part.framing.tone:
-            tones.setdefault(
-                _name_key(name(t.actor)), t.model_copy(update={"actor": name(t.actor)})
-            )
-    first = parts[0]
-    merged = ArticleSummary.model_construct(
-        headline=first.headline,
-        summary=first.summary,
-        speakers=speakers,
-        quotes=quotes,
-        positions=positions,
-        proposed_meetings=_merge_meetings(parts, name),
-        stances=stances,
-        framing=Framing(expressions=list(expressions.values()), tone=list(tones.values())),
-        published=first.published,
-        article_text=article,
-        meta=None,
-    )
-    _assign_ids(merged)
+    meetings = _merge_meetings(parts)
+    fields = _merge_models(parts, article)
+    fields.update(speakers=speakers, proposed_meetings=meetings, article_text=article, meta=None)
+    fields["framing"] = fields.get("framing") or Framing()
+    merged = type(parts[0]).model_construct(**fields)
+    assign_ids(merged)
     return merged

@@ -2,14 +2,14 @@
 
 The caller may pass a plain ``openai.OpenAI`` / ``openai.AsyncOpenAI`` (any
 OpenAI-compatible ``base_url`` works) or an instructor client wrapping one. With none, a
-client is built on first use from ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``. Whatever the
+client is built on first use from the settings' key and endpoint (``OPENAI_API_KEY`` /
+``OPENAI_BASE_URL``, read by :meth:`summarizer._settings.Settings.from_env`). Whatever the
 source, the library talks through a copy made with ``max_retries=0``: transport retries
 are this library's job (tenacity), and two retry layers would multiply the attempts.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +17,10 @@ from typing import Any
 import instructor
 import openai
 
+from summarizer._settings import API_KEY_ENV, BASE_URL_ENV, Settings
 from summarizer.errors import ConfigurationError
 
 __all__ = ["ResolvedClient", "redact", "resolve_client"]
-
-API_KEY_ENV = "OPENAI_API_KEY"
-BASE_URL_ENV = "OPENAI_BASE_URL"
 
 _KEY_LIKE = re.compile(r"(sk-[A-Za-z0-9*_\-]{6,}|Bearer\s+[A-Za-z0-9._\-*]{8,})")
 
@@ -62,24 +60,29 @@ def _unwrap(client: Any) -> tuple[Any, instructor.Mode | None]:
     return client, None
 
 
-def resolve_client(client: Any, *, want_async: bool, timeout: float) -> ResolvedClient:
+def resolve_client(client: Any, settings: Settings, *, want_async: bool) -> ResolvedClient:
     """Return the client to send through, configured with our timeout and no SDK retries.
 
     Raises:
-        ConfigurationError: No client and no key in the environment, or an object that is
-            not an OpenAI client.
+        ConfigurationError: No client and no key in the settings, or an object that is not
+            an OpenAI client.
     """
+    timeout = settings.timeout
     if client is None:
-        key = os.environ.get(API_KEY_ENV)
-        if not key:
+        if not settings.api_key:
             raise ConfigurationError(
                 f"no API key: set {API_KEY_ENV} (and {BASE_URL_ENV} for an "
                 "OpenAI-compatible server), or pass client=openai.OpenAI(...)"
             )
-        base_url = os.environ.get(BASE_URL_ENV) or None
         cls = openai.AsyncOpenAI if want_async else openai.OpenAI
         return ResolvedClient(
-            cls(api_key=key, base_url=base_url, max_retries=0, timeout=timeout), None
+            cls(
+                api_key=settings.api_key,
+                base_url=settings.base_url,
+                max_retries=0,
+                timeout=timeout,
+            ),
+            None,
         )
     raw, mode = _unwrap(client)
     if not isinstance(raw, openai.OpenAI | openai.AsyncOpenAI):

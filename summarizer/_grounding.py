@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Span", "locate_all", "locate_quote"]
+__all__ = ["Span", "locate_all", "locate_quote", "normalize_surface"]
 
 
 class Span(BaseModel):
@@ -41,6 +41,17 @@ class Span(BaseModel):
     def slice(self, text: str) -> str:
         """Return the article text this span covers."""
         return text[self.start : self.end]
+
+    def within(self, text: str | None) -> Span | None:
+        """This span if it covers some of ``text`` (a stored span may not fit another text)."""
+        if text is None or self.end > len(text) or self.start >= self.end:
+            return None
+        return self
+
+    @property
+    def offsets(self) -> str:
+        """``start–end``, for display."""
+        return f"{self.start}–{self.end}"
 
 
 # One character in, one character out, so str.translate keeps offsets aligned.
@@ -78,8 +89,8 @@ def _equivalents(text: str) -> str:
     return _TO_EQUIVALENT.sub(lambda m: _EQUIVALENT[m.group()], text)
 
 
-def _normalize(text: str) -> str:
-    """Normalise a short string (a needle) the same way as the article."""
+def normalize_surface(text: str) -> str:
+    """A short string (a needle) normalised the way the article is: quotes, dashes, spaces."""
     return _IRREGULAR.sub(lambda m: _replacement(m.group()), _equivalents(text))
 
 
@@ -206,7 +217,7 @@ def locate_quote(quote: str, text: str) -> Span | None:
     Returns:
         The span of the match in ``text`` (offsets into the caller's string), or None.
     """
-    normalized = _normalize(quote).strip()
+    normalized = normalize_surface(quote).strip()
     needle = _clean_piece(normalized)
     if not needle or not any(ch.isalnum() for ch in needle):
         return None
@@ -228,7 +239,7 @@ def locate_all(phrase: str, text: str) -> list[Span]:
     Used for expressions that recur (an outlet's label for a person), where each
     occurrence matters. Ellipses are not treated as joins here.
     """
-    needle = _clean_piece(_normalize(phrase).strip())
+    needle = _clean_piece(normalize_surface(phrase).strip())
     if not needle or not any(ch.isalnum() for ch in needle):
         return []
     article = _normalized_article(text)

@@ -44,12 +44,16 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
+from summarizer._grounding import normalize_surface
+
 __all__ = [
     "TITLES",
     "cluster",
     "fold_token",
+    "form_key",
     "forms_match",
     "name_tokens",
+    "plain_words",
     "resolve",
     "same_person",
     "speaker_id",
@@ -136,17 +140,30 @@ def _plain(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def form_key(name: str) -> str:
+    """One form of a name as compared exactly: typographic variants, spacing and case aside.
+
+    ``"President  Putin"`` and ``"president putin"`` share a key; ``"Putin"`` does not (use
+    :func:`forms_match` for the identity rules).
+    """
+    return " ".join(normalize_surface(name).casefold().split())
+
+
+def plain_words(text: str) -> list[str]:
+    """The words of any text folded as names are: case, diacritics, possessive ``'s``."""
+    words = []
+    for raw in _WORD.findall(_plain(text)):
+        word = raw.strip("'-")
+        word = word[:-2] if word.endswith("'s") else word
+        if word := word.rstrip("'"):
+            words.append(word)
+    return words
+
+
+@lru_cache(maxsize=4096)
 def name_tokens(name: str) -> tuple[str, ...]:
     """The words of a name: folded case, no diacritics, possessive, titles or articles."""
-    words: list[str] = []
-    for raw in _WORD.findall(_plain(name)):
-        word = raw.strip("'-")
-        if word.endswith("'s"):
-            word = word[:-2]
-        word = word.rstrip("'")
-        if word and word not in TITLES and _plain(word) not in TITLES:
-            words.append(word)
-    return tuple(words)
+    return tuple(w for w in plain_words(name) if w not in TITLES and _plain(w) not in TITLES)
 
 
 @lru_cache(maxsize=4096)

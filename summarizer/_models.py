@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ModelInfo", "estimate_tokens", "model_info"]
+from summarizer._meta import Usage
+
+__all__ = ["ModelInfo", "estimate_tokens", "estimated_cost", "model_info"]
 
 BYTES_PER_TOKEN = 3
 """Conservative: real tokenizers average more bytes per token in every common script."""
@@ -79,3 +81,15 @@ def model_info(model: str) -> ModelInfo | None:
 def estimate_tokens(text: str) -> int:
     """A conservative local estimate of the tokens in ``text`` (see the module docstring)."""
     return -(-len(text.encode("utf-8")) // BYTES_PER_TOKEN)
+
+
+def estimated_cost(model: str, usage: Usage) -> float | None:
+    """US dollars at list price for ``usage`` of ``model``, or None for an unknown model.
+
+    Cached input tokens are billed at the cached price; the one cost computation of the
+    library (batch progress, the batch table and the evaluation all use it).
+    """
+    info = model_info(model)
+    if info is None:
+        return None
+    return info.cost(usage.input_tokens, usage.output_tokens, usage.cached_input_tokens)

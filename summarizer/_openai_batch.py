@@ -40,7 +40,7 @@ class BatchJob:
 
 
 def _client(summarizer: Summarizer) -> openai.OpenAI:
-    client = summarizer._client(want_async=False).client
+    client = summarizer.client(want_async=False).client
     if not isinstance(client, openai.OpenAI):
         raise ProviderError("the Batch API needs a synchronous openai.OpenAI client")
     return client.with_options(max_retries=3)  # uploads and polls may retry in the SDK

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from summarizer.schema import ArticleSummary
+from summarizer._summary import SummaryData
 
 __all__ = ["render_summary"]
 
@@ -31,7 +31,7 @@ def _offsets(start: int | None, end: int | None) -> str:
     return "—" if start is None or end is None else f"{start}–{end}"
 
 
-def summary_renderables(summary: ArticleSummary) -> list[RenderableType]:
+def summary_renderables(summary: SummaryData) -> list[RenderableType]:
     """The summary as a list of rich renderables, top to bottom."""
     header = Text()
     header.append(summary.headline, style="bold")
@@ -75,11 +75,8 @@ def summary_renderables(summary: ArticleSummary) -> list[RenderableType]:
         meetings = _table("Meetings", "participants", "status", "proposed by", "when", "agenda")
         for m in summary.proposed_meetings:
             when = m.timeframe or ""
-            if m.date_from:
-                resolved = m.date_from.isoformat()
-                if m.date_to and m.date_to != m.date_from:
-                    resolved += f" → {m.date_to.isoformat()}"
-                when = f"{when} ({resolved})" if when else resolved
+            if m.dates:
+                when = f"{when} ({m.dates})" if when else m.dates
             status = f"[bold]{m.status}[/bold]" + (
                 f"\n{m.status_reason}" if m.status_reason else ""
             )
@@ -119,6 +116,6 @@ def summary_renderables(summary: ArticleSummary) -> list[RenderableType]:
     return parts
 
 
-def render_summary(summary: ArticleSummary, console: Console | None = None) -> None:
+def render_summary(summary: SummaryData, console: Console | None = None) -> None:
     """Print the summary readably: a panel and one table per kind of finding."""
     (console or Console()).print(Group(*summary_renderables(summary)))

@@ -1,10 +1,10 @@
-"""The summary as something to look at: a self-contained HTML report, and Markdown.
+"""The summary as a page to look at: a self-contained HTML report.
 
 :func:`summary_to_html` writes one HTML page (inline CSS and JavaScript, no network, works
 from ``file://``): the summary, speaker cards, meetings, stances and framing beside the
-article, in which every located quote and piece of evidence is highlighted from its span.
+article, in which every located verbatim field is highlighted from its span (found by the
+schema walker, so a new verbatim field is highlighted without a change here).
 :func:`index_to_html` puts many results (a batch's JSONL) on one page behind an index.
-:func:`summary_to_markdown` is the same summary for terminals, docs and notebooks.
 
 Escaping is exact. Everything from the article or the model goes through Jinja's autoescape or
 :func:`markupsafe.escape`, never into markup as is; the highlighted article is built from the
@@ -14,13 +14,10 @@ replacing strings, so overlapping spans and repeated phrases cannot go wrong.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import json
 import math
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -28,42 +25,33 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
-from pydantic import ValidationError
+from pydantic import BaseModel
 
+from summarizer._fields import Verbatim, walk
 from summarizer._grounding import Span
-from summarizer.errors import InputError
-from summarizer.schema import ArticleSummary, SummaryMeta
+from summarizer._summary import (
+    MEETING_STATUSES,
+    FramingExpression,
+    Position,
+    ProposedMeeting,
+    Quote,
+    Stance,
+    SummaryData,
+)
 
 __all__ = [
     "ReportEntry",
     "entries_to_html",
     "highlight",
     "index_to_html",
-    "parse_results",
     "summary_fragment",
     "summary_to_html",
-    "summary_to_markdown",
 ]
 
 PALETTE_SIZE = 8
 """Speaker colours (CSS classes ``s0`` … ``s7``), reused cyclically; ``sx`` is unknown."""
 
-_STATUS_GROUP = {
-    "proposed": "pending",
-    "under_discussion": "pending",
-    "agreed": "agreed",
-    "scheduled": "agreed",
-    "held": "held",
-    "postponed": "off",
-    "cancelled": "off",
-    "declined": "off",
-}
 _POLARITY_SIGN = {"support": "+", "oppose": "−", "neutral": "○", "mixed": "±"}
-
-
-# ---------------------------------------------------------------------------------------
-# Results: what the report reads
-# ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -71,7 +59,7 @@ class ReportEntry:
     """One article of a report: its summary, or the error a batch recorded for it."""
 
     id: str
-    summary: ArticleSummary | None = None
+    summary: SummaryData | None = None
     error_type: str | None = None
     error_message: str | None = None
     attempts: int | None = None
@@ -82,93 +70,6 @@ class ReportEntry:
     def ok(self) -> bool:
         """True when there is a summary to show."""
         return self.summary is not None
-
-
-def _entry(record: Any, where: str, number: int) -> ReportEntry:
-    """A report entry from one parsed JSON value: a results line or a bare summary."""
-    if isinstance(record, ArticleSummary):
-        return ReportEntry(id=str(number), summary=record)
-    if isinstance(record, ReportEntry):
-        return record
-    if not isinstance(record, Mapping):
-        raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
-    if "status" not in record and "headline" in record:  # summarize --json
-        return ReportEntry(id=str(number), summary=_summary(record, None, where))
-    if "status" not in record or "id" not in record:
-        raise InputError(
-            f"{where}: neither a summary (no 'headline') nor a results line (no 'id'/'status')"
-        )
-    ident = str(record["id"])
-    meta = _mapping(record.get("meta"))
-    source = meta.get("source")
-    url = meta.get("url")
-    common: dict[str, Any] = {
-        "id": ident,
-        "source": source if isinstance(source, str) else None,
-        "url": url if isinstance(url, str) else None,
-    }
-    if record["status"] == "ok":
-        if not isinstance(record.get("summary"), Mapping):
-            raise InputError(f"{where} (id {ident}): status is ok but there is no summary")
-        return ReportEntry(
-            summary=_summary(record["summary"], meta, f"{where} (id {ident})"), **common
-        )
-    error = _mapping(record.get("error"))
-    attempts = error.get("attempts")
-    return ReportEntry(
-        error_type=str(error.get("type") or "error"),
-        error_message=str(error.get("message") or record["status"]),
-        attempts=attempts if isinstance(attempts, int) else None,
-        **common,
-    )
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _summary(data: Mapping[str, Any], meta: Mapping[str, Any] | None, where: str) -> ArticleSummary:
-    try:
-        summary = ArticleSummary.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        place = ".".join(str(p) for p in first["loc"]) or "summary"
-        raise InputError(
-            f"{where}: not a valid summary ({exc.error_count()} error(s); {place}: {first['msg']})"
-        ) from exc
-    if summary.meta is None and meta:
-        # A batch's results line keeps the summary's meta next to it, with its own keys.
-        with contextlib.suppress(ValidationError):
-            summary = summary.model_copy(update={"meta": SummaryMeta.model_validate(meta)})
-    return summary
-
-
-def parse_results(text: str, source: str = "input") -> list[ReportEntry]:
-    """Read a summary JSON (``summarize --json``), a results line, or a results JSONL.
-
-    Raises:
-        InputError: the text is not JSON, or a value is neither a summary nor a result.
-    """
-    if not text.strip():
-        raise InputError(f"{source} is empty: expected a summary JSON or a results JSONL")
-    with contextlib.suppress(json.JSONDecodeError):
-        whole = json.loads(text)
-        if isinstance(whole, list):
-            return [_entry(item, f"{source} item {i + 1}", i + 1) for i, item in enumerate(whole)]
-        return [_entry(whole, source, 1)]
-    entries: list[ReportEntry] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{source} is neither a summary JSON nor a results JSONL: "
-                f"line {number} is not JSON ({exc.msg})"
-            ) from exc
-        entries.append(_entry(record, f"{source} line {number}", len(entries) + 1))
-    return entries
 
 
 # ---------------------------------------------------------------------------------------
@@ -189,12 +90,6 @@ class _Mark:
     """Nesting order for equal spans: quotes outside, evidence, framing inside."""
     title: str
     label: str | None = None
-
-
-def _valid(span: Span | None, text: str | None) -> Span | None:
-    if span is None or text is None or span.end > len(text) or span.start >= span.end:
-        return None
-    return span
 
 
 def _escape_text(text: str) -> str:
@@ -266,12 +161,33 @@ class _Link:
     target: str | None
 
 
+_LIST_KEYS = {
+    "quotes": "q",
+    "positions": "p",
+    "proposed_meetings": "m",
+    "stances": "s",
+    "framing.expressions": "f",
+}
+"""DOM-id letters of the summary's lists (``q3`` is the fourth quote's highlight)."""
+
+
+def _item_key(path: str) -> tuple[str, str]:
+    """``("q3", "text")`` for ``quotes[3].text``: the item's DOM key and the field's name."""
+    item, _, name = path.rpartition(".")
+    match = re.fullmatch(r"(.*)\[(\d+)\]", item)
+    if match is None:
+        return "x" + re.sub(r"\W+", "-", item or name), name
+    return _LIST_KEYS.get(match.group(1), "x") + match.group(2), name
+
+
 @dataclass
 class _View:
     prefix: str
-    summary: ArticleSummary
+    summary: SummaryData
     colours: dict[str, str] = field(default_factory=dict)
     marks: list[_Mark] = field(default_factory=list)
+    targets: dict[tuple[int, str], list[str | None]] = field(default_factory=dict)
+    """DOM ids of each highlighted field: (id of the item, field name) -> one per span."""
 
     def colour(self, name: str | None) -> str:
         """The CSS class of a speaker's colour (by name or alias); ``sx`` for anyone else."""
@@ -282,18 +198,65 @@ class _View:
             return self.colours.get(speaker.name, "sx") if speaker else "sx"
         return self.colours[name]
 
-    def target(
-        self, key: str, span: Span | None, classes: str, rank: int, title: str, label: str = ""
-    ) -> str | None:
-        """Register a mark for ``span`` (when it indexes the article) and return its id."""
-        valid = _valid(span, self.summary.article_text)
-        if valid is None:
-            return None
-        dom_id = f"{self.prefix}{key}"
-        self.marks.append(
-            _Mark(valid.start, valid.end, dom_id, classes, rank, title, label or None)
-        )
+    def target(self, item: BaseModel, name: str, index: int = 0) -> str | None:
+        """The DOM id of a field's ``index``-th highlight, if it has one."""
+        found = self.targets.get((id(item), name), [])
+        return found[index] if index < len(found) else None
+
+    def mark_all(self) -> None:
+        """One highlight per located span of every verbatim field (the schema walker's).
+
+        An item's first located field is always marked; a later field of the same item only
+        where it adds text (a direct quote's evidence around the quote is not marked again).
+        """
+        text = self.summary.article_text
+        taken: dict[int, list[Span]] = {}
+        for visit in walk(self.summary):
+            role = visit.role
+            if not isinstance(role, Verbatim) or not role.applies(visit.owner):
+                continue
+            located = getattr(visit.owner, role.span)
+            spans = located if isinstance(located, list) else [located]
+            item, name = _item_key(visit.path)
+            mine = taken.setdefault(id(visit.owner), [])
+            key = item if not mine else f"{item}-{name}"
+            ids: list[str | None] = []
+            for j, span in enumerate(spans):
+                valid = span.within(text) if span else None
+                if valid is None or (mine and any(_overlap(valid, s) for s in mine)):
+                    ids.append(None)
+                    continue
+                suffix = ("o" if role.every else "e") + str(j) if isinstance(located, list) else ""
+                ids.append(self.add(visit.owner, valid, f"{self.prefix}{key}{suffix}"))
+            mine += [s for s in spans if s is not None]
+            self.targets[(id(visit.owner), visit.name)] = ids
+
+    def add(self, item: BaseModel, span: Span, dom_id: str) -> str:
+        classes, rank, title, label = _style(item, self)
+        self.marks.append(_Mark(span.start, span.end, dom_id, classes, rank, title, label))
         return dom_id
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _style(item: BaseModel, view: _View) -> tuple[str, int, str, str | None]:
+    """How an item's highlight looks: CSS classes, nesting rank, title and label."""
+    if isinstance(item, Quote):
+        kind = "direct quote" if item.kind == "direct" else "indirect speech (evidence)"
+        label = _surname(item.speaker) + (" ~" if item.kind == "indirect" else "")
+        return f"q {item.kind} {view.colour(item.speaker)}", 0, f"{item.speaker} · {kind}", label
+    if isinstance(item, FramingExpression):
+        title = f"the outlet's own term, about {item.refers_to} (framing, not a quote)"
+        return "frame", 2, title, None
+    if isinstance(item, Position):
+        return "ev", 1, f"evidence · {item.actor}'s position on {item.topic}", None
+    if isinstance(item, ProposedMeeting):
+        return "ev", 1, f"evidence · meeting of {' and '.join(item.participants)}", None
+    if isinstance(item, Stance):
+        return "ev", 1, f"evidence · {item.holder} on {item.target}", None
+    return "ev", 1, f"evidence · {type(item).__name__}", None
 
 
 def _surname(name: str) -> str:
@@ -301,25 +264,13 @@ def _surname(name: str) -> str:
     return (words[-1] if words else name)[:18]
 
 
-def _dates(date_from: dt.date | None, date_to: dt.date | None) -> str:
-    if not date_from:
-        return ""
-    text = date_from.isoformat()
-    if date_to and date_to != date_from:
-        text += f" → {date_to.isoformat()}"
-    return text
+def _group(status: str) -> str:
+    info = MEETING_STATUSES.get(status)
+    return info.group if info else "pending"
 
 
-def _offsets(span: Span | None) -> str:
-    return f"{span.start}–{span.end}" if span else ""
-
-
-def _build(summary: ArticleSummary, prefix: str) -> dict[str, Any]:
-    view = _View(prefix, summary)
-    for i, speaker in enumerate(summary.speakers):
-        view.colours.setdefault(speaker.name, f"s{i % PALETTE_SIZE}")
-
-    speakers = [
+def _speakers(summary: SummaryData, view: _View) -> list[dict[str, Any]]:
+    return [
         {
             "name": s.name,
             "aliases": s.aliases,
@@ -332,18 +283,12 @@ def _build(summary: ArticleSummary, prefix: str) -> dict[str, Any]:
         for s in summary.speakers
     ]
 
+
+def _quotes(summary: SummaryData, view: _View) -> list[dict[str, Any]]:
     quotes: list[dict[str, Any]] = []
-    for i, q in enumerate(summary.quotes):
-        kind = "direct quote" if q.kind == "direct" else "indirect speech (evidence)"
-        location = _valid(q.location, summary.article_text)
-        target = view.target(
-            f"q{i}",
-            location,
-            f"q {q.kind} {view.colour(q.speaker)}",
-            0,
-            f"{q.speaker} · {kind}",
-            _surname(q.speaker) + (" ~" if q.kind == "indirect" else ""),
-        )
+    for q in summary.quotes:
+        location = q.location.within(summary.article_text) if q.location else None
+        name = "text" if q.span is not None else "evidence"
         quotes.append(
             {
                 "speaker": q.speaker,
@@ -353,74 +298,65 @@ def _build(summary: ArticleSummary, prefix: str) -> dict[str, Any]:
                 "evidence": q.evidence if q.kind == "indirect" else None,
                 "cue": q.cue,
                 "said_on": q.said_on.isoformat() if q.said_on else "",
-                "target": target,
-                "offsets": _offsets(location),
+                "target": view.target(q, name),
+                "offsets": location.offsets if location else "",
                 "order": location.start if location else len(summary.article_text or ""),
             }
         )
     quotes.sort(key=lambda q: int(q["order"]))  # the panel follows the article
+    return quotes
 
-    positions = []
-    for i, p in enumerate(summary.positions):
-        target = view.target(
-            f"p{i}", p.evidence_span, "ev", 1, f"evidence · {p.actor}'s position on {p.topic}"
-        )
-        positions.append(
-            {
-                "actor": p.actor,
-                "colour": view.colour(p.actor),
-                "topic": p.topic,
-                "position": p.position,
-                "evidence": p.evidence,
-                "target": target,
-            }
-        )
 
-    meetings = []
-    for i, m in enumerate(summary.proposed_meetings):
-        pairs: list[tuple[str, Span | None]]
-        if len(m.evidence_spans) == len(m.evidence):
-            pairs = list(zip(m.evidence, m.evidence_spans, strict=True))
-        else:  # spans stored without their strings' order: show what was located
-            text = summary.article_text or ""
-            pairs = [(s.slice(text), s) for s in m.evidence_spans] or [
-                (e, None) for e in m.evidence
-            ]
-        evidence = [
-            _Link(
-                text,
-                view.target(
-                    f"m{i}e{j}",
-                    span,
-                    "ev",
-                    1,
-                    f"evidence · meeting of {' and '.join(m.participants)}",
-                ),
-            )
-            for j, (text, span) in enumerate(pairs)
-        ]
-        meetings.append(
-            {
-                "participants": [(name, view.colour(name)) for name in m.participants],
-                "proposed_by": m.proposed_by,
-                "proposed_by_colour": view.colour(m.proposed_by),
-                "status": m.status,
-                "status_label": m.status.replace("_", " "),
-                "group": _STATUS_GROUP.get(m.status, "pending"),
-                "status_reason": m.status_reason,
-                "timeframe": m.timeframe,
-                "dates": _dates(m.date_from, m.date_to),
-                "location": m.location,
-                "agenda": m.agenda,
-                "preconditions": m.preconditions,
-                "evidence": evidence,
-            }
-        )
+def _positions(summary: SummaryData, view: _View) -> list[dict[str, Any]]:
+    return [
+        {
+            "actor": p.actor,
+            "colour": view.colour(p.actor),
+            "topic": p.topic,
+            "position": p.position,
+            "evidence": p.evidence,
+            "target": view.target(p, "evidence"),
+        }
+        for p in summary.positions
+    ]
 
+
+def _meeting_evidence(m: ProposedMeeting, view: _View, text: str) -> list[_Link]:
+    if len(m.evidence_spans) == len(m.evidence):
+        return [_Link(e, view.target(m, "evidence", j)) for j, e in enumerate(m.evidence)]
+    # Spans stored without their strings' order: show what was located.
+    located = [
+        _Link(s.slice(text), view.target(m, "evidence", j)) for j, s in enumerate(m.evidence_spans)
+    ]
+    return located or [_Link(e, None) for e in m.evidence]
+
+
+def _meetings(summary: SummaryData, view: _View) -> list[dict[str, Any]]:
+    return [
+        {
+            "participants": [(name, view.colour(name)) for name in m.participants],
+            "proposed_by": m.proposed_by,
+            "proposed_by_colour": view.colour(m.proposed_by),
+            "status": m.status,
+            "status_label": m.status.replace("_", " "),
+            "group": _group(m.status),
+            "status_reason": m.status_reason,
+            "timeframe": m.timeframe,
+            "dates": m.dates,
+            "location": m.location,
+            "agenda": m.agenda,
+            "preconditions": m.preconditions,
+            "evidence": _meeting_evidence(m, view, summary.article_text or ""),
+        }
+        for m in summary.proposed_meetings
+    ]
+
+
+def _stances(summary: SummaryData, view: _View) -> dict[str, Any]:
     holders: list[str] = []
     targets: list[str] = []
     cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for i, st in enumerate(summary.stances):
+    for st in summary.stances:
         holders += [st.holder] if st.holder not in holders else []
         targets += [st.target] if st.target not in targets else []
         cells.setdefault((st.holder, st.target), []).append(
@@ -428,30 +364,21 @@ def _build(summary: ArticleSummary, prefix: str) -> dict[str, Any]:
                 "polarity": st.polarity,
                 "sign": _POLARITY_SIGN.get(st.polarity, "?"),
                 "evidence": st.evidence,
-                "target": view.target(
-                    f"s{i}", st.evidence_span, "ev", 1, f"evidence · {st.holder} on {st.target}"
-                ),
+                "target": view.target(st, "evidence"),
             }
         )
-    stances = {
+    return {
         "targets": targets,
         "rows": [
             (h, view.colour(h), [(t, cells.get((h, t), [])) for t in targets]) for h in holders
         ],
     }
 
+
+def _expressions(summary: SummaryData, view: _View) -> list[dict[str, Any]]:
     expressions = []
-    for i, e in enumerate(summary.framing.expressions):
-        occurrences = [
-            view.target(
-                f"f{i}o{j}",
-                span,
-                "frame",
-                2,
-                f"the outlet's own term, about {e.refers_to} (framing, not a quote)",
-            )
-            for j, span in enumerate(e.spans)
-        ]
+    for e in summary.framing.expressions:
+        occurrences = [view.target(e, "text", j) for j in range(len(e.spans))]
         expressions.append(
             {
                 "text": e.text,
@@ -459,7 +386,14 @@ def _build(summary: ArticleSummary, prefix: str) -> dict[str, Any]:
                 "occurrences": [t for t in occurrences if t is not None],
             }
         )
+    return expressions
 
+
+def _build(summary: SummaryData, prefix: str) -> dict[str, Any]:
+    view = _View(prefix, summary)
+    for i, speaker in enumerate(summary.speakers):
+        view.colours.setdefault(speaker.name, f"s{i % PALETTE_SIZE}")
+    view.mark_all()
     article = summary.article_text
     counts = {
         "quotes": sum(1 for m in view.marks if m.classes.startswith("q ")),
@@ -471,20 +405,20 @@ def _build(summary: ArticleSummary, prefix: str) -> dict[str, Any]:
         "s": summary,
         "meta": summary.meta,
         "published": summary.published.isoformat() if summary.published else None,
-        "speakers": speakers,
-        "quotes": quotes,
-        "positions": positions,
-        "meetings": meetings,
+        "speakers": _speakers(summary, view),
+        "quotes": _quotes(summary, view),
+        "positions": _positions(summary, view),
+        "meetings": _meetings(summary, view),
         "diagram": _diagram(summary, view),
-        "stances": stances,
-        "expressions": expressions,
+        "stances": _stances(summary, view),
+        "expressions": _expressions(summary, view),
         "tone": [(t.actor, view.colour(t.actor), t.tone) for t in summary.framing.tone],
         "article": highlight(article, view.marks) if article is not None else None,
         "counts": counts,
     }
 
 
-def _diagram(summary: ArticleSummary, view: _View) -> dict[str, Any] | None:
+def _diagram(summary: SummaryData, view: _View) -> dict[str, Any] | None:
     """Who would meet whom: participants on a circle, one edge per pair and meeting.
 
     An edge points from the side that proposed to the other when the proposer is one of
@@ -558,7 +492,7 @@ def _diagram(summary: ArticleSummary, view: _View) -> dict[str, Any] | None:
                 edges.append(
                     {
                         "d": f"M{x1:.1f},{y1:.1f} Q{qx:.1f},{qy:.1f} {x2:.1f},{y2:.1f}",
-                        "group": _STATUS_GROUP.get(m.status, "pending"),
+                        "group": _group(m.status),
                         "arrow": m.proposed_by in (a, b),
                         "label": status,
                         "lx": round(lx, 1),
@@ -606,7 +540,7 @@ def _render(template: str, **context: Any) -> str:
     )
 
 
-def summary_to_html(summary: ArticleSummary, *, title: str | None = None) -> str:
+def summary_to_html(summary: SummaryData, *, title: str | None = None) -> str:
     """One self-contained HTML page for one summary (no network, works from ``file://``)."""
     return _render(
         "report.html.j2",
@@ -616,22 +550,25 @@ def summary_to_html(summary: ArticleSummary, *, title: str | None = None) -> str
     )
 
 
-def summary_fragment(summary: ArticleSummary) -> str:
+def summary_fragment(summary: SummaryData) -> str:
     """The report as an HTML fragment with its style and script, for notebook output."""
     prefix = f"r{uuid.uuid4().hex[:8]}-"
     return _render("fragment.html.j2", view=_build(summary, prefix))
 
 
 def index_to_html(
-    results: Iterable[ReportEntry | ArticleSummary | Mapping[str, Any]],
+    results: Iterable[ReportEntry | SummaryData],
     *,
     title: str | None = None,
 ) -> str:
     """One HTML page for many results: an index (one row per article) and a section each.
 
-    ``results`` are :class:`ReportEntry` objects, summaries, or parsed results-JSONL lines.
+    ``results`` are :class:`ReportEntry` objects (a batch's results) or summaries.
+
+    Raises:
+        TypeError: An item is neither.
     """
-    entries = [_entry(r, f"result {i + 1}", i + 1) for i, r in enumerate(results)]
+    entries = [_as_entry(r, i + 1) for i, r in enumerate(results)]
     rows = []
     sections = []
     for i, entry in enumerate(entries):
@@ -681,124 +618,11 @@ def entries_to_html(entries: Sequence[ReportEntry], *, title: str | None = None)
     return index_to_html(entries, title=title)
 
 
-# ---------------------------------------------------------------------------------------
-# Markdown
-# ---------------------------------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
-
-
-def _md(value: object) -> str:
-    """Inline Markdown text: one line, every character that could become markup escaped.
-
-    CommonMark renders a backslash-escaped ASCII punctuation character literally, so
-    ``<script>`` in the data shows as text, and ``|`` cannot break a table.
-    """
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
-
-
-def summary_to_markdown(summary: ArticleSummary) -> str:
-    """The summary as Markdown: for terminals, docs and notebooks."""
-    s = summary
-    out = [f"# {_md(s.headline)}", ""]
-    facts = []
-    if s.published:
-        facts.append(f"published {s.published.isoformat()}")
-    if s.meta:
-        facts.append(f"{_md(s.meta.model)} ({_md(s.meta.mode)})")
-        facts.append(f"prompt {_md(s.meta.prompt_id)}/{_md(s.meta.prompt_version)}")
-    if facts:
-        out += ["*" + " · ".join(facts) + "*", ""]
-    out += [_md(s.summary), ""]
-    text = s.article_text
-
-    if s.speakers:
-        out += ["## Speakers", "", "| speaker | role | affiliation | country | quotes |"]
-        out.append("| --- | --- | --- | --- | ---: |")
-        for sp in s.speakers:
-            name = _md(sp.name) + (f" ({_md(', '.join(sp.aliases))})" if sp.aliases else "")
-            out.append(
-                f"| {name} | {_md(sp.role or '')} | {_md(sp.affiliation or '')} | "
-                f"{_md(sp.country or '')} | {len(s.quotes_by(sp.name))} |"
-            )
-        out.append("")
-
-    if s.quotes:
-        out += ["## Quotes", ""]
-        for i, q in enumerate(s.quotes, start=1):
-            where = _valid(q.location, text)
-            details = ", ".join(
-                x
-                for x in (
-                    q.kind,
-                    f"cue: {_md(q.cue)}" if q.cue else "",
-                    q.said_on.isoformat() if q.said_on else "",
-                    f"chars {_offsets(where)}" if where else "",
-                )
-                if x
-            )
-            if q.kind == "direct":
-                out.append(f"{i}. **{_md(q.speaker)}** ({details}): “{_md(q.text)}”")
-            else:
-                out.append(f"{i}. **{_md(q.speaker)}** ({details}): {_md(q.text)}")
-                if q.evidence:
-                    out.append(f"   > {_md(q.evidence)}")
-        out.append("")
-
-    if s.proposed_meetings:
-        out += ["## Meetings", ""]
-        for m in s.proposed_meetings:
-            who = " ↔ ".join(_md(p) for p in m.participants)
-            out.append(f"### {who}: **{_md(m.status.replace('_', ' '))}**")
-            out.append("")
-            when = _md(m.timeframe or "")
-            if m.date_from:
-                dates = _dates(m.date_from, m.date_to)
-                when = f"{when} ({dates})" if when else dates
-            for label, value in (
-                ("proposed by", _md(m.proposed_by or "")),
-                ("why this status", _md(m.status_reason or "")),
-                ("when", when),
-                ("where", _md(m.location or "")),
-                ("agenda", "; ".join(_md(a) for a in m.agenda)),
-                ("preconditions", "; ".join(_md(p) for p in m.preconditions)),
-            ):
-                if value:
-                    out.append(f"- {label}: {value}")
-            for evidence in m.evidence:
-                out.append(f"- evidence: “{_md(evidence)}”")
-            out.append("")
-
-    if s.positions:
-        out += ["## Positions", "", "| actor | topic | position |", "| --- | --- | --- |"]
-        for p in s.positions:
-            out.append(f"| {_md(p.actor)} | {_md(p.topic)} | {_md(p.position)} |")
-        out.append("")
-
-    if s.stances:
-        out += ["## Stances", "", "| holder | target | polarity |", "| --- | --- | --- |"]
-        for st in s.stances:
-            out.append(f"| {_md(st.holder)} | {_md(st.target)} | {_md(st.polarity)} |")
-        out.append("")
-
-    framing = s.framing
-    if framing.expressions or framing.tone:
-        out += ["## The outlet's framing (reported, not adopted)", ""]
-        for e in framing.expressions:
-            times = f" (×{len(e.spans)})" if len(e.spans) > 1 else ""
-            out.append(f"- “{_md(e.text)}”, about {_md(e.refers_to)}{times}")
-        if framing.tone:
-            tones = ", ".join(f"{_md(t.actor)}: {_md(t.tone)}" for t in framing.tone)
-            out.append(f"- tone: {tones}")
-        out.append("")
-
-    if s.meta:
-        meta = s.meta
-        out.append(
-            f"*{meta.attempts} request(s), {meta.reasks} reask(s), "
-            f"{meta.usage.input_tokens} in / {meta.usage.output_tokens} out tokens, "
-            f"{meta.latency_s:.2f} s · prompt sha256 {_md(meta.prompt_sha256[:12])} · "
-            f"summarizer {_md(meta.library_version)}*"
-        )
-        out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+def _as_entry(item: ReportEntry | SummaryData, number: int) -> ReportEntry:
+    if isinstance(item, ReportEntry):
+        return item
+    if isinstance(item, SummaryData):
+        return ReportEntry(id=str(number), summary=item)
+    raise TypeError(
+        f"result {number}: expected a summary or a ReportEntry, got {type(item).__name__}"
+    )

@@ -5,9 +5,7 @@ the folder, without the suffix); or a JSONL file of records (``id``, ``text``, o
 ``published``, ``source``, ``url``). HTML is reduced to article text with trafilatura
 (the ``html`` extra); without it, an HTML input is a clear per-article error.
 
-The results file is JSONL, appended one whole line per article as soon as it completes and
-flushed, so a crash can at worst tear the last line. Reopening repairs that: the torn tail
-is cut off and every complete line counts as done.
+The results file is :mod:`summarizer._results`'s.
 """
 
 from __future__ import annotations
@@ -17,12 +15,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from summarizer._batch import Article, BatchResult
-from summarizer.errors import ExtractionError, InputError, ProviderError, SummarizerError
+from summarizer._batch import Article
+from summarizer.errors import InputError
 
-__all__ = ["InputProblem", "ResultsFile", "count_articles", "read_articles"]
+__all__ = ["InputProblem", "count_articles", "html_to_text", "read_articles"]
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -132,86 +129,3 @@ def count_articles(path: str | os.PathLike[str]) -> int | None:
         with source.open(encoding="utf-8-sig") as lines:
             return sum(1 for line in lines if line.strip())
     return 1 if source.is_file() else None
-
-
-def error_record(error: SummarizerError) -> dict[str, Any]:
-    """How an error is written to the results file."""
-    record: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
-    if isinstance(error, ProviderError | ExtractionError):
-        record["attempts"] = error.attempts
-    if isinstance(error, ProviderError):
-        record["status_code"] = error.status_code
-    if isinstance(error, ExtractionError):
-        record["kind"] = error.kind
-    return record
-
-
-def result_line(result: BatchResult) -> dict[str, Any]:
-    """One results-file line: id, status, the summary or the error, and meta."""
-    meta: dict[str, Any] = {"seconds": result.seconds, "source": result.source, "url": result.url}
-    if result.summary is not None and result.summary.meta is not None:
-        meta.update(result.summary.meta.model_dump(mode="json"))
-    return {
-        "id": result.id,
-        "status": "ok" if result.ok else "error",
-        "summary": result.summary.model_dump(mode="json", exclude={"meta"})
-        if result.summary is not None
-        else None,
-        "error": error_record(result.error) if result.error is not None else None,
-        "meta": meta,
-    }
-
-
-class ResultsFile:
-    """The append-only JSONL of a batch: resumable after a crash, one line per article."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self.done: dict[str, str] = {}
-        """Status (``ok`` / ``error``) of every id already in the file."""
-        self.repaired = False
-        self._load()
-
-    def _load(self) -> None:
-        if not self.path.exists():
-            return
-        data = self.path.read_bytes()
-        complete = data[: data.rfind(b"\n") + 1]
-        if len(complete) != len(data):  # a torn last line from a crash: cut it off
-            with self.path.open("r+b") as handle:
-                handle.truncate(len(complete))
-            self.repaired = True
-        for line in complete.splitlines():
-            try:
-                record = json.loads(line)
-                self.done[str(record["id"])] = str(record["status"])
-            except (ValueError, KeyError, TypeError):
-                continue
-
-    def drop_failed(self) -> int:
-        """Remove error lines so those ids run again; returns how many were dropped."""
-        failed = {i for i, status in self.done.items() if status != "ok"}
-        if not failed:
-            return 0
-        kept = []
-        for line in self.path.read_text(encoding="utf-8").splitlines(keepends=True):
-            try:
-                if str(json.loads(line)["id"]) in failed:
-                    continue
-            except (ValueError, KeyError, TypeError):
-                pass
-            kept.append(line)
-        temporary = self.path.with_suffix(self.path.suffix + ".tmp")
-        temporary.write_text("".join(kept), encoding="utf-8")
-        os.replace(temporary, self.path)
-        for ident in failed:
-            del self.done[ident]
-        return len(failed)
-
-    def append(self, result: BatchResult) -> None:
-        """Write one whole line and flush it."""
-        line = json.dumps(result_line(result), ensure_ascii=False) + "\n"
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-        self.done[result.id] = "ok" if result.ok else "error"

@@ -5,12 +5,13 @@ There are two retry layers, each bounded on its own:
 - here, tenacity retries the *same* request on 408/409/429/5xx, timeouts and connection
   errors, with exponential backoff and jitter, honouring ``Retry-After``, bounded by
   attempts and by total time;
-- above, instructor reasks the model when its answer fails validation.
+- above, the extraction (:class:`summarizer._request.Exchange`) reasks the model when its
+  answer fails validation.
 
-The wrapper returned by :meth:`Transport.wrap` is what instructor calls for every request,
-so it is also where each raw response is recorded (attempts, usage, last output) and where
-answers that cannot be parsed at all (no choices, a refusal, a truncated output) stop the
-call with a typed error instead of a reask that cannot succeed.
+:meth:`Transport.send` is where every request goes, so it is also where each raw response is
+recorded (attempts, usage, last output) and where answers that cannot be parsed at all (no
+choices, a refusal, a truncated output) stop the call with a typed error instead of a reask
+that cannot succeed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from tenacity import (
 )
 
 from summarizer._client import redact
+from summarizer._meta import Usage
 from summarizer.errors import (
     ConfigurationError,
     ExtractionError,
@@ -44,9 +46,8 @@ from summarizer.errors import (
     ProviderError,
     SummarizerError,
 )
-from summarizer.schema import Usage
 
-__all__ = ["CallRecorder", "RateGate", "RetryPolicy", "Transport"]
+__all__ = ["CallRecorder", "RateGate", "RetryPolicy", "Transport", "receive"]
 
 logger = logging.getLogger("summarizer")
 
@@ -308,6 +309,17 @@ def check_response(response: Any, recorder: CallRecorder) -> None:
         )
 
 
+def receive(response: Any, recorder: CallRecorder) -> Any:
+    """Record an answer, stop on one no reask can fix, and repair raw control characters.
+
+    What happens to every answer, whether it came over HTTP or from a Batch API file.
+    """
+    recorder.record(response)
+    check_response(response, recorder)
+    repair_control_characters(response)
+    return response
+
+
 @dataclass(frozen=True)
 class Transport:
     """Retrying, recording wrappers around the client's ``chat.completions.create``.
@@ -387,54 +399,57 @@ class Transport:
             exc, attempts=recorder.attempts, secret=self.secret, mode=self.mode
         )
 
-    def wrap(self, create: Callable[..., Any], recorder: CallRecorder) -> Callable[..., Any]:
-        """A synchronous ``create`` that retries, records and checks every response."""
+    def _attempt(self, recorder: CallRecorder) -> float:
+        """Count one request and return its timeout (cut to the time left)."""
+        timeout = min(self.request_timeout, self._remaining(recorder))
+        recorder.attempts += 1
+        logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)
+        return timeout
 
-        def once(*args: Any, **kwargs: Any) -> Any:
-            if self.gate is not None and (held := self.gate.delay()) > 0:
-                self.sleep(min(held, self._remaining(recorder)))
-            timeout = min(self.request_timeout, self._remaining(recorder))
-            recorder.attempts += 1
-            logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)
-            return create(*args, **kwargs, timeout=timeout)
+    def _held(self, recorder: CallRecorder) -> float:
+        """How long the shared gate holds this request back (0 when open)."""
+        held = self.gate.delay() if self.gate is not None else 0.0
+        return min(held, self._remaining(recorder)) if held > 0 else 0.0
 
-        def retrying_create(*args: Any, **kwargs: Any) -> Any:
-            remaining = self._starting(recorder)
-            retrying = Retrying(sleep=self.sleep, **self._retry_args(remaining))
-            try:
-                response = retrying(once, *args, **kwargs)
-            except openai.OpenAIError as exc:
-                raise self._fail(exc, recorder) from exc
-            recorder.record(response)
-            check_response(response, recorder)
-            repair_control_characters(response)
-            return response
+    def _once(
+        self, create: Callable[..., Any], body: dict[str, Any], recorder: CallRecorder
+    ) -> Any:
+        if (held := self._held(recorder)) > 0:
+            self.sleep(held)
+        return create(**body, timeout=self._attempt(recorder))
 
-        return retrying_create
+    def send(self, create: Callable[..., Any], body: dict[str, Any], recorder: CallRecorder) -> Any:
+        """Send ``body`` through ``create`` (the client's ``chat.completions.create``).
 
-    def wrap_async(
-        self, create: Callable[..., Awaitable[Any]], recorder: CallRecorder
-    ) -> Callable[..., Awaitable[Any]]:
-        """The asynchronous twin of :meth:`wrap`."""
+        Retries what the world got wrong, records the answer and stops on answers no reask
+        can fix (no choices, a refusal, a cut-off output).
 
-        async def once(*args: Any, **kwargs: Any) -> Any:
-            if self.gate is not None and (held := self.gate.delay()) > 0:
-                await self.async_sleep(min(held, self._remaining(recorder)))
-            timeout = min(self.request_timeout, self._remaining(recorder))
-            recorder.attempts += 1
-            logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)
-            return await create(*args, **kwargs, timeout=timeout)
+        Raises:
+            SummarizerError: The typed failure (see :func:`translate_failure`).
+        """
+        retrying = Retrying(sleep=self.sleep, **self._retry_args(self._starting(recorder)))
+        try:
+            response = retrying(self._once, create, body, recorder)
+        except openai.OpenAIError as exc:
+            raise self._fail(exc, recorder) from exc
+        return receive(response, recorder)
 
-        async def retrying_create(*args: Any, **kwargs: Any) -> Any:
-            remaining = self._starting(recorder)
-            retrying = AsyncRetrying(sleep=self.async_sleep, **self._retry_args(remaining))
-            try:
-                response: Any = await retrying(once, *args, **kwargs)
-            except openai.OpenAIError as exc:
-                raise self._fail(exc, recorder) from exc
-            recorder.record(response)
-            check_response(response, recorder)
-            repair_control_characters(response)
-            return response
+    async def _aonce(
+        self, create: Callable[..., Awaitable[Any]], body: dict[str, Any], recorder: CallRecorder
+    ) -> Any:
+        if (held := self._held(recorder)) > 0:
+            await self.async_sleep(held)
+        return await create(**body, timeout=self._attempt(recorder))
 
-        return retrying_create
+    async def asend(
+        self, create: Callable[..., Awaitable[Any]], body: dict[str, Any], recorder: CallRecorder
+    ) -> Any:
+        """The asynchronous twin of :meth:`send`."""
+        retrying = AsyncRetrying(
+            sleep=self.async_sleep, **self._retry_args(self._starting(recorder))
+        )
+        try:
+            response: Any = await retrying(self._aonce, create, body, recorder)
+        except openai.OpenAIError as exc:
+            raise self._fail(exc, recorder) from exc
+        return receive(response, recorder)

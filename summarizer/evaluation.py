@@ -35,15 +35,15 @@ F1), with the counts, so that small sets are not over-read.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from summarizer import _identity
+from summarizer._fields import Verbatim, walk
 from summarizer._grounding import Span, locate_quote
+from summarizer._results import read_results
 from summarizer.errors import InputError
 from summarizer.schema import ArticleSummary
 
@@ -66,46 +66,7 @@ __all__ = [
 
 SPAN_IOU = 0.5
 FIELDS = ("speakers", "quotes_direct", "quotes_indirect", "quotes", "meetings", "stances")
-_TITLES = {
-    "president",
-    "president-elect",
-    "prime",
-    "minister",
-    "chancellor",
-    "mayor",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "sir",
-    "madam",
-    "king",
-    "queen",
-    "pope",
-    "general",
-    "senator",
-    "governor",
-    "spokesman",
-    "spokeswoman",
-    "leader",
-    "bürgermeisterin",
-    "bürgermeister",
-    "herr",
-    "frau",
-}
 _STOPWORDS = {"a", "an", "the", "of", "with", "to", "for", "on", "in", "and", "against", "s"}
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = stripped.replace("’", "'").replace("'s ", " ").casefold()
-    stripped = re.sub(r"'s\b", "", stripped)
-    return " ".join(re.findall(r"[\w-]+", stripped))
-
-
-def _name_tokens(name: str) -> list[str]:
-    return [t for t in _plain(name).split() if t not in _TITLES]
 
 
 def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
@@ -114,7 +75,7 @@ def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
 
 
 def _content_words(text: str) -> set[str]:
-    return {t for t in _plain(text).split() if t not in _STOPWORDS}
+    return {t for t in _identity.plain_words(text) if t not in _STOPWORDS}
 
 
 def targets_match(a: str, b: str, people: Sequence[Sequence[str]] = ()) -> bool:
@@ -296,17 +257,18 @@ def _people_key(names: Iterable[str], gold_people: list[list[str]]) -> frozenset
     keys = set()
     for name in names:
         person = _gold_person(name, gold_people)
-        keys.add(f"#{person}" if person is not None else " ".join(_name_tokens(name)))
+        keys.add(f"#{person}" if person is not None else " ".join(_identity.name_tokens(name)))
     return frozenset(keys)
 
 
 def _grounding(summary: ArticleSummary, text: str) -> Accuracy:
-    strings = [q.text for q in summary.quotes if q.kind == "direct"]
-    strings += [q.evidence for q in summary.quotes if q.evidence]
-    strings += [p.evidence for p in summary.positions]
-    strings += [s.evidence for s in summary.stances]
-    strings += [e for m in summary.proposed_meetings for e in m.evidence]
-    strings += [e.text for e in summary.framing.expressions]
+    """Located / all verbatim strings of the summary (every field the schema marks verbatim)."""
+    strings = [
+        string
+        for visit in walk(summary)
+        if isinstance(visit.role, Verbatim) and visit.role.applies(visit.owner)
+        for string in visit.texts
+    ]
     found = sum(1 for s in strings if s and locate_quote(s, text) is not None)
     return Accuracy(found, len(strings))
 
@@ -463,22 +425,13 @@ def load_gold(path: str | Path) -> list[GoldArticle]:
 
 
 def load_predictions(path: str | Path) -> dict[str, ArticleSummary | None]:
-    """Read a results JSONL (``summarizer batch`` output): id → summary, or None if failed."""
-    predictions: dict[str, ArticleSummary | None] = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a torn line
-        summary = record.get("summary")
-        predictions[str(record["id"])] = (
-            ArticleSummary.model_validate(summary)
-            if record.get("status") == "ok" and summary
-            else None
-        )
-    return predictions
+    """Read a results JSONL (``summarizer batch`` output): id → summary, or None if failed.
+
+    Raises:
+        InputError: A line is not a result record (the message names the line), or the
+            file cannot be read. A last line torn by a crash is left out.
+    """
+    return {record.id: record.summary for record in read_results(path).records}
 
 
 def gold_record(

@@ -26,9 +26,9 @@ from tests.scenarios import SCENARIOS, Scenario
 
 def run(scenario: Scenario, client: Any) -> ArticleSummary | SummarizerError:
     """Run the library on the scenario's article; a typed failure is a result too."""
-    summarizer = Summarizer(client=client, **scenario.settings)
+    # chunk_concurrency=1: chunks recorded in article order, a stable cassette
+    summarizer = Summarizer(client=client, **scenario.settings).with_options(chunk_concurrency=1)
     summarizer._sleep = lambda seconds: None  # recording need not wait out Retry-After
-    summarizer._chunk_workers = 1  # chunks recorded in article order: a stable cassette
     try:
         return summarizer.summarize(scenario.article())
     except SummarizerError as exc:
@@ -48,14 +48,14 @@ def record_openai_batch(name: str) -> None:
     import openai
     from rich.console import Console
 
-    from summarizer._batch_cli import (
+    from summarizer._openai_batch import batch_status
+    from summarizer._results import ResultsFile
+    from summarizer.cli._batch import (
         BatchStats,
         collect_openai_batch,
         pending_articles,
         submit_openai_batch,
     )
-    from summarizer._openai_batch import batch_status
-    from summarizer._sources import ResultsFile
     from tests.fake_batch_api import FakeBatchAPI, write_batch_inputs
     from tests.scenarios import TEST_API_KEY
 
@@ -74,7 +74,8 @@ def record_openai_batch(name: str) -> None:
         if name == "openai_batch_submit_collect":  # --submit-only, batch-status, batch-collect
             batch_status(summarizer, job.id)
             pending = pending_articles(str(folder), output, None)
-            results, stats = ResultsFile(output), BatchStats(total=len(pending))
+            results = ResultsFile(output)
+            stats = BatchStats(model=summarizer.model, total=len(pending))
         collect_openai_batch(
             job.id, pending, results, stats, summarizer, poll_interval=0, console=quiet
         )

@@ -49,6 +49,7 @@ def test_exported_members() -> None:
         "ProviderError",
         "Quote",
         "ResultCache",
+        "Settings",
         "Span",
         "Speaker",
         "Stance",
@@ -92,7 +93,7 @@ def test_default_client_comes_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("SUMMARIZER_MODEL", "my-local-model")
     s = Summarizer()
-    resolved = s._client(want_async=False)
+    resolved = s.client(want_async=False)
     assert str(resolved.client.base_url) == "http://127.0.0.1:9/v1/"
     assert resolved.client.max_retries == 0  # the SDK's own retries never multiply ours
     assert s.model == "my-local-model"
@@ -238,7 +239,7 @@ def test_server_errors_are_retried_then_succeed(status: int) -> None:
     s._sleep = waits.append
     result = s.summarize(SEED)
     assert result.meta is not None and result.meta.attempts == 2
-    assert len(waits) == 1 and 0 <= waits[0] <= s.retry_policy.max_wait
+    assert len(waits) == 1 and 0 <= waits[0] <= s.settings.max_retry_wait
 
 
 def test_retries_are_bounded_then_provider_error() -> None:

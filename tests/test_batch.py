@@ -26,7 +26,8 @@ from summarizer import (
     asummarize_articles,
     summarize_articles,
 )
-from summarizer._sources import ResultsFile, read_articles
+from summarizer._results import ResultsFile, ResultsFormatError
+from summarizer._sources import read_articles
 from summarizer.cli import app
 from tests.fault_server import FaultServer
 from tests.scenarios import SEED_ID, TEST_API_KEY, answer, article, error, fabricated_seed, gold
@@ -391,11 +392,15 @@ def test_interrupted_batch_finishes_on_rerun_with_each_id_once(tmp_path: Path, s
     assert sorted(ids) == [f"article-{i:02d}" for i in range(12)]
 
 
-def test_results_file_ignores_garbage_lines(tmp_path: Path) -> None:
+def test_results_file_names_a_garbage_line(tmp_path: Path) -> None:
+    """One policy for every reader: a malformed line (not a torn last one) is named."""
     path = tmp_path / "r.jsonl"
-    path.write_text('{"id": "a", "status": "ok"}\nnot json\n{"id": "b", "status": "error"}\n')
-    results = ResultsFile(path)
-    assert results.done == {"a": "ok", "b": "error"} and not results.repaired
+    path.write_text('{"id": "a", "status": "error"}\nnot json\n{"id": "b", "status": "error"}\n')
+    with pytest.raises(ResultsFormatError, match=r"r\.jsonl line 2 is not JSON") as caught:
+        ResultsFile(path)
+    assert caught.value.line == 2
+    path.write_text('{"id": "a", "status": "error"}\n{"id": "b", "status": "error"}\n')
+    assert ResultsFile(path).done == {"a": "error", "b": "error"}
 
 
 def test_asyncio_consumer_cancellation_cancels_requests_in_flight() -> None:

@@ -104,7 +104,7 @@ def test_server_error_then_success(status: int) -> None:
         engine, waits = summarizer(server.base_url)
         result = engine.summarize(SEED)
     assert result.meta is not None and result.meta.attempts == 2 == len(server.requests)
-    assert len(waits) == 1 and 0 <= waits[0] <= engine.retry_policy.max_wait  # backoff
+    assert len(waits) == 1 and 0 <= waits[0] <= engine.settings.max_retry_wait  # backoff
 
 
 def test_permanent_error_dressed_as_500() -> None:

@@ -23,14 +23,14 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from summarizer import ArticleSummary
+from summarizer._markdown import summary_to_markdown
 from summarizer._report import (
     _Mark,
     highlight,
     index_to_html,
-    parse_results,
     summary_to_html,
-    summary_to_markdown,
 )
+from summarizer._results import parse_report_input as parse_results
 from summarizer.cli import app
 from tests.report_screenshot import expected_highlights, summary_from_gold
 from tests.scenarios import GERMAN_ID, SEED_ID, VISIT_ID
@@ -381,7 +381,7 @@ def test_index_page_for_many_results() -> None:
 def test_index_accepts_summaries_and_refuses_garbage(seed: ArticleSummary) -> None:
     html = index_to_html([seed, seed])
     assert 'id="a0-top"' in html and 'id="a1-top"' in html
-    with pytest.raises(Exception, match="expected a JSON object"):
+    with pytest.raises(TypeError, match="expected a summary"):
         index_to_html([42])  # type: ignore[list-item]
 
 

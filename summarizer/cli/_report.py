@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
-from summarizer._report import entries_to_html, parse_results
-from summarizer.errors import InputError, SummarizerError
+from summarizer._report import entries_to_html
+from summarizer._results import parse_report_input
+from summarizer.cli._common import failures, read_input
+from summarizer.errors import InputError
 
 __all__ = ["report"]
 
@@ -37,19 +39,9 @@ def report(
     One summary gives one page; many results give an index with a section per article.
     The file is self-contained (no network) and opens from disk in any browser.
     """
-    from summarizer.cli import _fail  # here, not at import: cli.py imports this module
-
-    try:
-        if path == "-":
-            text = sys.stdin.read()
-            source = "standard input"
-        else:
-            try:
-                text = Path(path).read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise InputError(f"cannot read {path}: {exc}") from exc
-            source = path
-        entries = parse_results(text, source)
+    with failures():
+        text, source = read_input(path)
+        entries = parse_report_input(text, source)
         if not entries:
             raise InputError(f"{source} holds no results")
         html = entries_to_html(entries)
@@ -63,8 +55,6 @@ def report(
             Path(target).write_text(html, encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write {target}: {exc}") from exc
-    except SummarizerError as error:
-        raise _fail(error) from error
     ok = sum(1 for e in entries if e.ok)
     failed = len(entries) - ok
     typer.echo(

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
+from rich.console import Console
 from rich.table import Table
 
 from summarizer._batch import Article, summarize_articles
-from summarizer._models import model_info
+from summarizer._meta import Usage
+from summarizer._models import estimated_cost
 from summarizer._replay import CassetteReplay
 from summarizer._summarizer import Summarizer
-from summarizer.evaluation import EvalReport, GoldArticle, score_set
+from summarizer.cli._common import failures
+from summarizer.evaluation import EvalReport, GoldArticle, load_gold, load_predictions, score_set
 from summarizer.schema import ArticleSummary
 
-__all__ = ["ConfigResult", "comparison_markdown", "comparison_table", "run_configs"]
+__all__ = ["ConfigResult", "comparison_markdown", "comparison_table", "evaluate", "run_configs"]
 
 ROWS: list[tuple[str, str, str]] = [
     ("speakers F1", "speakers", "f1"),
@@ -63,23 +68,15 @@ def run_configs(
         client = replay.client() if replay is not None else None
         engine = Summarizer(client=client, model=model, prompt_version=version)
         predictions: dict[str, ArticleSummary | None] = {}
-        input_tokens = output_tokens = 0
-        cost: float | None = 0.0
-        info = model_info(engine.model)
+        usage = Usage()
         for outcome in summarize_articles(articles, concurrency=concurrency, summarizer=engine):
             predictions[outcome.id] = outcome.summary
-            meta = outcome.summary.meta if outcome.summary else None
-            if meta is not None:
-                input_tokens += meta.usage.input_tokens
-                output_tokens += meta.usage.output_tokens
-                if info is not None and cost is not None:
-                    cost += info.cost(meta.usage.input_tokens, meta.usage.output_tokens)
-        if info is None:
-            cost = None
+            if outcome.summary is not None and outcome.summary.meta is not None:
+                usage += outcome.summary.meta.usage
         name = f"{engine.prompt.version} · {engine.model}"
-        results.append(
-            ConfigResult(name, score_set(gold, predictions), input_tokens, output_tokens, cost)
-        )
+        cost = estimated_cost(engine.model, usage)
+        report = score_set(gold, predictions)
+        results.append(ConfigResult(name, report, usage.input_tokens, usage.output_tokens, cost))
         engine.close()
     return results
 
@@ -142,16 +139,38 @@ def comparison_markdown(results: list[ConfigResult]) -> str:
     return "\n".join(lines)
 
 
-def default_models(models: list[str] | None) -> list[str | None]:
-    """``--model`` values, or the default (environment or built-in) model."""
-    return list(models) if models else [None]
-
-
-def default_versions(versions: list[str] | None) -> list[str | None]:
-    """``--prompt-version`` values, or the default prompt version."""
-    return list(versions) if versions else [None]
-
-
-def predictions_name(path: Path) -> str:
-    """How a predictions file is named in the table."""
-    return f"predictions: {path.name}"
+def evaluate(
+    gold_path: Annotated[Path, typer.Argument(metavar="GOLD", help="Gold JSONL file.")],
+    predictions: Annotated[
+        Path | None, typer.Option(help="Score this results JSONL (summarizer batch output).")
+    ] = None,
+    prompt_version: Annotated[
+        list[str] | None, typer.Option(help="Run and compare these prompt versions.")
+    ] = None,
+    model: Annotated[list[str] | None, typer.Option(help="Run and compare these models.")] = None,
+    replay: Annotated[
+        list[Path] | None,
+        typer.Option(help="Answer from these cassette files (or folders), not a live model."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+) -> None:
+    """Score extraction quality against gold annotations, for one or more configurations."""
+    with failures():
+        gold = load_gold(gold_path)
+        if predictions is not None:
+            scored = score_set(gold, load_predictions(predictions))
+            results = [ConfigResult(f"predictions: {predictions.name}", scored)]
+        else:
+            results = run_configs(
+                gold,
+                list(prompt_version) if prompt_version else [None],
+                list(model) if model else [None],
+                CassetteReplay(replay) if replay else None,
+            )
+    if as_json:
+        typer.echo(json.dumps({"configs": [r.as_dict() for r in results]}, indent=2))
+    elif markdown:
+        typer.echo(comparison_markdown(results))
+    else:
+        Console().print(comparison_table(results, f"{gold_path.name}: {len(gold)} article(s)"))

@@ -1,0 +1,146 @@
+"""Field roles, declared once on the schema, and the one walker that reads them.
+
+A field of the summary schema says what it is with a marker in its annotation::
+
+    evidence: Annotated[str, Verbatim(span="evidence_span")]
+    actor: Annotated[str, Person(id="actor_id")]
+
+- :class:`Verbatim`: text that must be in the article. Grounding locates it and stores the
+  span in the named field; chunking shifts that span onto the whole article; the report
+  highlights it; the evaluation counts it in the grounding rate.
+- :class:`Person`: a reference to a person. Grounding rewrites it to the speaker's name and
+  stores the speaker's id in the named field; chunk merging renames it.
+- :class:`Distinct`: items whose values differ here are never merged as one (a quote's kind).
+
+:func:`walk` visits every marked field of a model tree, depth first in declaration order
+(the order in which problems are reported), so adding a field is one declaration: every
+feature that reads roles picks it up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeAlias
+
+from pydantic import BaseModel
+
+from summarizer._grounding import Span
+
+__all__ = ["Distinct", "Person", "Verbatim", "Visit", "located_spans", "walk"]
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """The field holds article text (a string, or a list of strings).
+
+    Attributes:
+        span: The field that receives the location: ``Span | None`` for a string, a list of
+            spans for a list of strings (only the located ones) or for ``every``.
+        label: Added to the field's path in problem messages, e.g. ``"(direct quote)"``.
+        when: The field is verbatim only for items where this holds (a direct quote's text).
+        every: Locate every occurrence, not the first (an outlet's recurring label).
+        missing: When set, an item lacking the value is a problem, reported with this text
+            (``{path}`` is the item's path); ``when_missing`` says for which items.
+        when_missing: See ``missing``.
+    """
+
+    span: str
+    label: str = ""
+    when: Callable[[Any], bool] | None = None
+    every: bool = False
+    missing: str | None = None
+    when_missing: Callable[[Any], bool] | None = None
+
+    def applies(self, owner: BaseModel) -> bool:
+        """Whether the field is verbatim for this item."""
+        return self.when is None or self.when(owner)
+
+
+@dataclass(frozen=True)
+class Person:
+    """The field names a person (a string, an optional string or a list of strings).
+
+    Attributes:
+        id: The field that receives the speaker id (aligned list for a list of names).
+        speaker: The name must be one of the summary's speakers (a quote's speaker).
+        key: Whether items naming different people are different items when merging.
+    """
+
+    id: str | None = None
+    speaker: bool = False
+    key: bool = True
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """Items whose values differ in this field are different items when merging."""
+
+
+Role: TypeAlias = Verbatim | Person | Distinct
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One marked field of one model instance, as :func:`walk` reaches it."""
+
+    owner: BaseModel
+    name: str
+    role: Role
+    path: str
+    """Where the field sits, as problems name it: ``quotes[3].evidence``."""
+
+    @property
+    def value(self) -> Any:
+        """The field's current value."""
+        return getattr(self.owner, self.name)
+
+    @property
+    def texts(self) -> list[str]:
+        """The field's strings (none, one, or a list)."""
+        value = self.value
+        if isinstance(value, str):
+            return [value]
+        return [v for v in value or [] if isinstance(v, str)]
+
+
+_Plan: TypeAlias = tuple[tuple[str, tuple[Role, ...], bool], ...]
+"""Per field of a model class: its name, its roles, and whether it may hold models."""
+
+
+@cache
+def _plan(cls: type[BaseModel]) -> _Plan:
+    fields = []
+    for name, info in cls.model_fields.items():
+        roles = tuple(m for m in info.metadata if isinstance(m, Verbatim | Person | Distinct))
+        fields.append((name, roles, not roles))
+    return tuple(fields)
+
+
+def walk(model: BaseModel, path: str = "") -> Iterator[Visit]:
+    """Every marked field in ``model`` and the models it holds, depth first, in order."""
+    for name, roles, nested in _plan(type(model)):
+        here = f"{path}.{name}" if path else name
+        for role in roles:
+            yield Visit(model, name, role, here)
+        if not nested:
+            continue
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from walk(value, here)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from walk(item, f"{here}[{index}]")
+
+
+def located_spans(model: BaseModel) -> list[Span]:
+    """The spans grounding stored for ``model``'s own verbatim fields, in field order."""
+    spans: list[Span] = []
+    for _, roles, _ in _plan(type(model)):
+        for role in roles:
+            if isinstance(role, Verbatim):
+                value = getattr(model, role.span)
+                spans += value if isinstance(value, list) else [value] if value else []
+    return spans

@@ -1,0 +1,269 @@
+"""The extraction as steps that every path shares: in-process sync, async, the Batch API.
+
+    prepare -> plan chunks -> cache key -> request bodies -> (send) -> validate and ground
+    -> finish (shift and merge chunks, meta)
+
+:class:`Pipeline` holds the steps; none does I/O. The drivers below send the bodies: the
+synchronous and asynchronous ones differ only in how they wait (threads or tasks), and the
+Batch API sends the same bodies through a file and validates the answers with the same
+:class:`~summarizer._request.Exchange`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from summarizer._article import PreparedArticle, prepare_article
+from summarizer._cache import ResultCache
+from summarizer._chunking import OUTPUT_PER_INPUT_TOKEN, merge_chunks, shift_spans, split_article
+from summarizer._grounding import Span
+from summarizer._meta import SummaryMeta, Usage
+from summarizer._models import estimate_tokens, model_info
+from summarizer._prompts import Prompt, load_prompt
+from summarizer._request import Exchange, RequestTemplate
+from summarizer._settings import Settings
+from summarizer._transport import CallRecorder, Transport
+from summarizer._version import __version__
+from summarizer.errors import SummarizerError
+from summarizer.schema import ArticleSummary
+
+__all__ = ["Outcome", "Pipeline", "aextract_parts", "extract_parts"]
+
+logger = logging.getLogger("summarizer")
+
+Outcome = tuple[ArticleSummary, CallRecorder]
+"""One part's summary and what it took."""
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The pure steps of an extraction under one :class:`Settings`."""
+
+    settings: Settings
+    prompt: Prompt
+    template: RequestTemplate
+
+    @classmethod
+    def build(cls, settings: Settings) -> Pipeline:
+        """Load the prompt and prepare the fixed part of the request, once."""
+        prompt = load_prompt(settings.prompt_version)
+        template = RequestTemplate(prompt, settings.mode, settings.model, settings.temperature)
+        return cls(settings, prompt, template)
+
+    @property
+    def log_context(self) -> str:
+        """What every log line of a call names."""
+        return f"model={self.settings.model} prompt={self.prompt.version}"
+
+    @property
+    def input_budget(self) -> int | None:
+        """Article tokens one request may carry: the setting, else the model's known budget."""
+        info = model_info(self.settings.model)
+        return self.settings.max_input_tokens or (info.article_budget if info else None)
+
+    @property
+    def chunk_budget(self) -> int | None:
+        """The most article tokens sent in one request, or None for no limit.
+
+        The smaller of the input budget and what the output limit allows: an answer is
+        estimated at ``OUTPUT_PER_INPUT_TOKEN`` (6) tokens per article token.
+        """
+        info = model_info(self.settings.model)
+        budgets = [self.input_budget] if self.input_budget else []
+        if info is not None and info.max_output_tokens:
+            budgets.append(max(int(info.max_output_tokens / OUTPUT_PER_INPUT_TOKEN), 1))
+        return min(budgets) if budgets else None
+
+    def tag(self, error: SummarizerError) -> SummarizerError:
+        """Name this configuration's model and prompt version on ``error``."""
+        error.model = error.model or self.settings.model
+        error.prompt_version = error.prompt_version or self.prompt.version
+        return error
+
+    def prepare(self, text: object, published: Any = None) -> PreparedArticle:
+        """Check the input before anything is sent (see :func:`prepare_article`)."""
+        try:
+            return prepare_article(text, published)
+        except SummarizerError as exc:
+            self.tag(exc)
+            raise
+
+    def plan(self, article: PreparedArticle) -> list[Span]:
+        """The chunks to extract: the whole article when it fits the budget."""
+        budget = self.chunk_budget
+        if budget is None or estimate_tokens(article.text) <= budget:
+            return [Span(start=0, end=len(article.text))]
+        try:
+            chunks = split_article(article.text, budget)
+        except SummarizerError as exc:
+            self.tag(exc)
+            raise
+        logger.info(
+            "article of about %d tokens over the budget of %d: %d chunks (%s)",
+            estimate_tokens(article.text),
+            budget,
+            len(chunks),
+            self.log_context,
+        )
+        return chunks
+
+    @staticmethod
+    def parts(article: PreparedArticle, chunks: Sequence[Span]) -> list[PreparedArticle]:
+        """The text sent for each chunk (the publication date travels with every one)."""
+        return [PreparedArticle(c.slice(article.text), article.published) for c in chunks]
+
+    def cache_key(self, cache: ResultCache, article: PreparedArticle) -> str:
+        """The cache key of ``article`` under this configuration."""
+        s = self.settings
+        return cache.key(
+            model=s.model,
+            mode=s.mode,
+            prompt_id=self.prompt.id,
+            prompt_version=self.prompt.version,
+            prompt_sha256=self.prompt.sha256,
+            article=article.text,
+            published=article.published,
+            temperature=s.temperature,
+        )
+
+    def cached(self, cache: ResultCache, key: str, started: float) -> ArticleSummary | None:
+        """A stored summary for ``key``, marked as cached (no request, no usage)."""
+        hit = cache.get(key)
+        if hit is None or hit.meta is None:
+            return None
+        logger.info("cache hit (%s)", self.log_context)
+        meta = hit.meta.model_copy(
+            update={
+                "cached": True,
+                "attempts": 0,
+                "reasks": 0,
+                "usage": Usage(),
+                "latency_s": round(time.perf_counter() - started, 3),
+            }
+        )
+        return hit.model_copy(update={"meta": meta})
+
+    def exchange(
+        self, part: PreparedArticle, secret: str | None, *, reasks: int | None = None
+    ) -> Exchange:
+        """A new extraction of ``part``: its first request body and its reask budget."""
+        budget = self.settings.max_reasks if reasks is None else reasks
+        return Exchange(self.template, part, budget, secret)
+
+    def finish(
+        self,
+        outcomes: Sequence[Outcome],
+        article: PreparedArticle,
+        chunks: Sequence[Span],
+        started: float,
+    ) -> ArticleSummary:
+        """One summary of the whole article: chunks shifted and merged, ``meta`` filled."""
+        if len(outcomes) == 1:
+            summary = outcomes[0][0]
+        else:
+            parts = []
+            for (part, _), chunk in zip(outcomes, chunks, strict=True):
+                shift_spans(part, chunk, article.text)
+                parts.append(part)
+            summary = merge_chunks(parts, article.text)
+        recorders = [recorder for _, recorder in outcomes]
+        meta = SummaryMeta(
+            model=self.settings.model,
+            mode=self.settings.mode,
+            prompt_id=self.prompt.id,
+            prompt_version=self.prompt.version,
+            prompt_sha256=self.prompt.sha256,
+            attempts=sum(r.attempts for r in recorders),
+            reasks=sum(max(r.responses - 1, 0) for r in recorders),
+            usage=sum((r.usage for r in recorders), Usage()),
+            latency_s=round(time.perf_counter() - started, 3),
+            created_at=dt.datetime.now(dt.UTC),
+            library_version=__version__,
+            chunks=list(chunks) if len(outcomes) > 1 else [],
+        )
+        logger.info(
+            "summarised in %.2fs: %d request(s), %d reask(s), %d tokens (%s)",
+            meta.latency_s,
+            meta.attempts,
+            meta.reasks,
+            meta.usage.total_tokens,
+            self.log_context,
+        )
+        return summary.model_copy(
+            update={"published": article.published, "article_text": article.text, "meta": meta}
+        )
+
+
+def extract(transport: Transport, client: openai.OpenAI, exchange: Exchange) -> Outcome:
+    """Send an exchange's requests until it yields a summary (or fails), synchronously."""
+    create = client.chat.completions.create
+    while True:
+        completion = transport.send(create, exchange.body, exchange.recorder)
+        if (summary := exchange.accept(completion)) is not None:
+            return summary, exchange.recorder
+
+
+async def aextract(transport: Transport, client: openai.AsyncOpenAI, exchange: Exchange) -> Outcome:
+    """The asynchronous twin of :func:`extract`."""
+    create = client.chat.completions.create
+    while True:
+        completion = await transport.asend(create, exchange.body, exchange.recorder)
+        if (summary := exchange.accept(completion)) is not None:
+            return summary, exchange.recorder
+
+
+def extract_parts(
+    pipeline: Pipeline, transport: Transport, client: openai.OpenAI, exchanges: Sequence[Exchange]
+) -> list[Outcome]:
+    """Every part's outcome, in order; chunks run in threads. The first failure stops the rest.
+
+    Raises:
+        SummarizerError: The first failure, naming the model and prompt version.
+    """
+    try:
+        if len(exchanges) == 1:
+            return [extract(transport, client, exchanges[0])]
+        workers = min(pipeline.settings.chunk_concurrency, len(exchanges))
+        with ThreadPoolExecutor(workers, "summarizer-chunk") as pool:
+            try:
+                return list(pool.map(lambda e: extract(transport, client, e), exchanges))
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)  # don't start more chunks
+                raise
+    except SummarizerError as exc:
+        pipeline.tag(exc)
+        raise
+
+
+async def aextract_parts(
+    pipeline: Pipeline,
+    transport: Transport,
+    client: openai.AsyncOpenAI,
+    exchanges: Sequence[Exchange],
+) -> list[Outcome]:
+    """The asynchronous twin of :func:`extract_parts`: chunks run as tasks."""
+    limit = asyncio.Semaphore(pipeline.settings.chunk_concurrency)
+
+    async def one(exchange: Exchange) -> Outcome:
+        async with limit:
+            return await aextract(transport, client, exchange)
+
+    tasks = [asyncio.create_task(one(e)) for e in exchanges]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException as exc:
+        for task in tasks:  # one chunk failed: stop the others' requests
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if isinstance(exc, SummarizerError):
+            pipeline.tag(exc)
+        raise

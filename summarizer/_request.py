@@ -1,0 +1,185 @@
+"""The request: its fixed part built once per configuration, the article added per call.
+
+instructor knows how each mode asks for structured output (tools and ``tool_choice``, a
+``response_format``, or the schema in the system message), how to read the answer back,
+and how to word a reask. Those are used here, through its mode handlers, once per
+configuration: the schema is generated and the message templates are compiled when the
+:class:`RequestTemplate` is made. Per call only the article is rendered into the compiled
+templates, exactly as instructor renders them (sandboxed Jinja, then ``textwrap.dedent``), so
+the bytes sent are those of ``instructor.patch(...)(**request)`` and template syntax in an
+article stays inert text.
+
+An :class:`Exchange` is one extraction: the current request body, and what to do with
+each answer (a summary, or the next body when the answer must be reasked).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from textwrap import dedent
+from typing import Any
+
+import pydantic
+from instructor.v2 import mode_registry
+from instructor.v2.core.errors import ResponseParsingError
+from instructor.v2.core.providers import Provider
+from jinja2 import Template
+from jinja2.sandbox import SandboxedEnvironment
+
+from summarizer._article import PreparedArticle
+from summarizer._client import redact
+from summarizer._prompts import Prompt
+from summarizer._settings import MODES
+from summarizer._transport import CallRecorder
+from summarizer.errors import ExtractionError
+from summarizer.schema import ArticleSummary
+
+__all__ = ["PARSE_ERRORS", "Exchange", "RequestTemplate", "validation_errors"]
+
+PARSE_ERRORS = (pydantic.ValidationError, json.JSONDecodeError, ResponseParsingError)
+"""What an answer can fail with that a reask may fix (instructor's own list)."""
+
+
+def validation_errors(exc: Exception) -> list[dict[str, Any]]:
+    """Pydantic's errors, without the input (the model's whole answer) or links."""
+    if not isinstance(exc, pydantic.ValidationError):
+        return []
+    return [
+        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+        for e in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def _first_messages(errors: list[dict[str, Any]], limit: int = 400) -> str:
+    """The first validation messages on one line, for an error message."""
+    text = "; ".join(" ".join(str(e["msg"]).split()) for e in errors[:3])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RequestTemplate:
+    """Everything of a request that does not depend on the article, prepared once.
+
+    Args:
+        prompt: The prompt whose messages are sent.
+        mode: A name from :data:`summarizer._settings.MODES`.
+        model: The model name sent.
+        temperature: Sent only when not None.
+    """
+
+    def __init__(
+        self, prompt: Prompt, mode: str, model: str, temperature: float | None = None
+    ) -> None:
+        self.handlers = mode_registry.get_handlers(Provider.OPENAI, MODES[mode])
+        kwargs: dict[str, Any] = {"model": model, "messages": prompt.messages()}
+        if temperature is not None:
+            kwargs["temperature"] = temperature
+        # The mode's request part (tools, response_format or schema text), generated once.
+        # Answers are parsed into ArticleSummary itself, not instructor's wrapper subclass.
+        _, fixed = self.handlers.request_handler(response_model=ArticleSummary, kwargs=kwargs)
+        if self.handlers.message_converter is not None:
+            fixed["messages"] = self.handlers.message_converter(
+                fixed["messages"], autodetect_images=False
+            )
+        environment = SandboxedEnvironment()
+        self._messages: list[tuple[dict[str, Any], Template]] = [
+            (message, environment.from_string(message["content"])) for message in fixed["messages"]
+        ]
+        self._fixed = fixed  # its key order is the wire order: "messages" is replaced in place
+
+    @staticmethod
+    def context(article: PreparedArticle) -> dict[str, str]:
+        """The template and validation context of one article."""
+        published = article.published.isoformat() if article.published else "unknown"
+        return {"article": article.text, "published": published}
+
+    def body(self, article: PreparedArticle) -> dict[str, Any]:
+        """The chat-completions request body for ``article``."""
+        context = self.context(article)
+        messages = [
+            {**message, "content": dedent(template.render(**context))}
+            for message, template in self._messages
+        ]
+        return {**self._fixed, "messages": messages}
+
+    def parse(self, completion: Any, article: PreparedArticle) -> ArticleSummary:
+        """The grounded summary in ``completion``.
+
+        Raises:
+            pydantic.ValidationError: The answer breaks the schema or is not grounded.
+            json.JSONDecodeError, ResponseParsingError: The answer is not readable JSON.
+        """
+        parsed = self.handlers.response_parser(
+            response=completion,
+            response_model=ArticleSummary,
+            validation_context=self.context(article),
+            strict=False,
+            stream=False,
+            is_async=False,
+        )
+        if not isinstance(parsed, ArticleSummary):  # pragma: no cover - instructor contract
+            raise ExtractionError("the model's answer did not parse as an ArticleSummary")
+        parsed.__dict__.pop("_raw_response", None)  # instructor's back-reference: not ours to keep
+        return parsed
+
+    def reask(self, body: dict[str, Any], completion: Any, exc: Exception) -> dict[str, Any]:
+        """The next request body: the conversation so far and what was wrong."""
+        again = {**body, "messages": list(body["messages"])}
+        result: dict[str, Any] = self.handlers.reask_handler(
+            kwargs=again, response=completion, exception=exc
+        )
+        return result
+
+
+@dataclass
+class Exchange:
+    """One extraction of one article (or chunk): the body to send, and each answer's fate.
+
+    Attributes:
+        template: The request template.
+        article: What is extracted.
+        max_reasks: How many times an invalid answer is reasked.
+        secret: The API key, kept out of every message.
+        recorder: Counts requests, answers and tokens of this extraction.
+    """
+
+    template: RequestTemplate
+    article: PreparedArticle
+    max_reasks: int
+    secret: str | None = None
+    recorder: CallRecorder = field(default_factory=CallRecorder)
+    body: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.body = self.template.body(self.article)
+
+    def accept(self, completion: Any) -> ArticleSummary | None:
+        """The summary in ``completion``, or None when :attr:`body` is now the reask.
+
+        Raises:
+            ExtractionError: The answer is invalid and no reask is left.
+        """
+        try:
+            return self.template.parse(completion, self.article)
+        except PARSE_ERRORS as exc:
+            if self.recorder.responses > self.max_reasks:
+                raise self.invalid(exc) from exc
+            self.body = self.template.reask(self.body, completion, exc)
+            return None
+
+    def invalid(self, exc: Exception) -> ExtractionError:
+        """The error for an answer that stayed invalid."""
+        errors = validation_errors(exc)
+        first = _first_messages(errors) or str(exc)
+        return ExtractionError(
+            redact(
+                f"the model's answer was still invalid after {self.recorder.responses} "
+                f"answer(s) and {self.recorder.attempts} request(s): {first}",
+                self.secret,
+            ),
+            kind="invalid",
+            last_raw_output=self.recorder.last_raw_output,
+            validation_errors=errors,
+            attempts=self.recorder.attempts,
+            usage=self.recorder.usage,
+        )

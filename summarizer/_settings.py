@@ -1,0 +1,176 @@
+"""Settings: one frozen, validated value, and the only place the environment is read.
+
+A :class:`Settings` holds everything that decides what is sent and how hard the library
+tries: model, prompt version, mode, retries, reasks, timeouts, the input budget and the
+temperature. It is checked once, when it is made, so a bad value fails before any request.
+:meth:`Settings.from_env` reads the environment variables; nothing else in the package
+calls ``os.environ``.
+
+| variable | setting |
+| --- | --- |
+| ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` | the default client's key and endpoint |
+| ``SUMMARIZER_MODEL`` | ``model`` |
+| ``SUMMARIZER_MODE`` | ``mode`` |
+| ``SUMMARIZER_MAX_INPUT_TOKENS`` | ``max_input_tokens`` |
+| ``SUMMARIZER_CACHE_DIR`` | where :class:`~summarizer.ResultCache` keeps its database |
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import instructor
+
+from summarizer.errors import ConfigurationError
+
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "CACHE_DIR_ENV",
+    "DEFAULT_MODEL",
+    "MODES",
+    "Settings",
+    "cache_dir_from_env",
+]
+
+DEFAULT_MODEL = "gpt-4.1-mini"
+API_KEY_ENV = "OPENAI_API_KEY"
+BASE_URL_ENV = "OPENAI_BASE_URL"
+MODEL_ENV = "SUMMARIZER_MODEL"
+MODE_ENV = "SUMMARIZER_MODE"
+MAX_INPUT_TOKENS_ENV = "SUMMARIZER_MAX_INPUT_TOKENS"
+CACHE_DIR_ENV = "SUMMARIZER_CACHE_DIR"
+
+MODES: dict[str, instructor.Mode] = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+"""Supported modes. ``tools`` (the default) is what OpenAI and local servers (llama.cpp,
+vLLM, Ollama) all accept; ``json_schema`` sends ``response_format`` of type json_schema."""
+
+
+def mode_name(mode: str | instructor.Mode) -> str:
+    """The name of a supported mode, given by name or as an ``instructor.Mode``.
+
+    Raises:
+        ConfigurationError: The mode is not one of :data:`MODES`.
+    """
+    if isinstance(mode, instructor.Mode):
+        for name, value in MODES.items():
+            if value == mode:
+                return name
+        raise ConfigurationError(f"unsupported instructor mode {mode!r}; use one of {list(MODES)}")
+    if mode not in MODES:
+        raise ConfigurationError(f"unknown mode {mode!r}; use one of {list(MODES)}")
+    return mode
+
+
+def _positive_int(name: str, value: object, *, zero: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if zero else 1):
+        bound = ">= 0" if zero else ">= 1"
+        raise ConfigurationError(f"{name} must be an integer {bound}")
+
+
+def _positive_seconds(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigurationError(f"{name} must be a positive number of seconds")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a :class:`~summarizer.Summarizer` extracts: checked once, never changed.
+
+    Attributes:
+        model: Model name.
+        prompt_version: Prompt version such as ``"v1"``; None for the latest released.
+        mode: ``"tools"``, ``"json_schema"``, ``"json"`` or ``"md_json"``.
+        max_retries: Transport retries per request (429, 5xx, timeouts, connection errors).
+        max_reasks: Times the model is asked again when its answer fails validation.
+        timeout: Seconds allowed for one HTTP request.
+        total_timeout: Seconds allowed for one call, retries and reasks included.
+        max_retry_wait: The longest wait between two attempts, ``Retry-After`` included.
+        max_input_tokens: Input budget per request; None for the model's known budget.
+        temperature: Sent only when set.
+        chunk_concurrency: Chunks of one long article extracted at the same time.
+        api_key: The default client's key (never shown in a repr).
+        base_url: The default client's endpoint; None for OpenAI's.
+    """
+
+    model: str = DEFAULT_MODEL
+    prompt_version: str | None = None
+    mode: str = "tools"
+    max_retries: int = 3
+    max_reasks: int = 2
+    timeout: float = 120.0
+    total_timeout: float = 600.0
+    max_retry_wait: float = 30.0
+    max_input_tokens: int | None = None
+    temperature: float | None = None
+    chunk_concurrency: int = 4
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mode", mode_name(self.mode))
+        if not isinstance(self.model, str) or not self.model:
+            raise ConfigurationError("model must be a non-empty string")
+        _positive_int("max_retries", self.max_retries, zero=True)
+        _positive_int("max_reasks", self.max_reasks, zero=True)
+        _positive_int("chunk_concurrency", self.chunk_concurrency)
+        for name in ("timeout", "total_timeout", "max_retry_wait"):
+            _positive_seconds(name, getattr(self, name))
+        if self.max_input_tokens is not None:
+            _positive_int(f"max_input_tokens (or {MAX_INPUT_TOKENS_ENV})", self.max_input_tokens)
+        if self.temperature is not None and (
+            isinstance(self.temperature, bool) or not isinstance(self.temperature, int | float)
+        ):
+            raise ConfigurationError("temperature must be a number")
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        defaults: Mapping[str, Any] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Settings read from the environment, with explicit values taking precedence.
+
+        Precedence: explicit values (not None), then the environment, then ``defaults``
+        (such as an instructor client's mode), then the built-in defaults.
+
+        Raises:
+            ConfigurationError: A value, from the environment or given, is invalid.
+        """
+        env = os.environ if environ is None else environ
+        given = {name: value for name, value in overrides.items() if value is not None}
+        found: dict[str, Any] = {k: v for k, v in (defaults or {}).items() if v is not None}
+        if model := env.get(MODEL_ENV):
+            found["model"] = model
+        if mode := env.get(MODE_ENV):
+            found["mode"] = mode
+        if budget := env.get(MAX_INPUT_TOKENS_ENV):
+            try:
+                found["max_input_tokens"] = int(budget)
+            except ValueError:
+                found["max_input_tokens"] = -1  # reported by validation, naming the variable
+        found["api_key"] = env.get(API_KEY_ENV) or None
+        found["base_url"] = env.get(BASE_URL_ENV) or None
+        return cls(**{**found, **given})
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied (None leaves a setting as it is), validated."""
+        given = {name: value for name, value in changes.items() if value is not None}
+        return dataclasses.replace(self, **given)
+
+
+def cache_dir_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The cache folder named by ``SUMMARIZER_CACHE_DIR``, if set."""
+    env = os.environ if environ is None else environ
+    return env.get(CACHE_DIR_ENV) or None

@@ -1,0 +1,472 @@
+"""The summary's data model, its field roles, and its check against the article.
+
+Field descriptions and model docstrings are sent to the model as part of the JSON schema,
+so they are prompt text: short, precise, written for the model and the reader alike.
+Fields marked ``SkipJsonSchema`` (spans, ids, ``published``, ``meta``) are never asked of
+the model; the library computes them. Each field's role (verbatim text, a person
+reference) is declared once, with the markers of :mod:`summarizer._fields`.
+
+Grounding happens in one place, :class:`_Grounder`, which runs when the model's answer is
+validated with the article in the validation context. It walks every marked field: it
+locates each verbatim string with :func:`locate_quote` and records its span, rewrites each
+person reference to the speaker's name, and reports every problem at once, so a reask names
+all of them. Validating saved JSON without that context keeps the stored spans and checks
+nothing against an article.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic.json_schema import (
+    DEFAULT_REF_TEMPLATE,
+    GenerateJsonSchema,
+    JsonSchemaMode,
+    JsonSchemaValue,
+    SkipJsonSchema,
+)
+from pydantic_core import CoreSchema
+
+from summarizer._fields import Distinct, Person, Verbatim, walk
+from summarizer._grounding import Span, locate_all, locate_quote
+from summarizer._identity import form_key, resolve, speaker_id
+from summarizer._meta import SummaryMeta
+
+__all__ = [
+    "MEETING_STATUSES",
+    "ActorTone",
+    "Framing",
+    "FramingExpression",
+    "MeetingStatus",
+    "MeetingStatusInfo",
+    "Polarity",
+    "Position",
+    "ProposedMeeting",
+    "Quote",
+    "QuoteKind",
+    "Speaker",
+    "Stance",
+    "SummaryData",
+    "Tone",
+    "assign_ids",
+]
+
+QuoteKind = Literal["direct", "indirect"]
+Polarity = Literal["support", "oppose", "neutral", "mixed"]
+Tone = Literal["hostile", "critical", "neutral", "favourable"]
+MeetingStatus = Literal[
+    "proposed",
+    "under_discussion",
+    "agreed",
+    "scheduled",
+    "held",
+    "postponed",
+    "cancelled",
+    "declined",
+]
+"""Where a meeting stands, as the article reports it (see :data:`MEETING_STATUSES`)."""
+
+
+@dataclass(frozen=True)
+class MeetingStatusInfo:
+    """What the library knows about one meeting status.
+
+    Attributes:
+        meaning: What the status says, for readers.
+        rank: How far along a meeting is: merging chunks keeps the highest.
+        group: The report's colour group: ``pending``, ``agreed``, ``held`` or ``off``.
+    """
+
+    meaning: str
+    rank: int
+    group: str
+
+
+MEETING_STATUSES: dict[str, MeetingStatusInfo] = {
+    "proposed": MeetingStatusInfo(
+        "one side offered, asked or said it is ready to meet; nothing agreed", 0, "pending"
+    ),
+    "under_discussion": MeetingStatusInfo(
+        "both sides are talking about a meeting; nothing agreed", 1, "pending"
+    ),
+    "agreed": MeetingStatusInfo("both sides agreed to meet; no date or place fixed", 2, "agreed"),
+    "scheduled": MeetingStatusInfo("a date or a place is fixed", 3, "agreed"),
+    "held": MeetingStatusInfo("it took place", 7, "held"),
+    "postponed": MeetingStatusInfo("it was scheduled or agreed, then moved", 4, "off"),
+    "cancelled": MeetingStatusInfo("it was scheduled or agreed, then called off", 6, "off"),
+    "declined": MeetingStatusInfo("the invited side refused", 5, "off"),
+}
+"""The meeting-status vocabulary, once: meaning, merge rank and report group per status."""
+if set(MEETING_STATUSES) != set(get_args(MeetingStatus)):  # pragma: no cover - an invariant
+    raise RuntimeError("MEETING_STATUSES and MeetingStatus list different statuses")
+
+
+def _is_direct(quote: Quote) -> bool:
+    return quote.kind == "direct"
+
+
+def _is_indirect(quote: Quote) -> bool:
+    return quote.kind == "indirect"
+
+
+class _Model(BaseModel):
+    # Validation errors become reask messages: naming the field and the problem is enough,
+    # echoing the model's whole answer back would only cost tokens.
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
+
+
+class Speaker(_Model):
+    """A person quoted or paraphrased in the article."""
+
+    name: str = Field(description="Canonical full name as in the article")
+    aliases: list[str] = Field(
+        default_factory=list, description="Other forms of the name used in the article"
+    )
+    role: str | None = Field(default=None, description="Role or title, neutrally worded")
+    affiliation: str | None = None
+    country: str | None = None
+    id: SkipJsonSchema[str | None] = None
+    """Stable id: the slug of the canonical name (``vladimir-putin``); see ``_identity``."""
+
+    def forms(self) -> list[str]:
+        """The name and its aliases."""
+        return [self.name, *self.aliases]
+
+
+class Quote(_Model):
+    """A statement attributed to a speaker."""
+
+    speaker: Annotated[str, Person(id="speaker_id", speaker=True)] = Field(
+        description="A speakers[].name"
+    )
+    kind: Annotated[QuoteKind, Distinct()] = Field(
+        description="direct: verbatim words; indirect: reported speech"
+    )
+    text: Annotated[str, Verbatim(span="span", label=" (direct quote)", when=_is_direct)] = Field(
+        min_length=2, description="direct: verbatim from the article; indirect: a paraphrase"
+    )
+    evidence: Annotated[
+        str | None,
+        Verbatim(
+            span="evidence_span",
+            missing="{path} is indirect: give verbatim evidence",
+            when_missing=_is_indirect,
+        ),
+    ] = Field(
+        default=None,
+        description="Verbatim article passage reporting the speech; required when indirect",
+    )
+    cue: str | None = Field(
+        default=None,
+        description="Attribution as written: verb, 'according to', or a caption line",
+    )
+    said_on: dt.date | None = Field(default=None, description="Date of the statement if stated")
+    span: SkipJsonSchema[Span | None] = None
+    evidence_span: SkipJsonSchema[Span | None] = None
+    speaker_id: SkipJsonSchema[str | None] = None
+
+    @property
+    def location(self) -> Span | None:
+        """Where the quote sits: the quote itself if direct, else its evidence."""
+        return self.span or self.evidence_span
+
+
+class Position(_Model):
+    """A position an actor holds on a topic."""
+
+    actor: Annotated[str, Person(id="actor_id")]
+    topic: str
+    position: str = Field(description="Short clause")
+    evidence: Annotated[str, Verbatim(span="evidence_span")] = Field(
+        min_length=2, description="Verbatim from the article"
+    )
+    evidence_span: SkipJsonSchema[Span | None] = None
+    actor_id: SkipJsonSchema[str | None] = None
+
+
+class ProposedMeeting(_Model):
+    """A meeting or visit that is proposed, planned, held or refused."""
+
+    participants: Annotated[list[str], Person(id="participant_ids")] = Field(min_length=2)
+    proposed_by: Annotated[str | None, Person(id="proposed_by_id")] = Field(
+        default=None, description="Who proposed or invited"
+    )
+    status: MeetingStatus
+    status_reason: str | None = Field(default=None, description="Why this status, short")
+    timeframe: str | None = Field(default=None, description="As written in the article")
+    date_from: dt.date | None = Field(
+        default=None, description="Resolved against the publication date when the text allows"
+    )
+    date_to: dt.date | None = None
+    location: str | None = None
+    agenda: list[str] = Field(default_factory=list)
+    preconditions: list[str] = Field(default_factory=list)
+    evidence: Annotated[list[str], Verbatim(span="evidence_spans")] = Field(
+        min_length=1, description="Verbatim passages"
+    )
+    evidence_spans: SkipJsonSchema[list[Span]] = Field(default_factory=list)
+    participant_ids: SkipJsonSchema[list[str | None]] = Field(default_factory=list)
+    """Aligned with ``participants``: the speaker id, or None when the name is no speaker."""
+    proposed_by_id: SkipJsonSchema[str | None] = None
+
+    @property
+    def dates(self) -> str:
+        """The resolved dates for display: ``2025-03-10``, ``2025-03-10 → 2025-03-12`` or ``""``."""
+        if not self.date_from:
+            return ""
+        if self.date_to and self.date_to != self.date_from:
+            return f"{self.date_from.isoformat()} → {self.date_to.isoformat()}"
+        return self.date_from.isoformat()
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> ProposedMeeting:
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError("date_to is before date_from")
+        return self
+
+
+class Stance(_Model):
+    """An actor's attitude toward a person, party or proposition."""
+
+    holder: Annotated[str, Person(id="holder_id")]
+    target: Annotated[str, Person(id="target_id")]
+    polarity: Polarity
+    evidence: Annotated[str, Verbatim(span="evidence_span")] = Field(
+        min_length=2, description="Verbatim from the article"
+    )
+    evidence_span: SkipJsonSchema[Span | None] = None
+    holder_id: SkipJsonSchema[str | None] = None
+    target_id: SkipJsonSchema[str | None] = None
+
+
+class FramingExpression(_Model):
+    """An evaluative or loaded expression the outlet itself uses (not a quote)."""
+
+    text: Annotated[str, Verbatim(span="spans", every=True), Distinct()] = Field(
+        description="Verbatim from the article"
+    )
+    refers_to: Annotated[str, Person(key=False)]
+    spans: SkipJsonSchema[list[Span]] = Field(default_factory=list)
+
+
+class ActorTone(_Model):
+    """The outlet's overall tone toward an actor."""
+
+    actor: Annotated[str, Person(id="actor_id")]
+    tone: Tone
+    actor_id: SkipJsonSchema[str | None] = None
+
+
+class Framing(_Model):
+    """How the outlet itself frames the actors, reported as framing, not fact."""
+
+    expressions: list[FramingExpression] = Field(default_factory=list)
+    tone: list[ActorTone] = Field(default_factory=list)
+
+
+class _CompactJsonSchema(GenerateJsonSchema):
+    """Pydantic's JSON schema without the titles it derives from names.
+
+    The schema is sent with every request; a title repeating each field name costs tokens
+    and tells the model nothing. The top-level title stays: it names the tool.
+    """
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def generate(self, schema: CoreSchema, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
+        result = super().generate(schema, mode=mode)
+        for definition in result.get("$defs", {}).values():
+            definition.pop("title", None)
+        return result
+
+
+class SummaryData(_Model):
+    """The fields and checks of a summary (:class:`summarizer.ArticleSummary` adds views)."""
+
+    @classmethod
+    def model_json_schema(
+        cls,
+        by_alias: bool | None = True,
+        ref_template: str = DEFAULT_REF_TEMPLATE,
+        schema_generator: type[GenerateJsonSchema] = _CompactJsonSchema,
+        mode: JsonSchemaMode = "validation",
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """The JSON schema sent to the model (compact: no per-field titles)."""
+        return super().model_json_schema(
+            by_alias=by_alias,
+            ref_template=ref_template,
+            schema_generator=schema_generator,
+            mode=mode,
+            **kwargs,
+        )
+
+    headline: str = Field(description="Neutral, at most 15 words")
+    summary: str = Field(
+        description="2-4 neutral sentences; do not adopt the outlet's loaded terms"
+    )
+    speakers: list[Speaker] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    positions: list[Position] = Field(default_factory=list)
+    proposed_meetings: list[ProposedMeeting] = Field(default_factory=list)
+    stances: list[Stance] = Field(default_factory=list)
+    framing: Framing = Field(default_factory=Framing)
+    published: SkipJsonSchema[dt.date | None] = None
+    article_text: SkipJsonSchema[str | None] = None
+    """The article exactly as summarised: every span indexes this string."""
+    meta: SkipJsonSchema[SummaryMeta | None] = None
+
+    def speaker(self, name: str) -> Speaker | None:
+        """The speaker known by ``name`` (full name or any alias), if any."""
+        key = form_key(name)
+        for speaker in self.speakers:
+            if any(form_key(form) == key for form in speaker.forms()):
+                return speaker
+        return None
+
+    def quotes_by(self, name: str) -> list[Quote]:
+        """Quotes attributed to the speaker known by ``name``."""
+        speaker = self.speaker(name)
+        return [q for q in self.quotes if speaker is not None and q.speaker == speaker.name]
+
+    @model_validator(mode="after")
+    def _ground(self, info: ValidationInfo) -> SummaryData:
+        article = _article_from(info.context)
+        if article is None:
+            return self
+        problems = _Grounder(self, article).run()
+        if problems:
+            listed = "\n".join(f"- {p}" for p in problems)
+            raise ValueError(
+                f"{len(problems)} problem(s); verbatim fields must copy the article's "
+                f"exact words:\n{listed}"
+            )
+        return self
+
+
+def _article_from(context: Any) -> str | None:
+    if isinstance(context, dict):
+        article = context.get("article")
+        if isinstance(article, str):
+            return article
+    return None
+
+
+def assign_ids(summary: SummaryData) -> None:
+    """Give every speaker its stable id and every person reference that resolves its id."""
+    taken: set[str] = set()
+    for speaker in summary.speakers:
+        base = speaker_id(speaker.name)
+        sid, n = base, 1
+        while sid in taken:  # two speakers the model kept apart stay apart
+            n += 1
+            sid = f"{base}-{n}"
+        taken.add(sid)
+        speaker.id = sid
+    people = [s.forms() for s in summary.speakers]
+
+    def id_of(name: str | None) -> str | None:
+        if not name:
+            return None
+        speaker = summary.speaker(name)
+        if speaker is None and (i := resolve(name, people)) is not None:
+            speaker = summary.speakers[i]
+        return speaker.id if speaker else None
+
+    for visit in walk(summary):
+        if isinstance(visit.role, Person) and visit.role.id is not None:
+            value = visit.value
+            ids = [id_of(v) for v in value] if isinstance(value, list) else id_of(value)
+            setattr(visit.owner, visit.role.id, ids)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Grounder:
+    """Checks one summary against its article and records the spans it finds."""
+
+    def __init__(self, summary: SummaryData, article: str) -> None:
+        self.summary = summary
+        self.article = article
+        self.problems: list[str] = []
+
+    def run(self) -> list[str]:
+        self.check_speakers()
+        for visit in walk(self.summary):
+            if isinstance(visit.role, Person):
+                self.canonicalise(visit.owner, visit.name, visit.role, visit.path)
+            elif isinstance(visit.role, Verbatim):
+                self.locate(visit.owner, visit.name, visit.role, visit.path)
+        self.check_neutral_wording()
+        assign_ids(self.summary)
+        return self.problems
+
+    def canonical(self, name: str) -> str:
+        speaker = self.summary.speaker(name)
+        return speaker.name if speaker else name
+
+    def canonicalise(self, owner: BaseModel, name: str, role: Person, path: str) -> None:
+        value = getattr(owner, name)
+        if isinstance(value, list):
+            setattr(owner, name, [self.canonical(v) for v in value])
+        elif value:
+            if role.speaker and self.summary.speaker(value) is None:
+                self.problems.append(f"{path} {value!r} is not one of speakers[].name")
+            setattr(owner, name, self.canonical(value))
+
+    def locate(self, owner: BaseModel, name: str, role: Verbatim, path: str) -> None:
+        value = getattr(owner, name)
+        if not role.applies(owner):
+            setattr(owner, role.span, [] if role.every or isinstance(value, list) else None)
+            return
+        if not value:
+            setattr(owner, role.span, [] if role.every or isinstance(value, list) else None)
+            if role.missing and (role.when_missing is None or role.when_missing(owner)):
+                self.problems.append(role.missing.format(path=path.rsplit(".", 1)[0]))
+            return
+        if role.every:
+            spans = locate_all(value, self.article)
+            if not spans:
+                self.problems.append(f"{path} is not in the article: {_short(value)!r}")
+            setattr(owner, role.span, spans)
+        elif isinstance(value, list):
+            found = [self.find(f"{path}[{j}]", text) for j, text in enumerate(value)]
+            setattr(owner, role.span, [span for span in found if span is not None])
+        else:
+            setattr(owner, role.span, self.find(f"{path}{role.label}", value))
+
+    def find(self, where: str, value: str) -> Span | None:
+        span = locate_quote(value, self.article)
+        if span is None:
+            self.problems.append(f"{where} is not in the article: {_short(value)!r}")
+        return span
+
+    def check_speakers(self) -> None:
+        for i, speaker in enumerate(self.summary.speakers):
+            found = [form for form in speaker.forms() if locate_quote(form, self.article)]
+            if not found:
+                self.problems.append(
+                    f"speakers[{i}] {speaker.name!r}: no form of this name is in the article"
+                )
+                continue
+            for alias in speaker.aliases:
+                if alias not in found:
+                    self.problems.append(
+                        f"speakers[{i}].aliases: {alias!r} is not a form used in the article"
+                    )
+
+    def check_neutral_wording(self) -> None:
+        """The headline and summary must not repeat the outlet's loaded terms."""
+        neutral_text = form_key(f"{self.summary.headline} {self.summary.summary}")
+        for expression in self.summary.framing.expressions:
+            if expression.spans and form_key(expression.text) in neutral_text:
+                self.problems.append(
+                    f"headline/summary adopt the outlet's loaded term {expression.text!r}: "
+                    "describe neutrally"
+                )

@@ -1,0 +1,40 @@
+"""The ``summarizer`` command: a thin layer over the public API.
+
+One module per command group (``_summarize``, ``_batch``, ``_eval``, ``_report``,
+``_prompts``); what they share (the error handler, the input reader, the common options)
+is in ``_common``. Business logic stays in the library.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from summarizer.cli._batch import batch, batch_collect, batch_status
+from summarizer.cli._eval import evaluate
+from summarizer.cli._prompts import prompts_list, prompts_show
+from summarizer.cli._report import report
+from summarizer.cli._summarize import summarize
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Structured, verifiable summaries of news articles.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+prompts_app = typer.Typer(help="List and show the versioned prompts.", no_args_is_help=True)
+app.add_typer(prompts_app, name="prompts")
+
+app.command()(summarize)
+app.command()(batch)
+app.command("batch-status")(batch_status)
+app.command("batch-collect")(batch_collect)
+app.command("eval")(evaluate)
+app.command("report")(report)
+prompts_app.command("list")(prompts_list)
+prompts_app.command("show")(prompts_show)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

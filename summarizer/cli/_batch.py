@@ -1,0 +1,491 @@
+"""``summarizer batch``, ``batch-status``, ``batch-collect``: many articles, resumable JSONL.
+
+The commands turn options into calls of the public batch API and the Batch API module, and
+render progress with rich; the results file itself belongs to :mod:`summarizer._results`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from summarizer._batch import Article, BatchResult, asummarize_articles
+from summarizer._cache import ResultCache
+from summarizer._meta import Usage
+from summarizer._models import estimated_cost
+from summarizer._openai_batch import BatchJob, collect_batch, submit_batch, wait_for_batch
+from summarizer._openai_batch import batch_status as batch_status_of
+from summarizer._results import ResultsFile
+from summarizer._sources import InputProblem, count_articles, read_articles
+from summarizer._summarizer import Summarizer
+from summarizer.cli._common import (
+    ModelOption,
+    ModeOption,
+    PromptVersionOption,
+    err_console,
+    failures,
+)
+from summarizer.errors import ConfigurationError, InputError
+
+__all__ = [
+    "BatchStats",
+    "batch",
+    "batch_collect",
+    "batch_status",
+    "parse_shard",
+    "run_batch",
+]
+
+
+def parse_shard(value: str | None) -> tuple[int, int] | None:
+    """``"i/n"`` (1-based) → ``(i, n)``.
+
+    Raises:
+        InputError: Not of that form.
+    """
+    if not value:
+        return None
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError as exc:
+        raise InputError(f"--shard takes i/n, e.g. 1/4, got {value!r}") from exc
+    if not 1 <= index <= count:
+        raise InputError(f"--shard {value}: i must be between 1 and n")
+    return index, count
+
+
+def in_shard(article_id: str, shard: tuple[int, int] | None) -> bool:
+    """Stable assignment of ids to shards (by hash, so input order does not matter)."""
+    if shard is None:
+        return True
+    index, count = shard
+    return int(hashlib.sha256(article_id.encode()).hexdigest()[:12], 16) % count == index - 1
+
+
+@dataclass
+class BatchStats:
+    """What a batch run did, for the progress line and the final table."""
+
+    model: str
+    total: int | None = None
+    skipped: int = 0
+    ok: int = 0
+    failed: int = 0
+    cached: int = 0
+    usage: Usage = field(default_factory=Usage)
+    started: float = field(default_factory=time.monotonic)
+    interrupted: bool = False
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.ok + self.failed
+
+    @property
+    def cost(self) -> float | None:
+        """Estimated US dollars so far (None for a model without a known price)."""
+        return estimated_cost(self.model, self.usage)
+
+    def cost_text(self) -> str:
+        return "unknown model" if self.cost is None else f"${self.cost:.4f}"
+
+    def left(self) -> int | None:
+        if self.total is None:
+            return None
+        return max(self.total - self.skipped - self.done, 0)
+
+    def add(self, result: BatchResult) -> None:
+        if result.ok:
+            self.ok += 1
+        else:
+            self.failed += 1
+            error = result.error
+            self.failures.append((result.id, f"{type(error).__name__}: {error}"))
+        meta = result.summary.meta if result.summary is not None else None
+        if meta is not None:
+            self.cached += int(meta.cached)
+            self.usage += meta.usage
+
+    def table(self) -> Table:
+        elapsed = time.monotonic() - self.started
+        table = Table(title="Batch interrupted" if self.interrupted else "Batch finished")
+        table.add_column("", style="bold")
+        table.add_column("", justify="right")
+        rows = [
+            ("summarised", str(self.ok)),
+            ("failed", str(self.failed)),
+            ("from cache", str(self.cached)),
+            ("already done (skipped)", str(self.skipped)),
+            ("left to do", "?" if self.left() is None else str(self.left())),
+            ("tokens in / out", f"{self.usage.input_tokens} / {self.usage.output_tokens}"),
+            ("estimated cost", self.cost_text()),
+            ("wall time", f"{elapsed:.1f} s"),
+            ("rate", f"{self.done / elapsed:.2f} articles/s" if elapsed > 0 else "-"),
+        ]
+        for name, value in rows:
+            table.add_row(name, value)
+        return table
+
+
+def _selected(
+    path: str,
+    results: ResultsFile,
+    shard: tuple[int, int] | None,
+    stats: BatchStats,
+) -> Iterator[Article]:
+    """Articles still to do; unreadable items are written as errors on the way."""
+    seen: set[str] = set()
+    for item in read_articles(path):
+        if not in_shard(item.id, shard) or item.id in seen:
+            continue
+        seen.add(item.id)
+        if item.id in results.done:
+            stats.skipped += 1
+            continue
+        if isinstance(item, InputProblem):
+            result = BatchResult(id=item.id, error=item.error)
+            results.append(result)
+            stats.add(result)
+            continue
+        yield item
+
+
+def _total(path: str, shard: tuple[int, int] | None) -> int | None:
+    if shard is None:
+        return count_articles(path)
+    return sum(1 for item in read_articles(path) if in_shard(item.id, shard))
+
+
+def _open_results(
+    input_path: str,
+    output: Path,
+    model: str,
+    *,
+    retry_failed: bool,
+    shard: tuple[int, int] | None,
+    console: Console,
+) -> tuple[ResultsFile, BatchStats]:
+    """The results file, resumed (torn tail cut, failures dropped when asked), and fresh stats."""
+    results = ResultsFile(output)
+    if results.repaired:
+        err_console.print(Text("Repaired a torn last line in the results file.", style="yellow"))
+    if retry_failed and (dropped := results.drop_failed()):
+        console.print(f"Retrying {dropped} failed article(s).")
+    return results, BatchStats(model=model, total=_total(input_path, shard))
+
+
+def _status(stats: BatchStats) -> str:
+    elapsed = max(time.monotonic() - stats.started, 1e-9)
+    cost = "?" if stats.cost is None else f"${stats.cost:.4f}"
+    return (
+        f"ok {stats.ok} · failed {stats.failed} · {stats.done / elapsed:.1f}/s · "
+        f"{stats.usage.total_tokens} tokens · {cost}"
+    )
+
+
+def run_batch(
+    input_path: str,
+    output: Path,
+    summarizer: Summarizer,
+    *,
+    concurrency: int,
+    retry_failed: bool,
+    shard: tuple[int, int] | None,
+    console: Console,
+) -> BatchStats:
+    """Run (or resume) a batch; Ctrl-C stops cleanly and the stats say what is left."""
+    results, stats = _open_results(
+        input_path,
+        output,
+        summarizer.model,
+        retry_failed=retry_failed,
+        shard=shard,
+        console=console,
+    )
+    columns = (
+        TextColumn("[bold]summarising"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+
+    async def consume(progress: Progress) -> None:
+        task = progress.add_task("batch", total=stats.total, status="")
+        progress.update(task, completed=stats.skipped)
+        try:
+            async for result in asummarize_articles(
+                _selected(input_path, results, shard, stats),
+                concurrency=concurrency,
+                summarizer=summarizer,
+            ):
+                if isinstance(result.error, ConfigurationError):
+                    raise result.error  # no key, rejected key, unknown model: stop, don't record
+                results.append(result)
+                stats.add(result)
+                progress.update(task, completed=stats.skipped + stats.done, status=_status(stats))
+        finally:
+            await summarizer.aclose()  # the default client lives in this event loop
+
+    with Progress(*columns, console=console, transient=False) as progress:
+        try:
+            asyncio.run(consume(progress))
+        except KeyboardInterrupt:
+            stats.interrupted = True
+    return stats
+
+
+def _cached_or_pending(
+    summarizer: Summarizer, articles: Iterator[Article], results: ResultsFile, stats: BatchStats
+) -> list[Article]:
+    """Write cache hits at once; return the articles that still need the provider."""
+    pending = []
+    for item in articles:
+        hit = summarizer.cached(item.text, item.published)
+        if hit is None:
+            pending.append(item)
+            continue
+        result = BatchResult(id=item.id, summary=hit, source=item.source, url=item.url)
+        results.append(result)
+        stats.add(result)
+    return pending
+
+
+def submit_openai_batch(
+    input_path: str,
+    output: Path,
+    summarizer: Summarizer,
+    *,
+    retry_failed: bool,
+    shard: tuple[int, int] | None,
+    console: Console,
+) -> tuple[BatchJob | None, list[Article], ResultsFile, BatchStats]:
+    """Resume bookkeeping, cache hits, then one Batch API job for everything else."""
+    results, stats = _open_results(
+        input_path,
+        output,
+        summarizer.model,
+        retry_failed=retry_failed,
+        shard=shard,
+        console=console,
+    )
+    articles = list(_selected(input_path, results, shard, stats))
+    pending = _cached_or_pending(summarizer, iter(articles), results, stats)
+    if not pending:
+        return None, [], results, stats
+    job = submit_batch(summarizer, pending)
+    console.print(
+        Text.assemble("Submitted batch ", (job.id, "bold"), f" with {job.requests} request(s).")
+    )
+    return job, pending, results, stats
+
+
+def collect_openai_batch(
+    job_id: str,
+    articles: list[Article],
+    results: ResultsFile,
+    stats: BatchStats,
+    summarizer: Summarizer,
+    *,
+    poll_interval: float,
+    console: Console,
+) -> BatchStats:
+    """Wait for the batch with a progress bar, then validate and write every result."""
+    columns = (
+        TextColumn("[bold]batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("batch", total=len(articles), status="")
+
+        def show(batch: Any) -> None:
+            counts = batch.request_counts
+            done = (counts.completed + counts.failed) if counts else 0
+            progress.update(task, completed=done, status=batch.status)
+
+        try:
+            wait_for_batch(summarizer, job_id, poll_interval=poll_interval, on_update=show)
+        except KeyboardInterrupt:
+            stats.interrupted = True
+            console.print(f"Stopped waiting; collect later with: summarizer batch-collect {job_id}")
+            return stats
+    for result in collect_batch(summarizer, job_id, articles):
+        results.append(result)
+        stats.add(result)
+        if result.summary is not None:
+            summarizer.store(result.summary)
+    if stats.failed:
+        console.print(
+            f"{stats.failed} result(s) failed; rerun with --retry-failed to retry them in-process."
+        )
+    return stats
+
+
+def pending_articles(input_path: str, output: Path, shard: tuple[int, int] | None) -> list[Article]:
+    """The articles of INPUT not yet in the results file (for batch-collect)."""
+    results = ResultsFile(output)
+    return list(_selected(input_path, results, shard, BatchStats(model="")))
+
+
+def _finish_batch(stats: BatchStats, console: Console) -> None:
+    console.print(stats.table())
+    for ident, message in stats.failures[:10]:
+        console.print(Text.assemble(("failed", "red"), f" {ident}: {message}"))
+    if stats.interrupted:
+        console.print("Interrupted: rerun the same command to finish the rest.")
+        raise typer.Exit(code=130)
+    if stats.failed:
+        raise typer.Exit(code=1)
+
+
+def batch(
+    input_path: Annotated[
+        str, typer.Argument(metavar="INPUT", help="Folder of .txt/.md/.html files, or a JSONL.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Results JSONL (appended).")],
+    concurrency: Annotated[int, typer.Option(min=1, help="Articles in flight at once.")] = 8,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run again the ids that failed before.")
+    ] = False,
+    shard: Annotated[
+        str | None, typer.Option(help="Only shard i of n (e.g. 2/4), stable by id.")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the result cache.")] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(help="Cache folder (default: SUMMARIZER_CACHE_DIR or user cache)."),
+    ] = None,
+    model: ModelOption = None,
+    prompt_version: PromptVersionOption = None,
+    mode: ModeOption = None,
+    via: Annotated[
+        str, typer.Option(help="inprocess (concurrent requests) or openai-batch (Batch API).")
+    ] = "inprocess",
+    submit_only: Annotated[
+        bool, typer.Option("--submit-only", help="With --via openai-batch: submit and exit.")
+    ] = False,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between Batch API polls.")] = 30.0,
+) -> None:
+    """Summarise many articles concurrently into a resumable JSONL file.
+
+    Rerunning the same command skips the ids already in the output, so a crash or Ctrl-C
+    loses nothing.
+    """
+    console = Console(stderr=True, highlight=False)
+    with failures():
+        shard_spec = parse_shard(shard)
+        if via not in ("inprocess", "openai-batch"):
+            raise InputError(f"--via takes inprocess or openai-batch, got {via!r}")
+        summarizer = Summarizer(
+            model=model,
+            prompt_version=prompt_version,
+            mode=mode,
+            cache=None if no_cache else ResultCache(cache_dir),
+        )
+        if via == "inprocess":
+            stats = run_batch(
+                input_path,
+                output,
+                summarizer,
+                concurrency=concurrency,
+                retry_failed=retry_failed,
+                shard=shard_spec,
+                console=console,
+            )
+        else:
+            job, pending, results, stats = submit_openai_batch(
+                input_path,
+                output,
+                summarizer,
+                retry_failed=retry_failed,
+                shard=shard_spec,
+                console=console,
+            )
+            if job is not None and submit_only:
+                console.print(
+                    f"Check it with: summarizer batch-status {job.id}\n"
+                    f"Collect it with: summarizer batch-collect {job.id} {input_path} -o {output}"
+                )
+                return
+            if job is not None:
+                collect_openai_batch(
+                    job.id,
+                    pending,
+                    results,
+                    stats,
+                    summarizer,
+                    poll_interval=poll_interval,
+                    console=console,
+                )
+    _finish_batch(stats, console)
+
+
+def batch_status(
+    batch_id: Annotated[str, typer.Argument(help="The id printed by --submit-only.")],
+) -> None:
+    """Show the state of a Batch API job."""
+    with failures():
+        job = batch_status_of(Summarizer(), batch_id)
+    counts = job.request_counts
+    table = Table("batch", "status", "completed", "failed", "total")
+    table.add_row(
+        job.id,
+        job.status,
+        str(counts.completed if counts else "?"),
+        str(counts.failed if counts else "?"),
+        str(counts.total if counts else "?"),
+    )
+    Console().print(table)
+
+
+def batch_collect(
+    batch_id: Annotated[str, typer.Argument(help="The id printed by --submit-only.")],
+    input_path: Annotated[
+        str, typer.Argument(metavar="INPUT", help="The input it was built from.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Results JSONL (appended).")],
+    shard: Annotated[str | None, typer.Option(help="The --shard it was submitted with.")] = None,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 30.0,
+    model: ModelOption = None,
+    prompt_version: PromptVersionOption = None,
+    mode: ModeOption = None,
+) -> None:
+    """Wait for a Batch API job, validate its answers and append them to the results."""
+    console = Console(stderr=True, highlight=False)
+    with failures():
+        summarizer = Summarizer(model=model, prompt_version=prompt_version, mode=mode)
+        shard_spec = parse_shard(shard)
+        articles = pending_articles(input_path, output, shard_spec)
+        stats = BatchStats(model=summarizer.model, total=len(articles))
+        collect_openai_batch(
+            batch_id,
+            articles,
+            ResultsFile(output),
+            stats,
+            summarizer,
+            poll_interval=poll_interval,
+            console=console,
+        )
+    _finish_batch(stats, console)

@@ -1,0 +1,52 @@
+"""``summarizer summarize``: one article in, its summary printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from summarizer._api import summarize_article
+from summarizer._render import render_summary
+from summarizer._sources import HTML_SUFFIXES, html_to_text
+from summarizer.cli._common import (
+    ModelOption,
+    ModeOption,
+    PromptVersionOption,
+    failures,
+    read_input,
+)
+
+__all__ = ["summarize"]
+
+
+def summarize(
+    path: Annotated[
+        str, typer.Argument(help="Article file (.txt, .md or .html), or - for standard input.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the summary as Markdown.")
+    ] = False,
+    published: Annotated[
+        str | None, typer.Option(help="Publication date YYYY-MM-DD (default: the text's header).")
+    ] = None,
+    model: ModelOption = None,
+    prompt_version: PromptVersionOption = None,
+    mode: ModeOption = None,
+) -> None:
+    """Summarise one article and print it as tables (or JSON)."""
+    with failures():
+        text, _ = read_input(path)
+        if path != "-" and Path(path).suffix.lower() in HTML_SUFFIXES:
+            text = html_to_text(text, Path(path).name)
+        summary = summarize_article(
+            text, published=published, model=model, prompt_version=prompt_version, mode=mode
+        )
+    if as_json:
+        typer.echo(summary.model_dump_json(indent=2))
+    elif markdown:
+        typer.echo(summary.to_markdown())
+    else:
+        render_summary(summary)
