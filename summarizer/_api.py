@@ -3,70 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Unpack
 
-import instructor
-
-from summarizer._summarizer import Summarizer
+from summarizer._summarizer import Summarizer, SummarizerOptions
 from summarizer.schema import ArticleSummary
 
 __all__ = ["asummarize_article", "summarize_article"]
 
 
 def summarize_article(
-    text: str,
-    *,
-    published: dt.date | str | None = None,
-    client: Any = None,
-    model: str | None = None,
-    prompt_version: str | None = None,
-    mode: str | instructor.Mode | None = None,
-    max_retries: int = 3,
-    max_reasks: int = 2,
-    timeout: float = 120.0,
-    total_timeout: float = 600.0,
+    text: str, *, published: dt.date | str | None = None, **options: Unpack[SummarizerOptions]
 ) -> ArticleSummary:
     """Summarise one news article into a grounded :class:`ArticleSummary`.
 
-    A thin wrapper around ``Summarizer(...).summarize(text, published)``; reuse a
+    A thin wrapper around ``Summarizer(**options).summarize(text, published)``; reuse a
     :class:`Summarizer` when summarising many articles. See :class:`Summarizer` for the
-    parameters and the errors raised.
+    options (``client=``, ``model=``, ``prompt_version=``, ``mode=``, ...) and the errors.
     """
-    with Summarizer(
-        client=client,
-        model=model,
-        prompt_version=prompt_version,
-        mode=mode,
-        max_retries=max_retries,
-        max_reasks=max_reasks,
-        timeout=timeout,
-        total_timeout=total_timeout,
-    ) as summarizer:
+    with Summarizer(**options) as summarizer:
         return summarizer.summarize(text, published=published)
 
 
 async def asummarize_article(
-    text: str,
-    *,
-    published: dt.date | str | None = None,
-    client: Any = None,
-    model: str | None = None,
-    prompt_version: str | None = None,
-    mode: str | instructor.Mode | None = None,
-    max_retries: int = 3,
-    max_reasks: int = 2,
-    timeout: float = 120.0,
-    total_timeout: float = 600.0,
+    text: str, *, published: dt.date | str | None = None, **options: Unpack[SummarizerOptions]
 ) -> ArticleSummary:
     """The asynchronous twin of :func:`summarize_article`."""
-    async with Summarizer(
-        client=client,
-        model=model,
-        prompt_version=prompt_version,
-        mode=mode,
-        max_retries=max_retries,
-        max_reasks=max_reasks,
-        timeout=timeout,
-        total_timeout=total_timeout,
-    ) as summarizer:
+    async with Summarizer(**options) as summarizer:
         return await summarizer.asummarize(text, published=published)

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from summarizer._grounding import Span
 
-__all__ = ["Distinct", "Person", "Verbatim", "Visit", "located_spans", "walk"]
+__all__ = ["Distinct", "Person", "Verbatim", "Visit", "check_roles", "located_spans", "walk"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,19 @@ def _plan(cls: type[BaseModel]) -> _Plan:
         roles = tuple(m for m in info.metadata if isinstance(m, Verbatim | Person | Distinct))
         fields.append((name, roles, not roles))
     return tuple(fields)
+
+
+def check_roles(cls: type[BaseModel]) -> None:
+    """Refuse a model whose markers name fields it does not have (at class creation).
+
+    Raises:
+        TypeError: A :class:`Verbatim` names no span field, or a :class:`Person` no id field.
+    """
+    for name, roles, _ in _plan(cls):
+        for role in roles:
+            target = role.span if isinstance(role, Verbatim) else getattr(role, "id", None)
+            if target is not None and target not in cls.model_fields:
+                raise TypeError(f"{cls.__name__}.{name}: its marker names {target!r}, no field")
 
 
 def walk(model: BaseModel, path: str = "") -> Iterator[Visit]:

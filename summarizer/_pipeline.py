@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 
@@ -31,14 +31,16 @@ from summarizer._models import estimate_tokens, model_info
 from summarizer._prompts import Prompt, load_prompt
 from summarizer._request import Exchange, RequestTemplate
 from summarizer._settings import Settings
-from summarizer._transport import CallRecorder, Transport
+from summarizer._transport import CallRecorder, Transport, receive
 from summarizer._version import __version__
-from summarizer.errors import SummarizerError
+from summarizer.errors import ExtractionError, SummarizerError
 from summarizer.schema import ArticleSummary
 
-__all__ = ["Outcome", "Pipeline", "aextract_parts", "extract_parts"]
+__all__ = ["Call", "Outcome", "Pipeline", "aextract_parts", "extract_parts"]
 
 logger = logging.getLogger("summarizer")
+
+E = TypeVar("E", bound=SummarizerError)
 
 Outcome = tuple[ArticleSummary, CallRecorder]
 """One part's summary and what it took."""
@@ -83,7 +85,15 @@ class Pipeline:
             budgets.append(max(int(info.max_output_tokens / OUTPUT_PER_INPUT_TOKEN), 1))
         return min(budgets) if budgets else None
 
-    def tag(self, error: SummarizerError) -> SummarizerError:
+    def start(self, text: object, published: Any = None, cache: ResultCache | None = None) -> Call:
+        """Check the input and plan the call (chunks, cache key); nothing is sent."""
+        started = time.perf_counter()
+        article = self.prepare(text, published)
+        chunks = self.plan(article)
+        key = self.cache_key(cache, article) if cache is not None else None
+        return Call(self, article, chunks, key, started)
+
+    def tag(self, error: E) -> E:
         """Name this configuration's model and prompt version on ``error``."""
         error.model = error.model or self.settings.model
         error.prompt_version = error.prompt_version or self.prompt.version
@@ -201,6 +211,65 @@ class Pipeline:
         return summary.model_copy(
             update={"published": article.published, "article_text": article.text, "meta": meta}
         )
+
+
+@dataclass(frozen=True)
+class Call:
+    """One article as planned under a pipeline: nothing sent yet.
+
+    Attributes:
+        pipeline: The steps and their settings.
+        article: The checked article.
+        chunks: Its chunks (one span over the whole text when it fits).
+        key: Its cache key, when a cache is in use.
+        started: When the call began (``time.perf_counter``), for ``meta.latency_s``.
+    """
+
+    pipeline: Pipeline
+    article: PreparedArticle
+    chunks: list[Span]
+    key: str | None
+    started: float
+
+    def lookup(self, cache: ResultCache | None) -> ArticleSummary | None:
+        """The cached summary, if the cache has one (I/O: the caller picks the thread)."""
+        if cache is None or self.key is None:
+            return None
+        return self.pipeline.cached(cache, self.key, self.started)
+
+    def exchanges(self, secret: str | None, *, reasks: int | None = None) -> list[Exchange]:
+        """One extraction per chunk, each with its first request body."""
+        parts = self.pipeline.parts(self.article, self.chunks)
+        return [self.pipeline.exchange(part, secret, reasks=reasks) for part in parts]
+
+    def finish(self, outcomes: Sequence[Outcome]) -> ArticleSummary:
+        """The summary of the whole article from its chunks' outcomes."""
+        return self.pipeline.finish(outcomes, self.article, self.chunks, self.started)
+
+    def validate(self, completions: Sequence[Any]) -> ArticleSummary:
+        """Answers obtained elsewhere (the Batch API), one per chunk: checked, no reask.
+
+        Raises:
+            ExtractionError: An answer is unusable or invalid, or the count is not the
+                number of chunks.
+        """
+        if len(completions) != len(self.chunks):
+            raise self.pipeline.tag(
+                ExtractionError(
+                    f"expected {len(self.chunks)} answer(s), one per chunk, got {len(completions)}"
+                )
+            )
+        outcomes = []
+        for exchange, completion in zip(self.exchanges(None, reasks=0), completions, strict=True):
+            exchange.recorder.attempts = 1
+            try:
+                summary = exchange.accept(receive(completion, exchange.recorder))
+            except SummarizerError as exc:
+                self.pipeline.tag(exc)
+                raise
+            assert summary is not None  # no reask left: accept() raised otherwise
+            outcomes.append((summary, exchange.recorder))
+        return self.finish(outcomes)
 
 
 def extract(transport: Transport, client: openai.OpenAI, exchange: Exchange) -> Outcome:

@@ -1,6 +1,12 @@
-"""Terminal rendering of a summary with rich: what the example and the CLI print."""
+"""Terminal rendering of a summary with rich: what the example and the CLI print.
+
+Everything from the article or the model is shown as plain :class:`rich.text.Text`, never
+parsed as markup, so ``[b]`` or ``[/dim]`` in a quote prints as written.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -9,14 +15,20 @@ from rich.text import Text
 
 from summarizer._summary import SummaryData
 
-__all__ = ["render_summary"]
-
+__all__ = ["render_summary", "summary_renderables"]
 
 _NARROW = {"kind", "date", "at", "quotes", "times", "polarity"}
 _WIDE = {"text", "position", "expression", "target", "status"}
 
+Cell = str | Text
+"""A table cell: a ``str`` is shown as text too (never as markup)."""
 
-def _table(title: str, *columns: str) -> Table:
+
+def _cell(value: Cell) -> Text:
+    return value if isinstance(value, Text) else Text(value)
+
+
+def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Table:
     """A full-width table: narrow columns keep their width, prose columns get the rest."""
     table = Table(title=title, title_justify="left", expand=True)
     for column in columns:
@@ -24,11 +36,93 @@ def _table(title: str, *columns: str) -> Table:
             table.add_column(column, no_wrap=True)
         else:
             table.add_column(column, overflow="fold", ratio=4 if column in _WIDE else 1)
+    for row in rows:
+        table.add_row(*(_cell(value) for value in row))
     return table
 
 
-def _offsets(start: int | None, end: int | None) -> str:
-    return "—" if start is None or end is None else f"{start}–{end}"
+def _quote_text(kind: str, text: str, evidence: str | None) -> Text:
+    shown = Text(text)
+    if kind != "direct" and evidence:
+        shown.append(f"\n“{evidence}”", style="dim")
+    return shown
+
+
+def _status(status: str, reason: str | None) -> Text:
+    shown = Text(status, style="bold")
+    if reason:
+        shown.append(f"\n{reason}")
+    return shown
+
+
+def _sections(summary: SummaryData) -> list[tuple[str, list[str], list[list[Cell]]]]:
+    """Each finding's table: title, columns and rows (empty ones are left out)."""
+    framing = summary.framing
+    framing_rows: list[list[Cell]] = [
+        [f"“{e.text}”", e.refers_to, str(len(e.spans))] for e in framing.expressions
+    ]
+    framing_rows += [[f"tone: {t.tone}", t.actor, ""] for t in framing.tone]
+    return [
+        (
+            "Speakers",
+            ["name", "also", "role", "affiliation", "country", "quotes"],
+            [
+                [
+                    s.name,
+                    ", ".join(s.aliases),
+                    s.role or "",
+                    s.affiliation or "",
+                    s.country or "",
+                    str(len(summary.quotes_by(s.name))),
+                ]
+                for s in summary.speakers
+            ],
+        ),
+        (
+            "Quotes",
+            ["speaker", "kind", "text", "cue", "date", "at"],
+            [
+                [
+                    q.speaker,
+                    q.kind,
+                    _quote_text(q.kind, q.text, q.evidence),
+                    q.cue or "",
+                    q.said_on.isoformat() if q.said_on else "",
+                    q.location.offsets if q.location else "—",
+                ]
+                for q in summary.quotes
+            ],
+        ),
+        (
+            "Positions",
+            ["actor", "topic", "position"],
+            [[p.actor, p.topic, p.position] for p in summary.positions],
+        ),
+        (
+            "Meetings",
+            ["participants", "status", "proposed by", "when", "agenda"],
+            [
+                [
+                    " · ".join(m.participants),
+                    _status(m.status, m.status_reason),
+                    m.proposed_by or "",
+                    m.when,
+                    "; ".join(m.agenda),
+                ]
+                for m in summary.proposed_meetings
+            ],
+        ),
+        (
+            "Stances",
+            ["holder", "target", "polarity"],
+            [[st.holder, st.target, st.polarity] for st in summary.stances],
+        ),
+        (
+            "The outlet's framing (reported, not adopted)",
+            ["expression", "about", "times"],
+            framing_rows,
+        ),
+    ]
 
 
 def summary_renderables(summary: SummaryData) -> list[RenderableType]:
@@ -39,69 +133,10 @@ def summary_renderables(summary: SummaryData) -> list[RenderableType]:
         header.append(f"\npublished {summary.published.isoformat()}", style="dim")
     header.append(f"\n\n{summary.summary}")
     parts: list[RenderableType] = [Panel(header, title="Summary", title_align="left")]
-
-    speakers = _table("Speakers", "name", "also", "role", "affiliation", "country", "quotes")
-    for s in summary.speakers:
-        speakers.add_row(
-            s.name,
-            ", ".join(s.aliases),
-            s.role or "",
-            s.affiliation or "",
-            s.country or "",
-            str(len(summary.quotes_by(s.name))),
-        )
-    parts.append(speakers)
-
-    quotes = _table("Quotes", "speaker", "kind", "text", "cue", "date", "at")
-    for q in summary.quotes:
-        location = q.location
-        quotes.add_row(
-            q.speaker,
-            q.kind,
-            q.text if q.kind == "direct" else f"{q.text}\n[dim]“{q.evidence}”[/dim]",
-            q.cue or "",
-            q.said_on.isoformat() if q.said_on else "",
-            _offsets(location.start if location else None, location.end if location else None),
-        )
-    parts.append(quotes)
-
-    if summary.positions:
-        positions = _table("Positions", "actor", "topic", "position")
-        for p in summary.positions:
-            positions.add_row(p.actor, p.topic, p.position)
-        parts.append(positions)
-
-    if summary.proposed_meetings:
-        meetings = _table("Meetings", "participants", "status", "proposed by", "when", "agenda")
-        for m in summary.proposed_meetings:
-            when = m.timeframe or ""
-            if m.dates:
-                when = f"{when} ({m.dates})" if when else m.dates
-            status = f"[bold]{m.status}[/bold]" + (
-                f"\n{m.status_reason}" if m.status_reason else ""
-            )
-            meetings.add_row(
-                " · ".join(m.participants), status, m.proposed_by or "", when, "; ".join(m.agenda)
-            )
-        parts.append(meetings)
-
-    if summary.stances:
-        stances = _table("Stances", "holder", "target", "polarity")
-        for st in summary.stances:
-            stances.add_row(st.holder, st.target, st.polarity)
-        parts.append(stances)
-
-    framing = summary.framing
-    if framing.expressions or framing.tone:
-        table = _table(
-            "The outlet's framing (reported, not adopted)", "expression", "about", "times"
-        )
-        for e in framing.expressions:
-            table.add_row(f"“{e.text}”", e.refers_to, str(len(e.spans)))
-        for t in framing.tone:
-            table.add_row(f"tone: {t.tone}", t.actor, "")
-        parts.append(table)
-
+    always = {"Speakers", "Quotes"}
+    for title, columns, rows in _sections(summary):
+        if rows or title in always:
+            parts.append(_table(title, columns, rows))
     if summary.meta:
         meta = summary.meta
         parts.append(

@@ -7,35 +7,38 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import instructor
 import openai
 
-from summarizer._article import PreparedArticle
 from summarizer._cache import ResultCache
 from summarizer._client import ResolvedClient, resolve_client
-from summarizer._grounding import Span
-from summarizer._pipeline import Outcome, Pipeline, aextract_parts, extract_parts
-from summarizer._prompts import Prompt
-from summarizer._request import Exchange
+from summarizer._pipeline import Pipeline, aextract_parts, extract_parts
 from summarizer._settings import Settings
-from summarizer._transport import RateGate, RetryPolicy, Transport, receive
-from summarizer.errors import ConfigurationError, ExtractionError, SummarizerError
+from summarizer._transport import RateGate, RetryPolicy, Transport
+from summarizer.errors import ConfigurationError
 from summarizer.schema import ArticleSummary
 
-__all__ = ["Summarizer"]
+__all__ = ["Summarizer", "SummarizerOptions"]
 
 
-@dataclass(frozen=True)
-class _Call:
-    """One summarise call as planned: when it started, the article, its chunks, its cache key."""
+class SummarizerOptions(TypedDict, total=False):
+    """The keyword arguments of :class:`Summarizer` (and of the one-call functions)."""
 
-    started: float
-    article: PreparedArticle
-    chunks: list[Span]
-    key: str | None
+    client: Any
+    model: str | None
+    prompt_version: str | None
+    mode: str | instructor.Mode | None
+    max_retries: int | None
+    max_reasks: int | None
+    timeout: float | None
+    total_timeout: float | None
+    max_retry_wait: float | None
+    max_input_tokens: int | None
+    temperature: float | None
+    cache: ResultCache | None
+    settings: Settings | None
 
 
 class _Keep:
@@ -105,6 +108,15 @@ class Summarizer:
             is returned without any request.
         settings: A ready :class:`~summarizer.Settings` (the keyword arguments above, when
             given, override it); default: :meth:`Settings.from_env`.
+
+    Attributes:
+        settings: The frozen :class:`~summarizer.Settings` in use.
+        model: The model asked. ``mode``: the structured-output mode.
+        prompt: The :class:`~summarizer._prompts.Prompt` sent; ``prompt_version`` its version.
+        max_input_tokens: The input budget per request (the setting, else the model's
+            context window less a reserve; None for unknown models).
+        chunk_budget: The most article tokens sent in one request (see above), or None.
+        cache: The result cache, if any. ``gate``: the shared 429 backoff, if any.
     """
 
     def __init__(
@@ -153,6 +165,12 @@ class Summarizer:
         self.pipeline = Pipeline.build(settings)
         self.cache = cache
         self.gate = gate
+        # Read-only views of the settings, for callers and reprs.
+        self.model, self.mode = settings.model, settings.mode
+        self.prompt = self.pipeline.prompt
+        self.prompt_version = self.prompt.version
+        self.max_input_tokens = self.pipeline.input_budget
+        self.chunk_budget = self.pipeline.chunk_budget
         self._clients = clients
         # Injection points for tests: how the transport waits between retries.
         self._sleep: Callable[[float], None] = time.sleep
@@ -228,36 +246,6 @@ class Summarizer:
             f"prompt={self.prompt.id}/{self.prompt.version})"
         )
 
-    @property
-    def model(self) -> str:
-        """The model this summarizer asks."""
-        return self.settings.model
-
-    @property
-    def mode(self) -> str:
-        """The structured-output mode, e.g. ``"tools"``."""
-        return self.settings.mode
-
-    @property
-    def prompt(self) -> Prompt:
-        """The prompt this summarizer sends."""
-        return self.pipeline.prompt
-
-    @property
-    def prompt_version(self) -> str:
-        """The prompt version this summarizer sends."""
-        return self.prompt.version
-
-    @property
-    def max_input_tokens(self) -> int | None:
-        """The input budget per request: the setting, else the model's context less a reserve."""
-        return self.pipeline.input_budget
-
-    @property
-    def chunk_budget(self) -> int | None:
-        """The most article tokens sent in one request, or None for no limit."""
-        return self.pipeline.chunk_budget
-
     def client(self, *, want_async: bool = False) -> ResolvedClient:
         """The client requests go through (built on first use).
 
@@ -296,27 +284,6 @@ class Summarizer:
             gate=self.gate,
         )
 
-    def _start(self, text: object, published: dt.date | str | None) -> _Call:
-        """Check the input and plan the call; nothing is sent."""
-        started = time.perf_counter()
-        p = self.pipeline
-        article = p.prepare(text, published)
-        chunks = p.plan(article)
-        key = p.cache_key(self.cache, article) if self.cache is not None else None
-        return _Call(started, article, chunks, key)
-
-    def _lookup(self, call: _Call) -> ArticleSummary | None:
-        if call.key is None or self.cache is None:
-            return None
-        return self.pipeline.cached(self.cache, call.key, call.started)
-
-    def _exchanges(self, call: _Call, resolved: ResolvedClient) -> list[Exchange]:
-        parts = self.pipeline.parts(call.article, call.chunks)
-        return [self.pipeline.exchange(part, resolved.api_key) for part in parts]
-
-    def _finish(self, call: _Call, outcomes: list[Outcome]) -> ArticleSummary:
-        return self.pipeline.finish(outcomes, call.article, call.chunks, call.started)
-
     def summarize(self, text: str, published: dt.date | str | None = None) -> ArticleSummary:
         """Summarise one article.
 
@@ -330,17 +297,19 @@ class Summarizer:
             ProviderError: The endpoint kept failing after the transport retries.
             ExtractionError: The model's answer stayed invalid or ungrounded after reasks.
         """
-        call = self._start(text, published)
-        if (hit := self._lookup(call)) is not None:
+        call = self.pipeline.start(text, published, self.cache)
+        if (hit := call.lookup(self.cache)) is not None:
             return hit
         resolved = self.client(want_async=False)
         if not isinstance(resolved.client, openai.OpenAI):
             raise ConfigurationError(
                 "an AsyncOpenAI client needs asummarize(); pass openai.OpenAI for summarize()"
             )
-        transport, exchanges = self._transport(resolved), self._exchanges(call, resolved)
-        outcomes = extract_parts(self.pipeline, transport, resolved.client, exchanges)
-        summary = self._finish(call, outcomes)
+        exchanges = call.exchanges(resolved.api_key)
+        outcomes = extract_parts(
+            self.pipeline, self._transport(resolved), resolved.client, exchanges
+        )
+        summary = call.finish(outcomes)
         if call.key is not None and self.cache is not None:
             self.cache.put(call.key, summary)
         return summary
@@ -351,15 +320,16 @@ class Summarizer:
         With a synchronous client the call runs in a worker thread. Raises the same errors
         as :meth:`summarize`.
         """
-        call = self._start(text, published)
-        if call.key is not None and (hit := await asyncio.to_thread(self._lookup, call)):
+        call = self.pipeline.start(text, published, self.cache)
+        if call.key is not None and (hit := await asyncio.to_thread(call.lookup, self.cache)):
             return hit
         resolved = self.client(want_async=True)
         if not isinstance(resolved.client, openai.AsyncOpenAI):
             return await asyncio.to_thread(self.summarize, text, published)
-        transport, exchanges = self._transport(resolved), self._exchanges(call, resolved)
+        exchanges = call.exchanges(resolved.api_key)
+        transport = self._transport(resolved)
         outcomes = await aextract_parts(self.pipeline, transport, resolved.client, exchanges)
-        summary = self._finish(call, outcomes)
+        summary = call.finish(outcomes)
         if call.key is not None and self.cache is not None:
             await asyncio.to_thread(self.cache.put, call.key, summary)
         return summary
@@ -370,8 +340,7 @@ class Summarizer:
         Used to build Batch API files (the same prompt, schema and parameters as an
         in-process call) and to inspect what the library sends.
         """
-        article = self.pipeline.prepare(text, published)
-        return self.pipeline.template.body(article)
+        return self.pipeline.template.body(self.pipeline.prepare(text, published))
 
     def request_bodies(
         self, text: str, published: dt.date | str | None = None
@@ -381,9 +350,7 @@ class Summarizer:
         A short article gives one body (the same as :meth:`request_body`); a long one, one
         body per chunk, in article order, as :meth:`summarize` would send them.
         """
-        p = self.pipeline
-        article = p.prepare(text, published)
-        return [p.template.body(part) for part in p.parts(article, p.plan(article))]
+        return [e.body for e in self.pipeline.start(text, published).exchanges(None)]
 
     def validate_completion(
         self, text: str, completion: Any, published: dt.date | str | None = None
@@ -407,25 +374,4 @@ class Summarizer:
             ExtractionError: An answer is unusable or invalid, or the count does not match
                 the article's chunks.
         """
-        started = time.perf_counter()
-        p = self.pipeline
-        article = p.prepare(text, published)
-        chunks = p.plan(article)
-        if len(completions) != len(chunks):
-            raise p.tag(
-                ExtractionError(
-                    f"expected {len(chunks)} answer(s), one per chunk, got {len(completions)}"
-                )
-            )
-        outcomes = []
-        for part, completion in zip(p.parts(article, chunks), completions, strict=True):
-            exchange = p.exchange(part, None, reasks=0)
-            exchange.recorder.attempts = 1
-            try:
-                summary = exchange.accept(receive(completion, exchange.recorder))
-            except SummarizerError as exc:
-                p.tag(exc)
-                raise
-            assert summary is not None  # no reask left: accept() raised otherwise
-            outcomes.append((summary, exchange.recorder))
-        return p.finish(outcomes, article, chunks, started)
+        return self.pipeline.start(text, published).validate(completions)

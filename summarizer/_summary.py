@@ -28,9 +28,8 @@ from pydantic.json_schema import (
     JsonSchemaValue,
     SkipJsonSchema,
 )
-from pydantic_core import CoreSchema
 
-from summarizer._fields import Distinct, Person, Verbatim, walk
+from summarizer._fields import Distinct, Person, Verbatim, check_roles, walk
 from summarizer._grounding import Span, locate_all, locate_quote
 from summarizer._identity import form_key, resolve, speaker_id
 from summarizer._meta import SummaryMeta
@@ -116,6 +115,11 @@ class _Model(BaseModel):
     # Validation errors become reask messages: naming the field and the problem is enough,
     # echoing the model's whole answer back would only cost tokens.
     model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        check_roles(cls)  # a marker naming a missing field fails here, not at run time
 
 
 class Speaker(_Model):
@@ -221,6 +225,13 @@ class ProposedMeeting(_Model):
             return f"{self.date_from.isoformat()} → {self.date_to.isoformat()}"
         return self.date_from.isoformat()
 
+    @property
+    def when(self) -> str:
+        """The timeframe as written, with the resolved dates: ``next week (2025-03-10)``."""
+        if not self.dates:
+            return self.timeframe or ""
+        return f"{self.timeframe} ({self.dates})" if self.timeframe else self.dates
+
     @model_validator(mode="after")
     def _dates_ordered(self) -> ProposedMeeting:
         if self.date_from and self.date_to and self.date_to < self.date_from:
@@ -277,7 +288,7 @@ class _CompactJsonSchema(GenerateJsonSchema):
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False
 
-    def generate(self, schema: CoreSchema, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
+    def generate(self, schema: Any, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
         result = super().generate(schema, mode=mode)
         for definition in result.get("$defs", {}).values():
             definition.pop("title", None)

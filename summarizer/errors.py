@@ -18,10 +18,9 @@ kept as ``__cause__``. Messages never contain the API key.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from summarizer.schema import Usage
+from summarizer._meta import Usage
 
 __all__ = [
     "ConfigurationError",
@@ -82,10 +81,9 @@ class ProviderError(SummarizerError):
         attempts: int = 0,
         provider_message: str | None = None,
         retryable: bool = False,
-        model: str | None = None,
-        prompt_version: str | None = None,
+        **context: str | None,
     ) -> None:
-        super().__init__(message, model=model, prompt_version=prompt_version)
+        super().__init__(message, **context)
         self.status_code = status_code
         self.attempts = attempts
         self.provider_message = provider_message
@@ -116,10 +114,9 @@ class ExtractionError(SummarizerError):
         attempts: int = 0,
         usage: Usage | None = None,
         refusal: str | None = None,
-        model: str | None = None,
-        prompt_version: str | None = None,
+        **context: str | None,
     ) -> None:
-        super().__init__(message, model=model, prompt_version=prompt_version)
+        super().__init__(message, **context)
         self.kind = kind
         self.last_raw_output = last_raw_output
         self.validation_errors = validation_errors or []

@@ -7,43 +7,32 @@ Markdown, notebook display) and is the public home of every schema name.
 
 from __future__ import annotations
 
+from summarizer import _summary
 from summarizer._markdown import summary_to_markdown
-from summarizer._meta import SummaryMeta, Usage
+from summarizer._meta import SummaryMeta as SummaryMeta, Usage as Usage
 from summarizer._report import summary_fragment, summary_to_html
 from summarizer._summary import (
-    MEETING_STATUSES,
-    ActorTone,
-    Framing,
-    FramingExpression,
-    MeetingStatus,
-    Polarity,
-    Position,
-    ProposedMeeting,
-    Quote,
-    QuoteKind,
-    Speaker,
-    Stance,
-    SummaryData,
-    Tone,
+    MEETING_STATUSES as MEETING_STATUSES,
+    ActorTone as ActorTone,
+    Framing as Framing,
+    FramingExpression as FramingExpression,
+    MeetingStatus as MeetingStatus,
+    Polarity as Polarity,
+    Position as Position,
+    ProposedMeeting as ProposedMeeting,
+    Quote as Quote,
+    QuoteKind as QuoteKind,
+    Speaker as Speaker,
+    Stance as Stance,
+    SummaryData as SummaryData,
+    Tone as Tone,
 )
 
-__all__ = [
-    "MEETING_STATUSES",
-    "ActorTone",
+__all__ = [  # every schema name of _summary, and the views' class
     "ArticleSummary",
-    "Framing",
-    "FramingExpression",
-    "MeetingStatus",
-    "Polarity",
-    "Position",
-    "ProposedMeeting",
-    "Quote",
-    "QuoteKind",
-    "Speaker",
-    "Stance",
     "SummaryMeta",
-    "Tone",
     "Usage",
+    *(name for name in _summary.__all__ if name not in {"SummaryData", "assign_ids"}),
 ]
 
 

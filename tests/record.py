@@ -51,6 +51,7 @@ def record_openai_batch(name: str) -> None:
     from summarizer._openai_batch import batch_status
     from summarizer._results import ResultsFile
     from summarizer.cli._batch import (
+        BatchInput,
         BatchStats,
         collect_openai_batch,
         pending_articles,
@@ -67,13 +68,12 @@ def record_openai_batch(name: str) -> None:
     with tempfile.TemporaryDirectory() as tmp, make_vcr("all").use_cassette(name):
         folder, output = Path(tmp) / "in", Path(tmp) / "out.jsonl"
         write_batch_inputs(folder)
-        job, pending, results, stats = submit_openai_batch(
-            str(folder), output, summarizer, retry_failed=False, shard=None, console=quiet
-        )
+        batch_input = BatchInput(str(folder), output)
+        job, pending, results, stats = submit_openai_batch(batch_input, summarizer, console=quiet)
         assert job is not None
         if name == "openai_batch_submit_collect":  # --submit-only, batch-status, batch-collect
             batch_status(summarizer, job.id)
-            pending = pending_articles(str(folder), output, None)
+            pending = pending_articles(batch_input)
             results = ResultsFile(output)
             stats = BatchStats(model=summarizer.model, total=len(pending))
         collect_openai_batch(

@@ -18,8 +18,15 @@ from pathlib import Path
 
 import openai
 
-from summarizer import DEFAULT_MODEL, ArticleSummary, Span, SummaryMeta, Usage, load_prompt
-from summarizer import __version__ as library_version
+from summarizer import (
+    DEFAULT_MODEL,
+    ArticleSummary,
+    Span,
+    SummaryMeta,
+    Usage,
+    __version__ as library_version,
+    load_prompt,
+)
 from summarizer._article import prepare_article
 from summarizer._report import summary_to_html
 from tests.browser import Chromium, find_chromium

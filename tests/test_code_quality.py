@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-pytestmark = pytest.mark.slow
 
 
 def tool(name: str) -> str:
@@ -31,6 +34,7 @@ def tool(name: str) -> str:
     ],
     ids=["format", "lint", "types"],
 )
+@pytest.mark.slow
 def test_check(command: list[str]) -> None:
     result = subprocess.run(
         [tool(command[0]), *command[1:]],
@@ -40,3 +44,142 @@ def test_check(command: list[str]) -> None:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- the package's structure ---------------------------------------------------------------
+
+PACKAGE = ROOT / "summarizer"
+
+
+def _modules() -> dict[str, ast.Module]:
+    """Every module of the package by dotted name, parsed."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return found
+
+
+def _imports(tree: ast.Module) -> Iterator[tuple[str, list[str]]]:
+    """(module, names) of every import anywhere in a module: functions and TYPE_CHECKING too."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, []
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module, [alias.name for alias in node.names]
+
+
+def _internal_edges(modules: dict[str, ast.Module]) -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {name: set() for name in modules}
+    for name, tree in modules.items():
+        for target, names in _imports(tree):
+            if not target.startswith("summarizer"):
+                continue
+            submodules = [f"{target}.{n}" for n in names if f"{target}.{n}" in modules]
+            # "from summarizer import errors" imports the module, not the package's attributes.
+            edges[name].update(submodules or [target])
+    return edges
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module, or a module importing itself."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in edges.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in edges.get(node, ()):
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_inside_the_package() -> None:
+    edges = _internal_edges(_modules())
+    assert _cycles(edges) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+@pytest.mark.parametrize(("kind", "limit"), [(ast.ClassDef, 300), (ast.FunctionDef, 100)])
+def test_no_class_or_function_is_too_long(kind: type[ast.AST], limit: int) -> None:
+    kinds = (kind, ast.AsyncFunctionDef) if kind is ast.FunctionDef else (kind,)
+    too_long = [
+        f"{name}:{node.name} {node.end_lineno - node.lineno + 1} lines"  # type: ignore[attr-defined]
+        for name, tree in _modules().items()
+        for node in ast.walk(tree)
+        if isinstance(node, kinds) and node.end_lineno - node.lineno + 1 > limit  # type: ignore[attr-defined]
+    ]
+    assert too_long == []
+
+
+def _declared_distributions() -> dict[str, str]:
+    """Normalised distribution name -> where pyproject declares it (core or an extra)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {_requirement_name(r): "core" for r in project["dependencies"]}
+    for extra, requirements in project["optional-dependencies"].items():
+        for requirement in requirements:
+            declared.setdefault(_requirement_name(requirement), extra)
+    return declared
+
+
+def _requirement_name(requirement: str) -> str:
+    name = re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _guarded(tree: ast.Module) -> set[str]:
+    """Top-level modules imported only inside a ``try`` that handles ImportError."""
+    guarded = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+            isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
+            for h in node.handlers
+        ):
+            for inner in node.body:
+                for target, _ in _imports(ast.Module(body=[inner], type_ignores=[])):
+                    guarded.add(target.split(".")[0])
+    return guarded
+
+
+def test_every_third_party_import_is_declared() -> None:
+    """Core imports need a core dependency; an extra's module may only be imported guarded."""
+    declared = _declared_distributions()
+    owners = importlib.metadata.packages_distributions()
+    problems = []
+    for name, tree in _modules().items():
+        guarded = _guarded(tree)
+        for target, _ in _imports(tree):
+            top = target.split(".")[0]
+            if top in sys.stdlib_module_names or top in ("summarizer", "__future__"):
+                continue
+            distributions = [_requirement_name(d) for d in owners.get(top, [top])]
+            where = [declared[d] for d in distributions if d in declared]
+            if not where:
+                problems.append(f"{name} imports {top}, which pyproject.toml does not declare")
+            elif "core" not in where and top not in guarded:
+                problems.append(f"{name} imports {top} (extra {where[0]}) without a guard")
+    assert problems == []

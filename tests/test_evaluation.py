@@ -219,3 +219,37 @@ def test_eval_scores_a_predictions_file_and_compares_side_by_side(tmp_path: Path
         app, ["eval", str(GOLD_SET), "--predictions", str(results), "--markdown"]
     )
     assert markdown.stdout.startswith("| metric (micro) |")
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "message"),
+    [
+        ("not json at all", "line 2 is not JSON"),
+        ('{"status": "ok", "summary": {}}', "line 2: not a results line"),
+        ('{"id": "x", "status": "ok"}', "line 2 (id x): status is ok but there is no summary"),
+        ('{"id": "x", "status": "ok", "summary": {"headline": 3}}', "line 2 (id x): not a valid"),
+    ],
+    ids=["not-json", "no-id", "no-summary", "invalid-summary"],
+)
+def test_eval_names_a_malformed_predictions_line_and_exits_2(
+    tmp_path: Path, bad_line: str, message: str
+) -> None:
+    """The results file's one reader: a bad line is named, never a traceback."""
+    results = tmp_path / "results.jsonl"
+    good = json.dumps({"id": SEED_ID, "status": "ok", "summary": gold(SEED_ID)})
+    results.write_text(f"{good}\n{bad_line}\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["eval", str(GOLD_SET), "--predictions", str(results)])
+    assert out.exit_code == 2, out.output
+    assert out.exception is None or isinstance(out.exception, SystemExit)
+    assert "InputError" in out.output and message in " ".join(out.output.split())
+    assert "Traceback" not in out.output
+
+
+def test_eval_keeps_a_torn_last_line_out_and_scores_the_rest(tmp_path: Path) -> None:
+    results = tmp_path / "results.jsonl"
+    good = json.dumps({"id": SEED_ID, "status": "ok", "summary": gold(SEED_ID)})
+    results.write_text(f"{good}\n{good[:40]}", encoding="utf-8")  # a crash mid-write
+    out = CliRunner().invoke(app, ["eval", str(GOLD_SET), "--predictions", str(results), "--json"])
+    assert out.exit_code == 0, out.output
+    [config] = json.loads(out.stdout)["configs"]
+    assert config["per_article"][0]["speakers"]["f1"] == 1.0

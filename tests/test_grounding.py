@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from summarizer import Span, locate_all, locate_quote
 from tests.scenarios import SEED_ID, VISIT_ID, article

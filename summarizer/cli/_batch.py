@@ -31,21 +31,30 @@ from summarizer._batch import Article, BatchResult, asummarize_articles
 from summarizer._cache import ResultCache
 from summarizer._meta import Usage
 from summarizer._models import estimated_cost
-from summarizer._openai_batch import BatchJob, collect_batch, submit_batch, wait_for_batch
-from summarizer._openai_batch import batch_status as batch_status_of
+from summarizer._openai_batch import (
+    BatchJob,
+    batch_status as batch_status_of,
+    collect_batch,
+    submit_batch,
+    wait_for_batch,
+)
 from summarizer._results import ResultsFile
 from summarizer._sources import InputProblem, count_articles, read_articles
 from summarizer._summarizer import Summarizer
 from summarizer.cli._common import (
     ModelOption,
     ModeOption,
+    OutputOption,
+    PollIntervalOption,
     PromptVersionOption,
+    ShardOption,
     err_console,
     failures,
 )
 from summarizer.errors import ConfigurationError, InputError
 
 __all__ = [
+    "BatchInput",
     "BatchStats",
     "batch",
     "batch_collect",
@@ -174,22 +183,29 @@ def _total(path: str, shard: tuple[int, int] | None) -> int | None:
     return sum(1 for item in read_articles(path) if in_shard(item.id, shard))
 
 
-def _open_results(
-    input_path: str,
-    output: Path,
-    model: str,
-    *,
-    retry_failed: bool,
-    shard: tuple[int, int] | None,
-    console: Console,
-) -> tuple[ResultsFile, BatchStats]:
-    """The results file, resumed (torn tail cut, failures dropped when asked), and fresh stats."""
-    results = ResultsFile(output)
-    if results.repaired:
-        err_console.print(Text("Repaired a torn last line in the results file.", style="yellow"))
-    if retry_failed and (dropped := results.drop_failed()):
-        console.print(f"Retrying {dropped} failed article(s).")
-    return results, BatchStats(model=model, total=_total(input_path, shard))
+@dataclass(frozen=True)
+class BatchInput:
+    """What a batch reads and where it writes: the same for every engine."""
+
+    path: str
+    output: Path
+    shard: tuple[int, int] | None = None
+    retry_failed: bool = False
+
+    def open(self, model: str, console: Console) -> tuple[ResultsFile, BatchStats]:
+        """The results file, resumed (torn tail cut, failures dropped if asked), and stats."""
+        results = ResultsFile(self.output)
+        if results.repaired:
+            err_console.print(
+                Text("Repaired a torn last line in the results file.", style="yellow")
+            )
+        if self.retry_failed and (dropped := results.drop_failed()):
+            console.print(f"Retrying {dropped} failed article(s).")
+        return results, BatchStats(model=model, total=_total(self.path, self.shard))
+
+    def pending(self, results: ResultsFile, stats: BatchStats) -> Iterator[Article]:
+        """The articles still to do (see :func:`_selected`)."""
+        return _selected(self.path, results, self.shard, stats)
 
 
 def _status(stats: BatchStats) -> str:
@@ -202,24 +218,10 @@ def _status(stats: BatchStats) -> str:
 
 
 def run_batch(
-    input_path: str,
-    output: Path,
-    summarizer: Summarizer,
-    *,
-    concurrency: int,
-    retry_failed: bool,
-    shard: tuple[int, int] | None,
-    console: Console,
+    job: BatchInput, summarizer: Summarizer, *, concurrency: int, console: Console
 ) -> BatchStats:
     """Run (or resume) a batch; Ctrl-C stops cleanly and the stats say what is left."""
-    results, stats = _open_results(
-        input_path,
-        output,
-        summarizer.model,
-        retry_failed=retry_failed,
-        shard=shard,
-        console=console,
-    )
+    results, stats = job.open(summarizer.model, console)
     columns = (
         TextColumn("[bold]summarising"),
         BarColumn(),
@@ -234,7 +236,7 @@ def run_batch(
         progress.update(task, completed=stats.skipped)
         try:
             async for result in asummarize_articles(
-                _selected(input_path, results, shard, stats),
+                job.pending(results, stats),
                 concurrency=concurrency,
                 summarizer=summarizer,
             ):
@@ -271,32 +273,18 @@ def _cached_or_pending(
 
 
 def submit_openai_batch(
-    input_path: str,
-    output: Path,
-    summarizer: Summarizer,
-    *,
-    retry_failed: bool,
-    shard: tuple[int, int] | None,
-    console: Console,
+    job: BatchInput, summarizer: Summarizer, *, console: Console
 ) -> tuple[BatchJob | None, list[Article], ResultsFile, BatchStats]:
     """Resume bookkeeping, cache hits, then one Batch API job for everything else."""
-    results, stats = _open_results(
-        input_path,
-        output,
-        summarizer.model,
-        retry_failed=retry_failed,
-        shard=shard,
-        console=console,
-    )
-    articles = list(_selected(input_path, results, shard, stats))
+    results, stats = job.open(summarizer.model, console)
+    articles = list(job.pending(results, stats))
     pending = _cached_or_pending(summarizer, iter(articles), results, stats)
     if not pending:
         return None, [], results, stats
-    job = submit_batch(summarizer, pending)
-    console.print(
-        Text.assemble("Submitted batch ", (job.id, "bold"), f" with {job.requests} request(s).")
-    )
-    return job, pending, results, stats
+    submitted = submit_batch(summarizer, pending)
+    count = f" with {submitted.requests} request(s)."
+    console.print(Text.assemble("Submitted batch ", (submitted.id, "bold"), count))
+    return submitted, pending, results, stats
 
 
 def collect_openai_batch(
@@ -343,10 +331,9 @@ def collect_openai_batch(
     return stats
 
 
-def pending_articles(input_path: str, output: Path, shard: tuple[int, int] | None) -> list[Article]:
-    """The articles of INPUT not yet in the results file (for batch-collect)."""
-    results = ResultsFile(output)
-    return list(_selected(input_path, results, shard, BatchStats(model="")))
+def pending_articles(job: BatchInput) -> list[Article]:
+    """The articles of the input not yet in the results file (for batch-collect)."""
+    return list(job.pending(ResultsFile(job.output), BatchStats(model="")))
 
 
 def _finish_batch(stats: BatchStats, console: Console) -> None:
@@ -364,14 +351,12 @@ def batch(
     input_path: Annotated[
         str, typer.Argument(metavar="INPUT", help="Folder of .txt/.md/.html files, or a JSONL.")
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Results JSONL (appended).")],
+    output: OutputOption,
     concurrency: Annotated[int, typer.Option(min=1, help="Articles in flight at once.")] = 8,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run again the ids that failed before.")
     ] = False,
-    shard: Annotated[
-        str | None, typer.Option(help="Only shard i of n (e.g. 2/4), stable by id.")
-    ] = None,
+    shard: ShardOption = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the result cache.")] = False,
     cache_dir: Annotated[
         Path | None,
@@ -386,7 +371,7 @@ def batch(
     submit_only: Annotated[
         bool, typer.Option("--submit-only", help="With --via openai-batch: submit and exit.")
     ] = False,
-    poll_interval: Annotated[float, typer.Option(help="Seconds between Batch API polls.")] = 30.0,
+    poll_interval: PollIntervalOption = 30.0,
 ) -> None:
     """Summarise many articles concurrently into a resumable JSONL file.
 
@@ -395,7 +380,7 @@ def batch(
     """
     console = Console(stderr=True, highlight=False)
     with failures():
-        shard_spec = parse_shard(shard)
+        job = BatchInput(input_path, output, parse_shard(shard), retry_failed)
         if via not in ("inprocess", "openai-batch"):
             raise InputError(f"--via takes inprocess or openai-batch, got {via!r}")
         summarizer = Summarizer(
@@ -405,33 +390,21 @@ def batch(
             cache=None if no_cache else ResultCache(cache_dir),
         )
         if via == "inprocess":
-            stats = run_batch(
-                input_path,
-                output,
-                summarizer,
-                concurrency=concurrency,
-                retry_failed=retry_failed,
-                shard=shard_spec,
-                console=console,
-            )
+            stats = run_batch(job, summarizer, concurrency=concurrency, console=console)
         else:
-            job, pending, results, stats = submit_openai_batch(
-                input_path,
-                output,
-                summarizer,
-                retry_failed=retry_failed,
-                shard=shard_spec,
-                console=console,
+            submitted, pending, results, stats = submit_openai_batch(
+                job, summarizer, console=console
             )
-            if job is not None and submit_only:
+            if submitted is not None and submit_only:
                 console.print(
-                    f"Check it with: summarizer batch-status {job.id}\n"
-                    f"Collect it with: summarizer batch-collect {job.id} {input_path} -o {output}"
+                    f"Check it with: summarizer batch-status {submitted.id}\n"
+                    f"Collect it with: summarizer batch-collect {submitted.id} {input_path} "
+                    f"-o {output}"
                 )
                 return
-            if job is not None:
+            if submitted is not None:
                 collect_openai_batch(
-                    job.id,
+                    submitted.id,
                     pending,
                     results,
                     stats,
@@ -465,9 +438,9 @@ def batch_collect(
     input_path: Annotated[
         str, typer.Argument(metavar="INPUT", help="The input it was built from.")
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Results JSONL (appended).")],
-    shard: Annotated[str | None, typer.Option(help="The --shard it was submitted with.")] = None,
-    poll_interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 30.0,
+    output: OutputOption,
+    shard: ShardOption = None,
+    poll_interval: PollIntervalOption = 30.0,
     model: ModelOption = None,
     prompt_version: PromptVersionOption = None,
     mode: ModeOption = None,
@@ -476,13 +449,13 @@ def batch_collect(
     console = Console(stderr=True, highlight=False)
     with failures():
         summarizer = Summarizer(model=model, prompt_version=prompt_version, mode=mode)
-        shard_spec = parse_shard(shard)
-        articles = pending_articles(input_path, output, shard_spec)
+        job = BatchInput(input_path, output, parse_shard(shard))
+        articles = pending_articles(job)
         stats = BatchStats(model=summarizer.model, total=len(articles))
         collect_openai_batch(
             batch_id,
             articles,
-            ResultsFile(output),
+            ResultsFile(job.output),
             stats,
             summarizer,
             poll_interval=poll_interval,

@@ -20,9 +20,14 @@ from summarizer import errors
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
 __all__ = [
+    "JsonOption",
+    "MarkdownOption",
     "ModeOption",
     "ModelOption",
+    "OutputOption",
+    "PollIntervalOption",
     "PromptVersionOption",
+    "ShardOption",
     "err_console",
     "exit_code",
     "failures",
@@ -32,6 +37,13 @@ __all__ = [
 ModelOption = Annotated[str | None, typer.Option(help="Model name.")]
 PromptVersionOption = Annotated[str | None, typer.Option(help="Prompt version, e.g. v1.")]
 ModeOption = Annotated[str | None, typer.Option(help="tools, json_schema, json or md_json.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+MarkdownOption = Annotated[bool, typer.Option("--markdown", help="Print Markdown.")]
+OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Results JSONL (appended).")]
+ShardOption = Annotated[
+    str | None, typer.Option(help="Only shard i of n (e.g. 2/4), stable by id.")
+]
+PollIntervalOption = Annotated[float, typer.Option(help="Seconds between Batch API polls.")]
 
 err_console = Console(stderr=True, highlight=False)
 """Where messages go: standard error, data printed as text (never as markup)."""

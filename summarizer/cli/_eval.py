@@ -17,7 +17,7 @@ from summarizer._meta import Usage
 from summarizer._models import estimated_cost
 from summarizer._replay import CassetteReplay
 from summarizer._summarizer import Summarizer
-from summarizer.cli._common import failures
+from summarizer.cli._common import JsonOption, MarkdownOption, failures
 from summarizer.evaluation import EvalReport, GoldArticle, load_gold, load_predictions, score_set
 from summarizer.schema import ArticleSummary
 
@@ -152,8 +152,8 @@ def evaluate(
         list[Path] | None,
         typer.Option(help="Answer from these cassette files (or folders), not a live model."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+    as_json: JsonOption = False,
+    markdown: MarkdownOption = False,
 ) -> None:
     """Score extraction quality against gold annotations, for one or more configurations."""
     with failures():

@@ -11,6 +11,8 @@ from summarizer._api import summarize_article
 from summarizer._render import render_summary
 from summarizer._sources import HTML_SUFFIXES, html_to_text
 from summarizer.cli._common import (
+    JsonOption,
+    MarkdownOption,
     ModelOption,
     ModeOption,
     PromptVersionOption,
@@ -25,10 +27,8 @@ def summarize(
     path: Annotated[
         str, typer.Argument(help="Article file (.txt, .md or .html), or - for standard input.")
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    markdown: Annotated[
-        bool, typer.Option("--markdown", help="Print the summary as Markdown.")
-    ] = False,
+    as_json: JsonOption = False,
+    markdown: MarkdownOption = False,
     published: Annotated[
         str | None, typer.Option(help="Publication date YYYY-MM-DD (default: the text's header).")
     ] = None,
