@@ -7,6 +7,7 @@ keeps the exact request body each one produced and answers with a canned, valid 
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import platform
@@ -21,7 +22,7 @@ import instructor
 import openai
 from rich.table import Table
 
-from summarizer import DEFAULT_MODEL, MODES, ArticleSummary
+from summarizer import DEFAULT_MODEL, MODES, ArticleSummary, load_prompt
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the seed loaders live with the tests
@@ -146,6 +147,29 @@ class CaptureEndpoint:
         return body
 
 
+COMPARED_PROMPT = "v1"
+"""The prompt version the baseline comparisons use: its answers have the ArticleSummary shape."""
+
+
+def released_summary_model(version: str = COMPARED_PROMPT) -> type[ArticleSummary]:
+    """ArticleSummary as prompt ``version`` released it: its frozen JSON schema, same name.
+
+    Bare instructor sends a model's current schema; giving it this one makes the baseline
+    send exactly the schema the library sends for that version, so only the prompt differs.
+    """
+    frozen = load_prompt(version).schema
+    assert frozen is not None, f"prompt {version} has no frozen schema"
+
+    def model_json_schema(cls: type[ArticleSummary], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return copy.deepcopy(frozen)
+
+    namespace = {
+        "__doc__": ArticleSummary.__doc__,
+        "model_json_schema": classmethod(model_json_schema),
+    }
+    return type("ArticleSummary", (ArticleSummary,), namespace)
+
+
 def baseline_client(client: openai.OpenAI, mode: str) -> instructor.Instructor:
     """Bare instructor on the same client and mode: no prompt file, no grounding."""
     return instructor.from_openai(client, mode=MODES[mode])
@@ -155,12 +179,12 @@ def baseline_call(
     client: instructor.Instructor,
     text: str,
     model: str = DEFAULT_MODEL,
-    response_model: type[ArticleSummary] = ArticleSummary,
+    response_model: type[ArticleSummary] | None = None,
 ) -> ArticleSummary:
     """The baseline request: the same response model, a one-line system prompt, the article."""
     result: ArticleSummary = client.chat.completions.create(
         model=model,
-        response_model=response_model,
+        response_model=response_model or released_summary_model(),
         messages=[
             {"role": "system", "content": BASELINE_SYSTEM},
             {"role": "user", "content": text},

@@ -44,6 +44,7 @@ import instructor
 import openai
 from _common import (
     API_KEY,
+    COMPARED_PROMPT,
     CaptureEndpoint,
     answer_text,
     article,
@@ -55,6 +56,7 @@ from _common import (
     markdown_table,
     median_ms,
     percentile_ms,
+    released_summary_model,
     rich_table,
     seed_ids,
 )
@@ -145,14 +147,16 @@ def wall_time(transport: str, seed: str, mode: str, calls: int, warmup: int) -> 
     text = article(seed)
     with TRANSPORTS[transport](answer_text(seed), mode) as client:
         bare = baseline_client(client, mode)
-        wrapped = instructor.openai_schema(ArticleSummary)
-        reused = Summarizer(client=client, mode=mode)
+        wrapped = instructor.openai_schema(released_summary_model())
+        reused = Summarizer(client=client, mode=mode, prompt_version=COMPARED_PROMPT)
         contenders: dict[str, Callable[[], object]] = {
             "baseline": lambda: baseline_call(bare, text),
             "baseline, model wrapped once": lambda: baseline_call(
                 bare, text, response_model=wrapped
             ),
-            "summarize_article": lambda: summarize_article(text, client=client, mode=mode),
+            "summarize_article": lambda: summarize_article(
+                text, client=client, mode=mode, prompt_version=COMPARED_PROMPT
+            ),
             "Summarizer.summarize": lambda: reused.summarize(text),
         }
         for name, call in contenders.items():  # every contender must succeed, grounded

@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 from _common import (
     CASSETTES,
+    COMPARED_PROMPT,
     CaptureEndpoint,
     answer_text,
     article,
@@ -177,7 +178,8 @@ def cost_per_1000(inputs: int, cached: int, outputs: int) -> float:
 def library_body(seed: str, mode: str) -> tuple[dict[str, Any], ArticleSummary]:
     """The body the library builds for one article, and its (grounded) result."""
     endpoint = CaptureEndpoint(answer_text(seed))
-    with Summarizer(client=endpoint.client(), mode=mode, max_retries=0) as summarizer:
+    settings = {"mode": mode, "max_retries": 0, "prompt_version": COMPARED_PROMPT}
+    with Summarizer(client=endpoint.client(), **settings) as summarizer:
         summary = summarizer.summarize(article(seed))
     assert len(endpoint.bodies) == 1, "the recorded answer should need no reask"
     return endpoint.last_body(), summary

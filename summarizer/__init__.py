@@ -9,7 +9,7 @@ private and may change.
 from summarizer._api import asummarize_article, summarize_article
 from summarizer._batch import Article, BatchResult, asummarize_articles, summarize_articles
 from summarizer._cache import ResultCache
-from summarizer._grounding import Span, locate_all, locate_quote
+from summarizer._grounding import Span, locate_all, locate_pieces, locate_quote
 from summarizer._prompts import list_prompts, load_prompt
 from summarizer._settings import DEFAULT_MODEL, MODES, Settings
 from summarizer._summarizer import Summarizer
@@ -66,6 +66,7 @@ __all__ = [
     "list_prompts",
     "load_prompt",
     "locate_all",
+    "locate_pieces",
     "locate_quote",
     "summarize_article",
     "summarize_articles",

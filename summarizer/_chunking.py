@@ -166,7 +166,7 @@ def _merge_speakers(parts: Sequence[SummaryData]) -> list[Speaker]:
     """
     everyone = [s for part in parts for s in part.speakers]
     owner = [i for i, part in enumerate(parts) for _ in part.speakers]
-    groups = cluster([s.forms() for s in everyone])
+    groups = cluster([s.forms() for s in everyone], [s.kind for s in everyone])
     merged: list[Speaker] = []
     canonical: list[dict[str, str]] = [{} for _ in parts]
     for root in dict.fromkeys(groups):
@@ -178,7 +178,7 @@ def _merge_speakers(parts: Sequence[SummaryData]) -> list[Speaker]:
             field: next((getattr(s, field) for s in members if getattr(s, field)), None)
             for field in ("role", "affiliation", "country")
         }
-        merged.append(Speaker(name=name, aliases=aliases, **first))
+        merged.append(Speaker(name=name, aliases=aliases, kind=members[0].kind, **first))
         for s, g, i in zip(everyone, groups, owner, strict=True):
             if g == root:
                 for form in s.forms():

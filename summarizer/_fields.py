@@ -11,6 +11,8 @@ A field of the summary schema says what it is with a marker in its annotation::
 - :class:`Person`: a reference to a person. Grounding rewrites it to the speaker's name and
   stores the speaker's id in the named field; chunk merging renames it.
 - :class:`Distinct`: items whose values differ here are never merged as one (a quote's kind).
+- :class:`FreeText`: the model's own words (a summary, a paraphrase, a role): every name it
+  mentions must be one the article gives.
 
 :func:`walk` visits every marked field of a model tree, depth first in declaration order
 (the order in which problems are reported), so adding a field is one declaration: every
@@ -28,7 +30,16 @@ from pydantic import BaseModel
 
 from summarizer._grounding import Span
 
-__all__ = ["Distinct", "Person", "Verbatim", "Visit", "check_roles", "located_spans", "walk"]
+__all__ = [
+    "Distinct",
+    "FreeText",
+    "Person",
+    "Verbatim",
+    "Visit",
+    "check_roles",
+    "located_spans",
+    "walk",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,12 @@ class Verbatim:
         label: Added to the field's path in problem messages, e.g. ``"(direct quote)"``.
         when: The field is verbatim only for items where this holds (a direct quote's text).
         every: Locate every occurrence, not the first (an outlet's recurring label).
+        pieces: A field that receives the located pieces (``list[Span]``): the text may be
+            a quote split by its attribution (see :func:`summarizer.locate_pieces`), and
+            ``span`` then runs from the first piece to the last.
+        quoted: A field that receives the quoted fragments inside the located text (the
+            words between quotation marks), for items where ``quoted_when`` holds.
+        quoted_when: See ``quoted``.
         missing: When set, an item lacking the value is a problem, reported with this text
             (``{path}`` is the item's path); ``when_missing`` says for which items.
         when_missing: See ``missing``.
@@ -50,12 +67,20 @@ class Verbatim:
     label: str = ""
     when: Callable[[Any], bool] | None = None
     every: bool = False
+    pieces: str | None = None
+    quoted: str | None = None
+    quoted_when: Callable[[Any], bool] | None = None
     missing: str | None = None
     when_missing: Callable[[Any], bool] | None = None
 
     def applies(self, owner: BaseModel) -> bool:
         """Whether the field is verbatim for this item."""
         return self.when is None or self.when(owner)
+
+    @property
+    def span_fields(self) -> tuple[str, ...]:
+        """Every field this marker fills with spans (all shifted when chunks are merged)."""
+        return tuple(f for f in (self.span, self.pieces, self.quoted) if f is not None)
 
 
 @dataclass(frozen=True)
@@ -78,7 +103,22 @@ class Distinct:
     """Items whose values differ in this field are different items when merging."""
 
 
-Role: TypeAlias = Verbatim | Person | Distinct
+@dataclass(frozen=True)
+class FreeText:
+    """The field is the model's own wording: names in it must come from the article.
+
+    Attributes:
+        when: Free text only for items where this holds (an indirect quote's paraphrase).
+    """
+
+    when: Callable[[Any], bool] | None = None
+
+    def applies(self, owner: BaseModel) -> bool:
+        """Whether the field is free text for this item."""
+        return self.when is None or self.when(owner)
+
+
+Role: TypeAlias = Verbatim | Person | Distinct | FreeText
 
 
 @dataclass(frozen=True)
@@ -113,7 +153,9 @@ _Plan: TypeAlias = tuple[tuple[str, tuple[Role, ...], bool], ...]
 def _plan(cls: type[BaseModel]) -> _Plan:
     fields = []
     for name, info in cls.model_fields.items():
-        roles = tuple(m for m in info.metadata if isinstance(m, Verbatim | Person | Distinct))
+        roles = tuple(
+            m for m in info.metadata if isinstance(m, Verbatim | Person | Distinct | FreeText)
+        )
         fields.append((name, roles, not roles))
     return tuple(fields)
 
@@ -126,9 +168,13 @@ def check_roles(cls: type[BaseModel]) -> None:
     """
     for name, roles, _ in _plan(cls):
         for role in roles:
-            target = role.span if isinstance(role, Verbatim) else getattr(role, "id", None)
-            if target is not None and target not in cls.model_fields:
-                raise TypeError(f"{cls.__name__}.{name}: its marker names {target!r}, no field")
+            if isinstance(role, Verbatim):
+                targets: tuple[str | None, ...] = role.span_fields
+            else:
+                targets = (getattr(role, "id", None),)
+            for target in targets:
+                if target is not None and target not in cls.model_fields:
+                    raise TypeError(f"{cls.__name__}.{name}: its marker names {target!r}, no field")
 
 
 def walk(model: BaseModel, path: str = "") -> Iterator[Visit]:

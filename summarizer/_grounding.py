@@ -21,7 +21,15 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Span", "locate_all", "locate_quote", "normalize_surface"]
+__all__ = [
+    "ATTRIBUTION_WORDS",
+    "Span",
+    "locate_all",
+    "locate_pieces",
+    "locate_quote",
+    "normalize_surface",
+    "quoted_fragments",
+]
 
 
 class Span(BaseModel):
@@ -173,32 +181,75 @@ def _find(haystack: str, piece: str, start: int) -> int:
     return min(hits, default=-1)
 
 
+def _rfind(haystack: str, piece: str, start: int, end: int) -> int:
+    """Latest position of ``piece`` (or its first-letter variant) within ``[start, end)``."""
+    return max((haystack.rfind(v, start, end) for v in _first_letter_variants(piece)), default=-1)
+
+
 def _trailing_punctuation(needle: str) -> str:
     """The punctuation a needle ends with (quotes and spaces aside), e.g. ``.`` or ``?!``."""
     stripped = needle.rstrip(_TRAILING_JUNK)
     return "".join(ch for ch in needle[len(stripped) :] if ch not in "\"' ")
 
 
-def _find_pieces(article: _NormalizedText, pieces: list[str], suffix: str = "") -> Span | None:
-    """Find the pieces in order; the span runs from the first to the end of the last.
+def _piece_positions(
+    article: _NormalizedText, pieces: list[str], suffix: str = ""
+) -> list[tuple[int, int]] | None:
+    """Where the pieces are, in order (normalised offsets), or None if one is missing.
 
     ``suffix`` is punctuation the caller's string ended with: when the article has it right
-    after the match, the span includes it, so a quoted sentence keeps its full stop.
+    after the last piece, that piece includes it, so a quoted sentence keeps its full stop.
     """
     cursor = 0
-    first_pos = -1
-    last_end = -1
+    found: list[tuple[int, int]] = []
     for piece in pieces:
         pos = _find(article.text, piece, cursor)
         if pos < 0:
             return None
-        if first_pos < 0:
-            first_pos = pos
-        last_end = pos + len(piece)
-        cursor = last_end
-    if suffix and article.text.startswith(suffix, last_end):
-        last_end += len(suffix)
-    return Span(start=article.original_start(first_pos), end=article.original_end(last_end - 1))
+        found.append((pos, pos + len(piece)))
+        cursor = pos + len(piece)
+    # Tighten: each earlier piece moves to its last occurrence before the next one, so
+    # "According to the ... last words" is the passage that ends there, not one from an
+    # earlier "According to the".
+    for i in range(len(found) - 2, -1, -1):
+        lower = found[i - 1][1] if i else 0
+        pos = _rfind(article.text, pieces[i], lower, found[i + 1][0])
+        if pos > found[i][0]:
+            found[i] = (pos, pos + len(pieces[i]))
+    return _with_suffix(article, found, suffix)
+
+
+def _with_suffix(
+    article: _NormalizedText, found: list[tuple[int, int]], suffix: str
+) -> list[tuple[int, int]]:
+    start, end = found[-1]
+    if suffix and article.text.startswith(suffix, end):
+        found[-1] = (start, end + len(suffix))
+    return found
+
+
+def _spans(article: _NormalizedText, positions: list[tuple[int, int]]) -> list[Span]:
+    return [
+        Span(start=article.original_start(a), end=article.original_end(b - 1)) for a, b in positions
+    ]
+
+
+def _find_pieces(article: _NormalizedText, pieces: list[str], suffix: str = "") -> Span | None:
+    """Find the pieces in order; the span runs from the first to the end of the last."""
+    positions = _piece_positions(article, pieces, suffix)
+    if positions is None:
+        return None
+    first, last = _spans(article, [positions[0], positions[-1]])
+    return Span(start=first.start, end=last.end)
+
+
+def _needle(quote: str) -> tuple[str, str] | None:
+    """A quote normalised for searching, and the punctuation it ended with; None if empty."""
+    normalized = normalize_surface(quote).strip()
+    needle = _clean_piece(normalized)
+    if not needle or not any(ch.isalnum() for ch in needle):
+        return None
+    return needle, _trailing_punctuation(normalized)
 
 
 def locate_quote(quote: str, text: str) -> Span | None:
@@ -217,11 +268,9 @@ def locate_quote(quote: str, text: str) -> Span | None:
     Returns:
         The span of the match in ``text`` (offsets into the caller's string), or None.
     """
-    normalized = normalize_surface(quote).strip()
-    needle = _clean_piece(normalized)
-    if not needle or not any(ch.isalnum() for ch in needle):
+    if (prepared := _needle(quote)) is None:
         return None
-    suffix = _trailing_punctuation(normalized)
+    needle, suffix = prepared
     article = _normalized_article(text)
     whole = _find_pieces(article, [needle], suffix)
     if whole is not None:
@@ -231,6 +280,107 @@ def locate_quote(quote: str, text: str) -> Span | None:
     if not pieces or pieces == [needle]:
         return None
     return _find_pieces(article, pieces, suffix)
+
+
+ATTRIBUTION_WORDS = 15
+"""The most words an attribution may have between two pieces of one quote joined without
+``...`` (``"A," the minister told reporters on Monday, "B"``)."""
+
+# What lies between two pieces of a quote interrupted by its attribution, normalised: it
+# closes a quotation mark, says who spoke, and opens the next one.
+_ATTRIBUTION = re.compile(r"""^[\s.,;:!?-]*["'](?P<middle>.*?)["']\s*$""", re.DOTALL)
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_WORD_END = re.compile(r"\S+")
+
+
+def _is_attribution(article: _NormalizedText, original: str, start: int, end: int) -> bool:
+    """Whether normalised ``[start, end)`` is a short attribution within one paragraph."""
+    match = _ATTRIBUTION.match(article.text[start:end])
+    if match is None or not 1 <= len(match["middle"].split()) <= ATTRIBUTION_WORDS:
+        return False
+    gap = original[article.original_start(start) : article.original_start(end)]
+    return _BLANK_LINE.search(gap) is None
+
+
+def _next_piece(
+    article: _NormalizedText, original: str, rest: str, cursor: int, first: bool
+) -> tuple[int, int, int] | None:
+    """The longest leading words of ``rest`` found where the next piece may start.
+
+    Returns (normalised start, normalised end, characters of ``rest`` used), or None. The
+    first piece may be anywhere; a later one must follow a short attribution.
+    """
+    for word in reversed(list(_WORD_END.finditer(rest))):
+        piece = _clean_piece(rest[: word.end()])
+        if not any(ch.isalnum() for ch in piece):
+            continue
+        pos = _find(article.text, piece, cursor)
+        if pos < 0:
+            continue
+        if first or _is_attribution(article, original, cursor, pos):
+            return pos, pos + len(piece), word.end()
+    return None
+
+
+def _attribution_pieces(
+    article: _NormalizedText, original: str, needle: str, suffix: str
+) -> list[tuple[int, int]] | None:
+    """The pieces of a quote given whole although its attribution interrupts it."""
+    found: list[tuple[int, int]] = []
+    rest, cursor = needle, 0
+    while any(ch.isalnum() for ch in rest):
+        piece = _next_piece(article, original, rest, cursor, first=not found)
+        if piece is None:
+            return None
+        start, cursor, used = piece
+        found.append((start, cursor))
+        rest = rest[used:]
+    return _with_suffix(article, found, suffix) if len(found) > 1 else None
+
+
+def locate_pieces(quote: str, text: str) -> list[Span] | None:
+    """Every verbatim piece of a quote, as spans of ``text``; None if it is not there.
+
+    The tolerance of :func:`locate_quote`, and one more: a quote interrupted by its
+    attribution (``"We are ready," Varga said, "but not at any price."``) is found however
+    the pieces are given: joined by ``...``, listed one after the other (``We are ready,
+    but not at any price.``), or quoted in full. A join without ``...`` is accepted only
+    when what lies between the pieces closes and reopens the quotation, has at most
+    :data:`ATTRIBUTION_WORDS` words and no blank line; a changed or dropped word, or two
+    sentences far apart, are still not found.
+
+    Returns:
+        One span per piece, in order (one span when the quote is found whole).
+    """
+    if (prepared := _needle(quote)) is None:
+        return None
+    needle, suffix = prepared
+    article = _normalized_article(text)
+    positions = _piece_positions(article, [needle], suffix)
+    if positions is None:
+        pieces = [p for p in map(_clean_piece, _ELLIPSIS_SPLIT.split(needle)) if p]
+        pieces = [p for p in pieces if any(ch.isalnum() for ch in p)]
+        if len(pieces) > 1:
+            positions = _piece_positions(article, pieces, suffix)
+        else:
+            positions = _attribution_pieces(article, text, needle, suffix)
+    return None if positions is None else _spans(article, positions)
+
+
+_QUOTED = re.compile(r"[\"“„«‹‘](?P<inner>[^\"“”„«»‹›‘’\n]{2,}?)[\"”“»›’]")
+
+
+def quoted_fragments(span: Span, text: str) -> list[Span]:
+    """The fragments between quotation marks inside ``text[span]``, as spans of ``text``.
+
+    A quote within reported speech: ``called the plan "a dead end"``.
+    """
+    # A located passage stops before a closing mark that ends it: look one character on.
+    region = text[span.start : min(span.end + 1, len(text))]
+    return [
+        Span(start=span.start + m.start("inner"), end=span.start + m.end("inner"))
+        for m in _QUOTED.finditer(region)
+    ]
 
 
 def locate_all(phrase: str, text: str) -> list[Span]:

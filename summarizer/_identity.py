@@ -47,16 +47,19 @@ from functools import lru_cache
 from summarizer._grounding import normalize_surface
 
 __all__ = [
+    "COMMON_WORDS",
     "TITLES",
     "cluster",
     "fold_token",
     "form_key",
     "forms_match",
+    "name_mentions",
     "name_tokens",
     "plain_words",
     "resolve",
     "same_person",
     "speaker_id",
+    "unknown_names",
 ]
 
 TITLES = frozenset(
@@ -219,12 +222,30 @@ def _surnames(forms: Sequence[str]) -> set[str]:
     return {key[-1] for f in forms if len(key := _key(f)) >= 2}
 
 
-def resolve(name: str, people: Sequence[Sequence[str]]) -> int | None:
-    """The index of the one person in ``people`` (each given as forms) that ``name`` is.
+def _kinds(people: Sequence[object], kinds: Sequence[str] | None) -> list[str]:
+    return list(kinds) if kinds is not None else ["person"] * len(people)
+
+
+def resolve(
+    name: str, people: Sequence[Sequence[str]], kinds: Sequence[str] | None = None
+) -> int | None:
+    """The index of the one source in ``people`` (each given as forms) that ``name`` is.
 
     A full-name match wins; a one-word name (a surname) resolves only when exactly one
-    person has that surname; anything else is None (unresolved, kept apart).
+    person has that surname; anything else is None (unresolved, kept apart). Sources that
+    are not persons (``kinds``: organisation, group, anonymous) are never reached by these
+    rules, only by the same form (case and spacing aside).
     """
+    kinds_ = _kinds(people, kinds)
+    exact_key = form_key(name)
+    exact = [
+        i
+        for i, forms in enumerate(people)
+        if kinds_[i] != "person" and any(form_key(f) == exact_key for f in forms)
+    ]
+    if exact:
+        return exact[0] if len(exact) == 1 else None
+    people = [list(forms) if kinds_[i] == "person" else [] for i, forms in enumerate(people)]
     full = [i for i, forms in enumerate(people) if any(_full_match(name, f) for f in forms)]
     if len(full) == 1:
         return full[0]
@@ -237,13 +258,16 @@ def resolve(name: str, people: Sequence[Sequence[str]]) -> int | None:
     return owners[0] if len(owners) == 1 else None
 
 
-def cluster(people: Sequence[Sequence[str]]) -> list[int]:
-    """Group people (each given as forms, name first) into identities; deterministic.
+def cluster(people: Sequence[Sequence[str]], kinds: Sequence[str] | None = None) -> list[int]:
+    """Group sources (each given as forms, name first) into identities; deterministic.
 
-    Returns, for each person, the index of the first person of its group. People with a
+    Returns, for each source, the index of the first source of its group. People with a
     multi-word form are grouped by full-name matches first; a person known only by one-word
     forms then joins the one group whose surname it is, if exactly one group has it.
+    Sources that are not persons (``kinds``) join only a source of the same kind with the
+    same form: an anonymous source or an organisation is never merged into a person.
     """
+    kinds_ = _kinds(people, kinds)
     group = list(range(len(people)))
 
     def root(i: int) -> int:
@@ -257,18 +281,26 @@ def cluster(people: Sequence[Sequence[str]]) -> list[int]:
             group[max(ri, rj)] = min(ri, rj)
 
     full = [bool(_surnames(forms)) for forms in people]
+    keys = [{form_key(f) for f in forms} for forms in people]
     for i, a in enumerate(people):
         for j in range(i):
+            if kinds_[i] != kinds_[j]:
+                continue
+            if kinds_[i] != "person":
+                if keys[i] & keys[j]:
+                    join(i, j)
+                continue
             if full[i] != full[j]:
                 continue  # a surname-only person joins in the second pass, if unambiguous
             pairs = ((x, y) for x in a for y in people[j])
             if any(_full_match(x, y) and (len(_key(x)) >= 2 or not full[i]) for x, y in pairs):
                 join(i, j)
-    for i, forms in enumerate(people):
+    persons = [j for j, kind in enumerate(kinds_) if kind == "person"]
+    for i in persons:
         if full[i]:
             continue  # has a full name: grouped above
-        words = {key[0] for f in forms if len(key := _key(f)) == 1}
-        owners = {root(j) for j, other in enumerate(people) if j != i and words & _surnames(other)}
+        words = {key[0] for f in people[i] if len(key := _key(f)) == 1}
+        owners = {root(j) for j in persons if j != i and words & _surnames(people[j])}
         if len(owners) == 1:
             join(i, owners.pop())
     return [root(i) for i in range(len(people))]
@@ -279,3 +311,133 @@ def speaker_id(name: str) -> str:
     words = name_tokens(name) or tuple(_WORD.findall(_plain(name)))
     slug = "-".join(re.sub(r"[\W_]+", "-", w).strip("-") for w in words)
     return re.sub(r"-{2,}", "-", slug).strip("-") or "unnamed"
+
+
+# -- names in free text --------------------------------------------------------------------
+
+COMMON_WORDS = frozenset(
+    (  # noqa: SIM905 - a word list reads better as text than as 200 quoted lines
+        "a an the this that these those he she it they we i you his her its their our my your "
+        "on in at of for with to from by after before during as but and or if when while "
+        "since until although though because according both neither either meanwhile however "
+        "also yet then there here where who whom whose which what why how all some any many "
+        "most other new old former acting interim deputy senior chief head top local central "
+        "regional national federal state states city town village county province region "
+        "district capital north south east west northern southern eastern western government "
+        "ministry minister ministries department office agency authority council parliament "
+        "assembly congress senate court bank army navy police party parties union coalition "
+        "opposition committee commission cabinet administration presidency palace foreign "
+        "interior defence defense finance economy trade justice health energy republic "
+        "kingdom federation people peoples january february march april may june july august "
+        "september october november december monday tuesday wednesday thursday friday "
+        "saturday sunday "
+    ).split()
+)
+"""English words written with a capital in news wording that are not names by themselves."""
+
+_CAPITALISED = re.compile(r"[^\W\d_][\w'’-]*")
+_PARTICLES = frozenset(
+    {
+        "de",
+        "da",
+        "di",
+        "del",
+        "della",
+        "du",
+        "van",
+        "von",
+        "der",
+        "den",
+        "bin",
+        "al",
+        "el",
+        "le",
+        "la",
+    }
+)
+
+
+def _name_runs(text: str) -> list[list[str]]:
+    """Runs of capitalised words (lower-case particles such as ``von`` inside a run)."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    last_end = 0
+    for match in _CAPITALISED.finditer(text):
+        word = match.group()
+        gap = text[last_end : match.start()]
+        joined = current and gap in (" ", "-", " - ")
+        if word[0].isupper() and not (word.isupper() and len(word) > 1):
+            if not joined and current:
+                runs.append(current)
+                current = []
+            current.append(word)
+        elif joined and word in _PARTICLES:
+            current.append(word)
+        else:
+            if current:
+                runs.append(current)
+            current = []
+        last_end = match.end()
+    if current:
+        runs.append(current)
+    return [[w for w in run if w not in _PARTICLES] for run in runs]
+
+
+@lru_cache(maxsize=16)
+def _article_words(article: str) -> frozenset[str]:
+    """The article's words folded like names, with their five-letter stems."""
+    words = set()
+    for word in plain_words(article):
+        folded = fold_token(word)
+        words.update({word, folded, word[:5], folded[:5]})
+    return frozenset(words)
+
+
+def _known_word(word: str, article: frozenset[str], forms: frozenset[str]) -> bool:
+    folded = fold_token(word)
+    return bool({word, folded} & (article | forms)) or (len(word) >= 5 and word[:5] in article)
+
+
+def name_mentions(text: str) -> list[str]:
+    """The names free text mentions: two or more name words, or a title and a name word.
+
+    Words every news sentence may capitalise (``The``, ``Ministry``, months, directions,
+    see :data:`COMMON_WORDS`) are not name words; a lone capitalised word is a name only
+    after a title (``President Korr``), so sentence starts are not mistaken for names.
+    """
+    mentions = []
+    for run in _name_runs(text):
+        while run and _plain(run[0]) in COMMON_WORDS:  # "Then Zorblax ...": not part of it
+            run = run[1:]
+        while run and _plain(run[-1]) in COMMON_WORDS:
+            run = run[:-1]
+        words = [w for w in run if _plain(w) not in COMMON_WORDS]
+        titled = any(_plain(w) in TITLES for w in run)
+        names = [w for w in words if _plain(w) not in TITLES]
+        if len(names) >= 2 or (names and titled):
+            mentions.append(" ".join(run))
+    return mentions
+
+
+def unknown_names(text: str, article: str, known: Sequence[str] = ()) -> list[str]:
+    """The names ``text`` mentions that neither ``article`` nor the ``known`` forms give.
+
+    A mention is unknown when it matches no known form by the identity rules and none of
+    its name words occurs in the article (folded as names are: case, diacritics,
+    possessives, transliteration, hyphenated parts, a shared five-letter stem for
+    inflections such as ``Russia`` / ``Russian``). ``Zorblax Quintavian met officials``
+    names someone absent; a title-case phrase such as ``Returned Kadrian Soldiers`` in an
+    article about Kadria does not. The rule errs on the side of silence: a wrong flag costs
+    a reask, a missed invented first name next to a real surname costs less.
+    """
+    words = _article_words(article)
+    forms = frozenset(w for form in known for w in plain_words(form))
+    unknown = []
+    for mention in name_mentions(text):
+        if any(forms_match(mention, form) for form in known):
+            continue
+        parts = [p for w in name_tokens(mention) for p in w.split("-") if p]
+        tokens = [p for p in parts if p not in COMMON_WORDS]
+        if tokens and not any(_known_word(w, words, forms) for w in tokens):
+            unknown.append(mention)
+    return unknown

@@ -34,12 +34,12 @@ def _head(s: SummaryData) -> list[str]:
 
 
 def _speakers(s: SummaryData) -> list[str]:
-    out = ["## Speakers", "", "| speaker | role | affiliation | country | quotes |"]
-    out.append("| --- | --- | --- | --- | ---: |")
+    out = ["## Speakers", "", "| speaker | kind | role | affiliation | country | quotes |"]
+    out.append("| --- | --- | --- | --- | --- | ---: |")
     for sp in s.speakers:
         name = _md(sp.name) + (f" ({_md(', '.join(sp.aliases))})" if sp.aliases else "")
         out.append(
-            f"| {name} | {_md(sp.role or '')} | {_md(sp.affiliation or '')} | "
+            f"| {name} | {sp.kind} | {_md(sp.role or '')} | {_md(sp.affiliation or '')} | "
             f"{_md(sp.country or '')} | {len(s.quotes_by(sp.name))} |"
         )
     return out

@@ -1,10 +1,15 @@
 """Versioned prompts, kept as data.
 
-Each prompt is a YAML file ``prompts/<id>/<version>.yaml`` validated by :class:`PromptSpec`.
+Each prompt is a YAML file ``prompts/<id>/<version>.yaml`` validated by :class:`PromptSpec`,
+and, once released, the JSON schema of the answer it asks for, frozen beside it as
+``<version>.schema.json``: what is sent never changes when the library's models evolve.
+``answer`` in the spec names the model that reads the answer (``summary`` for the
+:class:`~summarizer.ArticleSummary` shape, ``lean`` for the compact v2 shape); an unreleased
+version without a frozen schema sends that model's current schema.
 Installed packages carry the files as ``summarizer/prompts``; a source checkout reads the
 repository's ``prompts/`` folder. A released version never changes: ``prompts/lock.json``
 holds the sha256 of every released file and the test suite compares them. The sha256 of the
-file in use is recorded in every result's ``meta``.
+prompt file in use is recorded in every result's ``meta``.
 
 The article reaches a prompt only through ``{{ article }}``, rendered by instructor's
 sandboxed Jinja environment, so template syntax inside an article stays inert text.
@@ -13,13 +18,14 @@ sandboxed Jinja environment, so template syntax inside an article stays inert te
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -44,6 +50,8 @@ class PromptSpec(BaseModel):
     changelog: list[str] = Field(default_factory=list)
     system: str
     user: str
+    answer: Literal["summary", "lean"] = "summary"
+    """The shape of the answer: ``summary`` (the ArticleSummary fields) or ``lean`` (v2)."""
 
     @field_validator("version")
     @classmethod
@@ -67,6 +75,8 @@ class Prompt:
     spec: PromptSpec
     sha256: str
     path: str
+    schema: dict[str, Any] | None = None
+    """The frozen JSON schema of the answer (``<version>.schema.json``), if there is one."""
 
     @property
     def id(self) -> str:
@@ -124,7 +134,18 @@ def _load(prompt_id: str, version: str) -> Prompt:
             f"prompt file {prompt_id}/{version}.yaml declares {spec.id}/{spec.version}",
             prompt_version=version,
         )
-    return Prompt(spec=spec, sha256=hashlib.sha256(raw).hexdigest(), path=str(entry))
+    schema_entry = prompts_root().joinpath(prompt_id).joinpath(f"{version}.schema.json")
+    schema = None
+    if schema_entry.is_file():
+        try:
+            schema = json.loads(schema_entry.read_bytes())
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"schema file {prompt_id}/{version}.schema.json is malformed: {exc}",
+                prompt_version=version,
+            ) from exc
+    digest = hashlib.sha256(raw).hexdigest()
+    return Prompt(spec=spec, sha256=digest, path=str(entry), schema=schema)
 
 
 def list_prompts(prompt_id: str = DEFAULT_PROMPT_ID) -> list[str]:

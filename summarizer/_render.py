@@ -18,6 +18,7 @@ from summarizer._summary import SummaryData
 __all__ = ["render_summary", "summary_renderables"]
 
 _NARROW = {"kind", "date", "at", "quotes", "times", "polarity"}
+"""Columns that keep their width (a speaker's kind, a quote's kind, dates, counts)."""
 _WIDE = {"text", "position", "expression", "target", "status"}
 
 Cell = str | Text
@@ -65,10 +66,11 @@ def _sections(summary: SummaryData) -> list[tuple[str, list[str], list[list[Cell
     return [
         (
             "Speakers",
-            ["name", "also", "role", "affiliation", "country", "quotes"],
+            ["name", "kind", "also", "role", "affiliation", "country", "quotes"],
             [
                 [
                     s.name,
+                    s.kind,
                     ", ".join(s.aliases),
                     s.role or "",
                     s.affiliation or "",

@@ -273,6 +273,7 @@ def _speakers(summary: SummaryData, view: _View) -> list[dict[str, Any]]:
     return [
         {
             "name": s.name,
+            "kind": s.kind,
             "aliases": s.aliases,
             "role": s.role,
             "affiliation": s.affiliation,

@@ -15,7 +15,9 @@ each answer (a summary, or the next body when the answer must be reasked).
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from textwrap import dedent
 from typing import Any
@@ -26,14 +28,16 @@ from instructor.v2.core.errors import ResponseParsingError
 from instructor.v2.core.providers import Provider
 from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel
 
 from summarizer._article import PreparedArticle
 from summarizer._client import redact
+from summarizer._lean import LeanSummary, lean_json_schema
 from summarizer._prompts import Prompt
 from summarizer._settings import MODES
 from summarizer._transport import CallRecorder
 from summarizer.errors import ExtractionError
-from summarizer.schema import ArticleSummary
+from summarizer.schema import Answer, ArticleSummary
 
 __all__ = ["PARSE_ERRORS", "Exchange", "RequestTemplate", "validation_errors"]
 
@@ -57,6 +61,30 @@ def _first_messages(errors: list[dict[str, Any]], limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+ANSWER_MODELS: dict[str, tuple[type[BaseModel], Callable[[], dict[str, Any]]]] = {
+    "summary": (ArticleSummary, ArticleSummary.model_json_schema),
+    "lean": (LeanSummary, lean_json_schema),
+}
+"""Per answer shape (``PromptSpec.answer``): the model that reads it and its JSON schema."""
+
+
+def _schema_stand_in(schema: dict[str, Any]) -> type[BaseModel]:
+    """A model class whose JSON schema is ``schema``: instructor builds the request from it.
+
+    The class carries the schema's title as its name (the tool's name, the json_schema
+    format's name), so a frozen schema is sent exactly as it was released.
+    """
+
+    def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return copy.deepcopy(schema)
+
+    namespace = {
+        "__doc__": schema.get("description"),
+        "model_json_schema": classmethod(model_json_schema),
+    }
+    return type(str(schema["title"]), (BaseModel,), namespace)
+
+
 class RequestTemplate:
     """Everything of a request that does not depend on the article, prepared once.
 
@@ -71,12 +99,16 @@ class RequestTemplate:
         self, prompt: Prompt, mode: str, model: str, temperature: float | None = None
     ) -> None:
         self.handlers = mode_registry.get_handlers(Provider.OPENAI, MODES[mode])
+        self.answer_model, schema = ANSWER_MODELS[prompt.spec.answer]
+        self.schema = prompt.schema or schema()
         kwargs: dict[str, Any] = {"model": model, "messages": prompt.messages()}
         if temperature is not None:
             kwargs["temperature"] = temperature
-        # The mode's request part (tools, response_format or schema text), generated once.
-        # Answers are parsed into ArticleSummary itself, not instructor's wrapper subclass.
-        _, fixed = self.handlers.request_handler(response_model=ArticleSummary, kwargs=kwargs)
+        # The mode's request part (tools, response_format or schema text), generated once
+        # from the schema that is sent; answers are parsed by the answer model itself.
+        _, fixed = self.handlers.request_handler(
+            response_model=_schema_stand_in(self.schema), kwargs=kwargs
+        )
         if self.handlers.message_converter is not None:
             fixed["messages"] = self.handlers.message_converter(
                 fixed["messages"], autodetect_images=False
@@ -111,16 +143,16 @@ class RequestTemplate:
         """
         parsed = self.handlers.response_parser(
             response=completion,
-            response_model=ArticleSummary,
+            response_model=self.answer_model,
             validation_context=self.context(article),
             strict=False,
             stream=False,
             is_async=False,
         )
-        if not isinstance(parsed, ArticleSummary):  # pragma: no cover - instructor contract
-            raise ExtractionError("the model's answer did not parse as an ArticleSummary")
+        if not isinstance(parsed, Answer):  # pragma: no cover - instructor contract
+            raise ExtractionError("the model's answer did not parse as an answer")
         parsed.__dict__.pop("_raw_response", None)  # instructor's back-reference: not ours to keep
-        return parsed
+        return parsed.to_summary()
 
     def reask(self, body: dict[str, Any], completion: Any, exc: Exception) -> dict[str, Any]:
         """The next request body: the conversation so far and what was wrong."""

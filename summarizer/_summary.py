@@ -29,14 +29,15 @@ from pydantic.json_schema import (
     SkipJsonSchema,
 )
 
-from summarizer._fields import Distinct, Person, Verbatim, check_roles, walk
-from summarizer._grounding import Span, locate_all, locate_quote
-from summarizer._identity import form_key, resolve, speaker_id
+from summarizer._fields import Distinct, FreeText, Person, Verbatim, check_roles, walk
+from summarizer._grounding import Span, locate_all, locate_pieces, locate_quote, quoted_fragments
+from summarizer._identity import form_key, resolve, speaker_id, unknown_names
 from summarizer._meta import SummaryMeta
 
 __all__ = [
     "MEETING_STATUSES",
     "ActorTone",
+    "CompactJsonSchema",
     "Framing",
     "FramingExpression",
     "MeetingStatus",
@@ -47,13 +48,21 @@ __all__ = [
     "Quote",
     "QuoteKind",
     "Speaker",
+    "SpeakerKind",
     "Stance",
     "SummaryData",
     "Tone",
     "assign_ids",
+    "problems_error",
 ]
 
-QuoteKind = Literal["direct", "indirect"]
+SpeakerKind = Literal["person", "organisation", "group", "anonymous"]
+"""Who a source is: a named person; an organisation (a ministry, a party, a newspaper, a
+government speaking as an institution); a group ("opposition lawmakers"); or an anonymous
+source, named by the article's own description ("a senior administration official")."""
+QuoteKind = Literal["direct", "indirect", "mixed"]
+"""direct: the speaker's words in quotation marks; indirect: reported speech; mixed:
+reported speech that quotes a fragment (``called the plan "a dead end"``)."""
 Polarity = Literal["support", "oppose", "neutral", "mixed"]
 Tone = Literal["hostile", "critical", "neutral", "favourable"]
 MeetingStatus = Literal[
@@ -107,8 +116,12 @@ def _is_direct(quote: Quote) -> bool:
     return quote.kind == "direct"
 
 
-def _is_indirect(quote: Quote) -> bool:
-    return quote.kind == "indirect"
+def _is_reported(quote: Quote) -> bool:
+    return quote.kind != "direct"
+
+
+def _is_mixed(quote: Quote) -> bool:
+    return quote.kind == "mixed"
 
 
 class _Model(BaseModel):
@@ -123,15 +136,19 @@ class _Model(BaseModel):
 
 
 class Speaker(_Model):
-    """A person quoted or paraphrased in the article."""
+    """A source quoted or paraphrased in the article."""
 
     name: str = Field(description="Canonical full name as in the article")
     aliases: list[str] = Field(
         default_factory=list, description="Other forms of the name used in the article"
     )
-    role: str | None = Field(default=None, description="Role or title, neutrally worded")
-    affiliation: str | None = None
+    role: Annotated[str | None, FreeText()] = Field(
+        default=None, description="Role or title, neutrally worded"
+    )
+    affiliation: Annotated[str | None, FreeText()] = None
     country: str | None = None
+    kind: SpeakerKind = "person"
+    """What kind of source (prompt v1 asks only for persons)."""
     id: SkipJsonSchema[str | None] = None
     """Stable id: the slug of the canonical name (``vladimir-putin``); see ``_identity``."""
 
@@ -149,15 +166,19 @@ class Quote(_Model):
     kind: Annotated[QuoteKind, Distinct()] = Field(
         description="direct: verbatim words; indirect: reported speech"
     )
-    text: Annotated[str, Verbatim(span="span", label=" (direct quote)", when=_is_direct)] = Field(
-        min_length=2, description="direct: verbatim from the article; indirect: a paraphrase"
-    )
+    text: Annotated[
+        str,
+        Verbatim(span="span", pieces="pieces", label=" (direct quote)", when=_is_direct),
+        FreeText(when=_is_reported),
+    ] = Field(min_length=2, description="direct: verbatim from the article; indirect: a paraphrase")
     evidence: Annotated[
         str | None,
         Verbatim(
             span="evidence_span",
-            missing="{path} is indirect: give verbatim evidence",
-            when_missing=_is_indirect,
+            quoted="pieces",
+            quoted_when=_is_mixed,
+            missing="{path} is {item.kind}: give verbatim evidence",
+            when_missing=_is_reported,
         ),
     ] = Field(
         default=None,
@@ -170,6 +191,9 @@ class Quote(_Model):
     said_on: dt.date | None = Field(default=None, description="Date of the statement if stated")
     span: SkipJsonSchema[Span | None] = None
     evidence_span: SkipJsonSchema[Span | None] = None
+    pieces: SkipJsonSchema[list[Span]] = Field(default_factory=list)
+    """The verbatim words: a direct quote's pieces (several when its attribution interrupts
+    it), or the quoted fragments of a mixed quote's evidence."""
     speaker_id: SkipJsonSchema[str | None] = None
 
     @property
@@ -182,8 +206,8 @@ class Position(_Model):
     """A position an actor holds on a topic."""
 
     actor: Annotated[str, Person(id="actor_id")]
-    topic: str
-    position: str = Field(description="Short clause")
+    topic: Annotated[str, FreeText()]
+    position: Annotated[str, FreeText()] = Field(description="Short clause")
     evidence: Annotated[str, Verbatim(span="evidence_span")] = Field(
         min_length=2, description="Verbatim from the article"
     )
@@ -199,15 +223,17 @@ class ProposedMeeting(_Model):
         default=None, description="Who proposed or invited"
     )
     status: MeetingStatus
-    status_reason: str | None = Field(default=None, description="Why this status, short")
+    status_reason: Annotated[str | None, FreeText()] = Field(
+        default=None, description="Why this status, short"
+    )
     timeframe: str | None = Field(default=None, description="As written in the article")
     date_from: dt.date | None = Field(
         default=None, description="Resolved against the publication date when the text allows"
     )
     date_to: dt.date | None = None
     location: str | None = None
-    agenda: list[str] = Field(default_factory=list)
-    preconditions: list[str] = Field(default_factory=list)
+    agenda: Annotated[list[str], FreeText()] = Field(default_factory=list)
+    preconditions: Annotated[list[str], FreeText()] = Field(default_factory=list)
     evidence: Annotated[list[str], Verbatim(span="evidence_spans")] = Field(
         min_length=1, description="Verbatim passages"
     )
@@ -278,7 +304,7 @@ class Framing(_Model):
     tone: list[ActorTone] = Field(default_factory=list)
 
 
-class _CompactJsonSchema(GenerateJsonSchema):
+class CompactJsonSchema(GenerateJsonSchema):
     """Pydantic's JSON schema without the titles it derives from names.
 
     The schema is sent with every request; a title repeating each field name costs tokens
@@ -303,7 +329,7 @@ class SummaryData(_Model):
         cls,
         by_alias: bool | None = True,
         ref_template: str = DEFAULT_REF_TEMPLATE,
-        schema_generator: type[GenerateJsonSchema] = _CompactJsonSchema,
+        schema_generator: type[GenerateJsonSchema] = CompactJsonSchema,
         mode: JsonSchemaMode = "validation",
         **kwargs: Any,
     ) -> dict[str, Any]:
@@ -316,8 +342,8 @@ class SummaryData(_Model):
             **kwargs,
         )
 
-    headline: str = Field(description="Neutral, at most 15 words")
-    summary: str = Field(
+    headline: Annotated[str, FreeText()] = Field(description="Neutral, at most 15 words")
+    summary: Annotated[str, FreeText()] = Field(
         description="2-4 neutral sentences; do not adopt the outlet's loaded terms"
     )
     speakers: list[Speaker] = Field(default_factory=list)
@@ -351,12 +377,20 @@ class SummaryData(_Model):
             return self
         problems = _Grounder(self, article).run()
         if problems:
-            listed = "\n".join(f"- {p}" for p in problems)
-            raise ValueError(
-                f"{len(problems)} problem(s); verbatim fields must copy the article's "
-                f"exact words:\n{listed}"
-            )
+            raise problems_error(problems)
         return self
+
+
+def problems_error(problems: list[str]) -> ValueError:
+    """The one error for an answer that is not grounded: every problem, one per line.
+
+    Its text is what the model reads in the reask, so it names each field and string.
+    """
+    listed = "\n".join(f"- {p}" for p in problems)
+    return ValueError(
+        f"{len(problems)} problem(s); verbatim fields must copy the article's "
+        f"exact words:\n{listed}"
+    )
 
 
 def _article_from(context: Any) -> str | None:
@@ -379,12 +413,13 @@ def assign_ids(summary: SummaryData) -> None:
         taken.add(sid)
         speaker.id = sid
     people = [s.forms() for s in summary.speakers]
+    kinds = [s.kind for s in summary.speakers]
 
     def id_of(name: str | None) -> str | None:
         if not name:
             return None
         speaker = summary.speaker(name)
-        if speaker is None and (i := resolve(name, people)) is not None:
+        if speaker is None and (i := resolve(name, people, kinds)) is not None:
             speaker = summary.speakers[i]
         return speaker.id if speaker else None
 
@@ -409,11 +444,22 @@ class _Grounder:
 
     def run(self) -> list[str]:
         self.check_speakers()
+        for visit in walk(self.summary):  # nothing the model sent is kept as a location
+            if isinstance(visit.role, Verbatim):
+                for field in visit.role.span_fields:
+                    single = field == visit.role.span and not visit.role.every
+                    setattr(
+                        visit.owner,
+                        field,
+                        None if single and isinstance(visit.value, str | None) else [],
+                    )
         for visit in walk(self.summary):
             if isinstance(visit.role, Person):
                 self.canonicalise(visit.owner, visit.name, visit.role, visit.path)
             elif isinstance(visit.role, Verbatim):
                 self.locate(visit.owner, visit.name, visit.role, visit.path)
+            elif isinstance(visit.role, FreeText) and visit.role.applies(visit.owner):
+                self.check_names(visit.texts, visit.path)
         self.check_neutral_wording()
         assign_ids(self.summary)
         return self.problems
@@ -434,29 +480,55 @@ class _Grounder:
     def locate(self, owner: BaseModel, name: str, role: Verbatim, path: str) -> None:
         value = getattr(owner, name)
         if not role.applies(owner):
-            setattr(owner, role.span, [] if role.every or isinstance(value, list) else None)
             return
-        if not value:
-            setattr(owner, role.span, [] if role.every or isinstance(value, list) else None)
+        if isinstance(value, list):
+            found = [self.find(f"{path}[{j}]", text) for j, text in enumerate(value)]
+            setattr(owner, role.span, [span for span in found if span is not None])
+        elif not value:
             if role.missing and (role.when_missing is None or role.when_missing(owner)):
-                self.problems.append(role.missing.format(path=path.rsplit(".", 1)[0]))
-            return
-        if role.every:
+                self.problems.append(role.missing.format(path=path.rsplit(".", 1)[0], item=owner))
+        elif role.every:
             spans = locate_all(value, self.article)
             if not spans:
                 self.problems.append(f"{path} is not in the article: {_short(value)!r}")
             setattr(owner, role.span, spans)
-        elif isinstance(value, list):
-            found = [self.find(f"{path}[{j}]", text) for j, text in enumerate(value)]
-            setattr(owner, role.span, [span for span in found if span is not None])
         else:
-            setattr(owner, role.span, self.find(f"{path}{role.label}", value))
+            self.locate_one(owner, value, role, f"{path}{role.label}")
+
+    def locate_one(self, owner: BaseModel, value: str, role: Verbatim, where: str) -> None:
+        """One string: its span, and its pieces or quoted fragments when the role asks."""
+        if role.pieces is None:
+            span = self.find(where, value)
+        else:
+            pieces = locate_pieces(value, self.article)
+            if pieces is None:
+                self.problems.append(f"{where} is not in the article: {_short(value)!r}")
+            else:
+                setattr(owner, role.pieces, pieces)
+            span = Span(start=pieces[0].start, end=pieces[-1].end) if pieces else None
+        setattr(owner, role.span, span)
+        if (
+            span is not None
+            and role.quoted
+            and (role.quoted_when is None or role.quoted_when(owner))
+        ):
+            setattr(owner, role.quoted, quoted_fragments(span, self.article))
 
     def find(self, where: str, value: str) -> Span | None:
         span = locate_quote(value, self.article)
         if span is None:
             self.problems.append(f"{where} is not in the article: {_short(value)!r}")
         return span
+
+    def check_names(self, texts: list[str], path: str) -> None:
+        """Free text may only name people and places the article or the speakers name."""
+        known = [form for speaker in self.summary.speakers for form in speaker.forms()]
+        for text in texts:
+            for name in unknown_names(text, self.article, known):
+                self.problems.append(
+                    f"{path} names {name!r}, which is not in the article: use only names "
+                    "the article gives"
+                )
 
     def check_speakers(self) -> None:
         for i, speaker in enumerate(self.summary.speakers):

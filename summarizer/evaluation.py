@@ -42,7 +42,7 @@ from typing import Any
 
 from summarizer import _identity
 from summarizer._fields import Verbatim, walk
-from summarizer._grounding import Span, locate_quote
+from summarizer._grounding import Span, locate_pieces, locate_quote
 from summarizer._results import read_results
 from summarizer.errors import InputError
 from summarizer.schema import ArticleSummary
@@ -65,7 +65,17 @@ __all__ = [
 ]
 
 SPAN_IOU = 0.5
-FIELDS = ("speakers", "quotes_direct", "quotes_indirect", "quotes", "meetings", "stances")
+FIELDS = (
+    "speakers",
+    "quotes_direct",
+    "quotes_indirect",
+    "quotes_mixed",
+    "quotes",
+    "meetings",
+    "stances",
+)
+QUOTE_KINDS = ("direct", "indirect", "mixed")
+SPEAKER_KINDS = ("person", "organisation", "group", "anonymous")
 _STOPWORDS = {"a", "an", "the", "of", "with", "to", "for", "on", "in", "and", "against", "s"}
 
 
@@ -96,6 +106,22 @@ def span_iou(a: Span, b: Span) -> float:
     return inter / union if union else 0.0
 
 
+def _f1(matched: int, others: int, precision: float | None, recall: float | None) -> float | None:
+    """F1 from precision and recall, with the empty cases decided.
+
+    0.0 when nothing matched but there was something to find or something found; None only
+    when there was neither (an empty field, not a failure).
+    """
+    if not matched:
+        return 0.0 if others else None
+    assert precision is not None and recall is not None  # something matched: both defined
+    return 2 * precision * recall / (precision + recall)
+
+
+def _ratios(score: Counts | Coverage) -> dict[str, float | None]:
+    return {"precision": score.precision, "recall": score.recall, "f1": score.f1}
+
+
 @dataclass
 class Counts:
     """True positives, false positives and false negatives, with the usual ratios."""
@@ -119,22 +145,12 @@ class Counts:
 
     @property
     def f1(self) -> float | None:
-        """Harmonic mean of precision and recall, or None when either is undefined."""
-        p, r = self.precision, self.recall
-        if p is None or r is None:
-            return None
-        return 2 * p * r / (p + r) if p + r else 0.0
+        """Harmonic mean of precision and recall (see :func:`_f1`)."""
+        return _f1(self.tp, self.fp + self.fn, self.precision, self.recall)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready figures."""
-        return {
-            "precision": self.precision,
-            "recall": self.recall,
-            "f1": self.f1,
-            "tp": self.tp,
-            "fp": self.fp,
-            "fn": self.fn,
-        }
+        return {**_ratios(self), "tp": self.tp, "fp": self.fp, "fn": self.fn}
 
 
 @dataclass
@@ -157,6 +173,44 @@ class Accuracy:
         return {"accuracy": self.value, "correct": self.correct, "total": self.total}
 
 
+@dataclass
+class Coverage:
+    """Characters of quoted words: predicted, gold, and both (same person), summed.
+
+    Scores quotes the way a reader compares them: a quote split or joined differently, or a
+    direct quote read as a mixed one, still covers the same words.
+    """
+
+    overlap: int = 0
+    predicted: int = 0
+    gold: int = 0
+
+    def __add__(self, other: Coverage) -> Coverage:
+        return Coverage(
+            self.overlap + other.overlap, self.predicted + other.predicted, self.gold + other.gold
+        )
+
+    @property
+    def precision(self) -> float | None:
+        """Share of predicted characters that gold quotes of the same person cover."""
+        return self.overlap / self.predicted if self.predicted else None
+
+    @property
+    def recall(self) -> float | None:
+        """Share of gold characters that predicted quotes of the same person cover."""
+        return self.overlap / self.gold if self.gold else None
+
+    @property
+    def f1(self) -> float | None:
+        """Harmonic mean of precision and recall (see :func:`_f1`)."""
+        return _f1(self.overlap, self.predicted + self.gold, self.precision, self.recall)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready figures."""
+        counts = {"overlap_chars": self.overlap, "predicted_chars": self.predicted}
+        return {**_ratios(self), **counts, "gold_chars": self.gold}
+
+
 @dataclass(frozen=True)
 class GoldArticle:
     """One line of a gold set."""
@@ -175,6 +229,10 @@ class ArticleScore:
     counts: dict[str, Counts] = field(default_factory=dict)
     accuracy: dict[str, Accuracy] = field(default_factory=dict)
     grounding: Accuracy = field(default_factory=Accuracy)
+    coverage: Coverage | None = None
+    """Quote coverage by characters, when the gold annotates quotes."""
+    kinds: dict[str, Counts] = field(default_factory=dict)
+    """Speakers per kind: tp (matched with that kind), fp (predicted only), fn (gold only)."""
     failed: bool = False
 
 
@@ -214,7 +272,7 @@ def _score_quotes(
     text: str,
     gold_people: list[list[str]],
 ) -> dict[str, Counts]:
-    results = {"quotes": Counts(), "quotes_direct": Counts(), "quotes_indirect": Counts()}
+    results = {"quotes": Counts(), **{f"quotes_{kind}": Counts() for kind in QUOTE_KINDS}}
     predicted = [
         (q, _quote_location(q, text), _gold_person(q.speaker, gold_people)) for q in summary.quotes
     ]
@@ -233,7 +291,7 @@ def _score_quotes(
                 continue
             found = index
             break
-        bucket = f"quotes_{kind}" if kind in ("direct", "indirect") else None
+        bucket = f"quotes_{kind}" if kind in QUOTE_KINDS else None
         if found is None:
             results["quotes"].fn += 1
             if bucket:
@@ -250,7 +308,77 @@ def _score_quotes(
         results["quotes"].fp += 1
         if quote.kind in gold_kinds:
             results[f"quotes_{quote.kind}"].fp += 1
-    return results
+    return {k: v for k, v in results.items() if k == "quotes" or k[7:] in gold_kinds}
+
+
+def _characters(spans: Iterable[Span]) -> set[int]:
+    return {i for span in spans for i in range(span.start, span.end)}
+
+
+def _predicted_words(quote: Any) -> list[Span]:
+    """The article characters a predicted quote claims: its pieces, else its location."""
+    if quote.kind == "direct" and getattr(quote, "pieces", None):
+        return list(quote.pieces)
+    return [quote.location] if quote.location is not None else []
+
+
+def _gold_words(gold_quote: Mapping[str, Any], text: str) -> list[Span]:
+    if gold_quote.get("kind") == "direct":
+        return locate_pieces(str(gold_quote["text"]), text) or []
+    span = locate_quote(str(gold_quote["text"]), text)
+    return [span] if span is not None else []
+
+
+def _coverage(
+    gold_quotes: list[Mapping[str, Any]],
+    summary: ArticleSummary,
+    text: str,
+    gold_people: list[list[str]],
+) -> Coverage:
+    """Character overlap of quoted words, person by person (see :class:`Coverage`)."""
+    gold: dict[object, set[int]] = {}
+    for q in gold_quotes:
+        who = _gold_person(str(q["speaker"]), gold_people)
+        gold.setdefault(who if who is not None else str(q["speaker"]), set()).update(
+            _characters(_gold_words(q, text))
+        )
+    predicted: dict[object, set[int]] = {}
+    for quote in summary.quotes:
+        who = _gold_person(quote.speaker, gold_people)
+        predicted.setdefault(who if who is not None else "?" + quote.speaker, set()).update(
+            _characters(_predicted_words(quote))
+        )
+    overlap = sum(len(chars & gold.get(who, set())) for who, chars in predicted.items())
+    return Coverage(
+        overlap,
+        sum(map(len, predicted.values())),
+        sum(map(len, gold.values())),
+    )
+
+
+def _kind_counts(
+    gold_speakers: list[Mapping[str, Any]],
+    predicted: list[Any],
+    pairs: list[tuple[int, int]],
+) -> dict[str, Counts]:
+    """Speakers per kind: matched speakers of the same kind, predicted only, gold only."""
+    counts = {kind: Counts() for kind in SPEAKER_KINDS}
+    matched_gold = {g for g, _ in pairs}
+    matched_predicted = {p for _, p in pairs}
+    for g, p in pairs:
+        gold_kind = str(gold_speakers[g].get("kind", "person"))
+        if gold_kind == predicted[p].kind:
+            counts[gold_kind].tp += 1
+        else:
+            counts[gold_kind].fn += 1
+            counts[predicted[p].kind].fp += 1
+    for g, speaker in enumerate(gold_speakers):
+        if g not in matched_gold:
+            counts[str(speaker.get("kind", "person"))].fn += 1
+    for p, speaker in enumerate(predicted):
+        if p not in matched_predicted:
+            counts[speaker.kind].fp += 1
+    return counts
 
 
 def _people_key(names: Iterable[str], gold_people: list[list[str]]) -> frozenset[str]:
@@ -279,21 +407,35 @@ def _match_and_judge(
     matches: Callable[[Mapping[str, Any], Any], bool],
     correct: Callable[[Mapping[str, Any], Any], bool],
 ) -> tuple[Counts, Accuracy]:
-    """Greedy one-to-one matching, then the accuracy of an attribute on the matched pairs."""
+    """One-to-one matching, then the accuracy of an attribute on the matched pairs.
+
+    Two greedy passes: pairs that match and agree on the attribute first, then the rest, so
+    two meetings of the same people (talks held, the next round scheduled) are paired with
+    the predictions that describe them, whatever order either list is in.
+    """
     counts, accuracy = Counts(), Accuracy()
-    used: set[int] = set()
-    for item in gold_items:
-        match = next(
-            (i for i, p in enumerate(predicted) if i not in used and matches(item, p)), None
-        )
-        if match is None:
-            counts.fn += 1
-            continue
-        used.add(match)
-        counts.tp += 1
-        accuracy.total += 1
-        accuracy.correct += int(correct(item, predicted[match]))
-    counts.fp += len(predicted) - len(used)
+    pairs: dict[int, int] = {}
+    for judged in (True, False):
+        for g, item in enumerate(gold_items):
+            if g in pairs:
+                continue
+            match = next(
+                (
+                    i
+                    for i, p in enumerate(predicted)
+                    if i not in pairs.values()
+                    and matches(item, p)
+                    and (correct(item, p) or not judged)
+                ),
+                None,
+            )
+            if match is not None:
+                pairs[g] = match
+    counts.tp = len(pairs)
+    counts.fn = len(gold_items) - len(pairs)
+    counts.fp = len(predicted) - len(pairs)
+    accuracy.total = len(pairs)
+    accuracy.correct = sum(correct(gold_items[g], predicted[p]) for g, p in pairs.items())
     return counts, accuracy
 
 
@@ -310,10 +452,11 @@ def score_article(article: GoldArticle, summary: ArticleSummary | None) -> Artic
         score.counts["speakers"] = Counts(
             tp=len(pairs), fp=len(predicted_people) - len(pairs), fn=len(gold_people) - len(pairs)
         )
+        score.kinds = _kind_counts(list(gold["speakers"]), summary.speakers, pairs)
     if "quotes" in gold:
-        score.counts.update(
-            _score_quotes(list(gold["quotes"]), summary, article.text, known_people)
-        )
+        gold_quotes = list(gold["quotes"])
+        score.counts.update(_score_quotes(gold_quotes, summary, article.text, known_people))
+        score.coverage = _coverage(gold_quotes, summary, article.text, known_people)
     if "proposed_meetings" in gold:
         score.counts["meetings"], score.accuracy["meeting_status"] = _match_and_judge(
             list(gold["proposed_meetings"]),
@@ -366,6 +509,20 @@ class EvalReport:
         return sum((a.grounding for a in self.articles), Accuracy())
 
     @property
+    def coverage(self) -> Coverage | None:
+        """Quote coverage by characters, summed over the articles that annotate quotes."""
+        parts = [a.coverage for a in self.articles if a.coverage is not None]
+        return sum(parts, Coverage()) if parts else None
+
+    def kinds(self) -> dict[str, Counts]:
+        """Speakers per kind, summed (see :attr:`ArticleScore.kinds`)."""
+        total = {kind: Counts() for kind in SPEAKER_KINDS}
+        for article in self.articles:
+            for kind, counts in article.kinds.items():
+                total[kind] = total[kind] + counts
+        return total
+
+    @property
     def failed(self) -> int:
         """Articles whose run produced no summary."""
         return sum(a.failed for a in self.articles)
@@ -380,6 +537,13 @@ class EvalReport:
             if (acc := self.accuracy(name)) is not None:
                 result[name] = acc.as_dict()
         result["grounding"] = self.grounding.as_dict()
+        if (coverage := self.coverage) is not None:
+            result["quote_coverage"] = coverage.as_dict()
+        if any(a.kinds for a in self.articles):
+            result["speaker_kinds"] = {
+                kind: {**c.as_dict(), "predicted": c.tp + c.fp, "gold": c.tp + c.fn}
+                for kind, c in self.kinds().items()
+            }
         result["per_article"] = [
             {
                 "id": a.id,

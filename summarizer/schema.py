@@ -7,6 +7,8 @@ Markdown, notebook display) and is the public home of every schema name.
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 from summarizer import _summary
 from summarizer._markdown import summary_to_markdown
 from summarizer._meta import SummaryMeta as SummaryMeta, Usage as Usage
@@ -36,8 +38,21 @@ __all__ = [  # every schema name of _summary, and the views' class
 ]
 
 
+@runtime_checkable
+class Answer(Protocol):
+    """A model's answer as a prompt version shapes it, turned into the result."""
+
+    def to_summary(self) -> ArticleSummary:
+        """The answer as an :class:`ArticleSummary` (grounded when validated with an article)."""
+        ...
+
+
 class ArticleSummary(SummaryData):
     """A structured, grounded summary of one news article."""
+
+    def to_summary(self) -> ArticleSummary:
+        """This summary: prompt v1's answers have the summary's own shape."""
+        return self
 
     def to_html(self) -> str:
         """One self-contained HTML page: the summary beside the article, quotes highlighted."""

@@ -5,7 +5,7 @@ Also the seed summaries the report tests use.
     .venv/bin/python -m tests.report_screenshot
 
 The summary is what ``examples/summarize_seed.py`` prints without a key: the library run
-offline against the recorded cassette ``cassettes/seed_article.yaml`` (a curated answer, see
+offline against the recorded cassette ``cassettes/seed_article_v2.yaml`` (a curated answer, see
 ``cassettes/README.md``). Needs a Chromium binary (Debian: ``apt-get install chromium``).
 """
 
@@ -41,7 +41,7 @@ def summary_from_gold(seed_id: str = SEED_ID) -> ArticleSummary:
     """A grounded summary built offline from a gold file, with the spans the library computes."""
     text = article(seed_id)
     summary = ArticleSummary.model_validate(gold(seed_id), context={"article": text})
-    prompt = load_prompt()
+    prompt = load_prompt("v1")  # the gold files have the summary's own shape: v1's answers
     meta = SummaryMeta(
         model="gold-annotation",
         mode="tools",
@@ -84,7 +84,7 @@ def replayed_seed_summary() -> ArticleSummary:
     from tests.recording import make_vcr
 
     client = openai.OpenAI(api_key="replay-only")
-    with make_vcr("none").use_cassette("seed_article"):
+    with make_vcr("none").use_cassette("seed_article_v2"):  # the default prompt's
         return summarize_article(article(SEED_ID), client=client, model=DEFAULT_MODEL)
 
 

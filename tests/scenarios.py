@@ -45,18 +45,27 @@ def _estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def answer(payload: dict[str, Any] | str, label: str, finish_reason: str | None = None) -> Reply:
-    """A 200 completion carrying ``payload`` as a tool call or as content, per the request."""
-    arguments = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+def answer(
+    payload: dict[str, Any] | str,
+    label: str,
+    finish_reason: str | None = None,
+    origin: str = "curated",
+) -> Reply:
+    """A 200 completion carrying ``payload`` as a tool call or as content, per the request.
+
+    ``origin`` names where the answer came from in its ids (``chatcmpl-curated-…``,
+    ``chatcmpl-lmwritten-…``), so a cassette says what it holds.
+    """
 
     def reply(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        arguments = written_as_asked(payload, request)
         message: dict[str, Any] = {"role": "assistant", "refusal": None, "annotations": []}
         if request.get("tools"):
             name = request["tools"][0]["function"]["name"]
             message["content"] = None
             message["tool_calls"] = [
                 {
-                    "id": f"call_curated_{label}",
+                    "id": f"call_{origin}_{label}",
                     "type": "function",
                     "function": {"name": name, "arguments": arguments},
                 }
@@ -69,7 +78,7 @@ def answer(payload: dict[str, Any] | str, label: str, finish_reason: str | None 
         prompt_tokens += _estimate_tokens(json.dumps(request.get("tools", [])))
         completion_tokens = _estimate_tokens(arguments)
         body = {
-            "id": f"chatcmpl-curated-{label}",
+            "id": f"chatcmpl-{origin}-{label}",
             "object": "chat.completion",
             "created": 1764000000,
             "model": request["model"],
@@ -99,6 +108,25 @@ def answer(payload: dict[str, Any] | str, label: str, finish_reason: str | None 
         return 200, {"content-type": "application/json"}, body
 
     return reply
+
+
+def asks_lean(request: dict[str, Any]) -> bool:
+    """Whether a request asks for prompt v2's answer shape (its schema has ``loaded_terms``)."""
+    asked = {k: request.get(k) for k in ("tools", "response_format", "messages")}
+    return '"loaded_terms"' in json.dumps(asked) or "loaded_terms" in json.dumps(asked)
+
+
+def written_as_asked(payload: dict[str, Any] | str, request: dict[str, Any]) -> str:
+    """A curated answer as the request asks for it.
+
+    Curated answers are kept in the summary's own shape (the gold files); a request for the
+    v2 shape gets the same annotation written that way (:func:`lean_from_gold`).
+    """
+    if isinstance(payload, str):
+        return payload
+    if "proposed_meetings" in payload and asks_lean(request):
+        payload = lean_from_gold(payload)
+    return json.dumps(payload, ensure_ascii=False)
 
 
 def error(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> Reply:
@@ -218,6 +246,14 @@ def gold_for_chunk(chunk: str) -> dict[str, Any]:
         result["stances"] += stances
         result["framing"]["expressions"] += expressions
         result["framing"]["tone"] += tone
+    from summarizer._identity import unknown_names
+
+    forms = [f for s in result["speakers"] for f in [s["name"], *s["aliases"]]]
+    if unknown_names(f"{result['headline']} {result['summary']}", chunk, forms):
+        # A careful reader of this part alone names only who is in it (only the first
+        # chunk's headline and summary reach the merged result).
+        result["headline"] = "Statements and meetings reported in this part of the article"
+        result["summary"] = "This part reports statements by the people it quotes."
     return result
 
 
@@ -244,9 +280,16 @@ class Scenario:
     what: str
     live: bool = False
     """Whether a live endpoint can re-record it (a well-behaved model's first answer)."""
-    settings: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    prompt_version: str = "v1"
+    """The prompt these cassettes were recorded with (v1's: the summary's own shape)."""
     text: Callable[[], str] | None = None
     """The article, when it is not the seed's own text."""
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The Summarizer settings of the recording: its options and its prompt version."""
+        return {"prompt_version": self.prompt_version, **self.options}
 
     def article(self) -> str:
         """The article this scenario summarises."""
@@ -271,6 +314,15 @@ SCENARIOS: dict[str, Scenario] = {
             live=True,
         ),
         Scenario(
+            name="seed_article_v2",
+            seed_id=SEED_ID,
+            replies=lambda: [answer(gold(SEED_ID), "seed-v2")],
+            what="The seed article with prompt v2 (the default): the gold annotation written "
+            "in v2's shape (anchors, quote references). What the README's example replays.",
+            live=True,
+            prompt_version="v2",
+        ),
+        Scenario(
             name="scheduled_visit",
             seed_id=VISIT_ID,
             replies=lambda: [answer(gold(VISIT_ID), "visit")],
@@ -291,7 +343,7 @@ SCENARIOS: dict[str, Scenario] = {
             replies=lambda: [answer(gold(SEED_ID), "seed-json-schema")],
             what="The seed article in json_schema mode: shows the response_format actually sent.",
             live=True,
-            settings={"mode": "json_schema"},
+            options={"mode": "json_schema"},
         ),
         Scenario(
             name="reask_ungrounded_quote",
@@ -340,8 +392,103 @@ SCENARIOS: dict[str, Scenario] = {
             replies=lambda: [chunk_answer] * long_chunk_count(),
             what="The three seed articles in one text, over a 400-token input budget: four "
             "chunks with one-sentence overlaps, each answered with the gold restricted to it.",
-            settings={"max_input_tokens": LONG_BUDGET},
+            options={"max_input_tokens": LONG_BUDGET},
             text=long_article,
         ),
     ]
 }
+
+
+def _anchor(passage: str, words: int = 8) -> str:
+    """A passage as prompt v2 asks for it: verbatim when short, else first ... last words."""
+    parts = passage.split()
+    if len(parts) <= words:
+        return passage
+    return " ".join(parts[:3]) + " ... " + " ".join(parts[-3:])
+
+
+def lean_from_gold(data: dict[str, Any]) -> dict[str, Any]:
+    """A gold annotation (summary schema) written the way prompt v2 asks: the curated v2 answer.
+
+    Evidence becomes anchors; a stance whose evidence is a quote's passage cites the quote by
+    index and carries the position of its holder with the same evidence; positions without
+    a stance become stances toward their topic, "neutral"; absent and empty fields are left
+    out; role, affiliation and country become one role.
+    """
+
+    def compact(item: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in item.items() if v not in (None, "", [])}
+
+    quotes = []
+    passages = []
+    for q in data["quotes"]:
+        quote = compact({"by": q["speaker"], "kind": q["kind"], "said_on": q.get("said_on")})
+        quote["text"] = q["text"] if q["kind"] == "direct" else _anchor(q["evidence"])
+        if q["kind"] == "direct":
+            del quote["kind"]
+        elif not q["evidence"].isascii():
+            quote["gist"] = q["text"]
+        quotes.append(quote)
+        passages.append(q["text"] if q["kind"] == "direct" else q.get("evidence") or "")
+
+    def cited(evidence: str) -> dict[str, Any]:
+        for index, passage in enumerate(passages):
+            if evidence and (evidence in passage or passage in evidence):
+                return {"quote": index}
+        return {"evidence": _anchor(evidence)}
+
+    positions = list(data["positions"])
+    stances = []
+    for s in data["stances"]:
+        same = next((p for p in positions if p["evidence"] == s["evidence"]), None)
+        if same is not None:
+            positions.remove(same)
+        stance = compact({k: s[k] for k in ("holder", "target", "polarity")})
+        stance["position"] = same["position"] if same else None
+        stances.append(compact({**stance, **cited(s["evidence"])}))
+    for p in positions:
+        stance = {"holder": p["actor"], "target": p["topic"], "polarity": "neutral"}
+        stances.append({**stance, "position": p["position"], **cited(p["evidence"])})
+    return compact(
+        {
+            "headline": data["headline"],
+            "summary": data["summary"],
+            "speakers": [
+                compact(
+                    {
+                        "name": s["name"],
+                        "kind": s.get("kind"),
+                        "aliases": s.get("aliases"),
+                        "role": ", ".join(
+                            x for x in (s.get("role"), s.get("affiliation"), s.get("country")) if x
+                        ),
+                    }
+                )
+                for s in data["speakers"]
+            ],
+            "quotes": quotes,
+            "stances": stances,
+            "meetings": [
+                compact(
+                    {
+                        "who": m["participants"],
+                        "by": m.get("proposed_by"),
+                        "status": m["status"],
+                        "why": m.get("status_reason"),
+                        "when": m.get("timeframe"),
+                        "from": m.get("date_from"),
+                        "to": m.get("date_to"),
+                        "where": m.get("location"),
+                        "agenda": m.get("agenda"),
+                        "conditions": m.get("preconditions"),
+                        "evidence": [_anchor(e) for e in m["evidence"]],
+                    }
+                )
+                for m in data["proposed_meetings"]
+            ],
+            "loaded_terms": [
+                {"text": e["text"], "about": e["refers_to"]} for e in data["framing"]["expressions"]
+            ],
+            "tone": data["framing"]["tone"],
+        }
+    )

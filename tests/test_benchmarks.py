@@ -52,12 +52,13 @@ def test_static_prefix_is_byte_identical_and_the_article_comes_last(bench: Any) 
     for side, check in tokens.prefix_checks(bodies).items():
         assert check["static_prefix_identical"], side
         assert check["article_after_prefix"], side
-    prompt = load_prompt()
+    prompt = load_prompt(tokens.COMPARED_PROMPT)
     for (seed, mode, who), body in bodies.items():
         if who == "library":
             text = (ROOT / "seeds" / f"{seed}.txt").read_text("utf-8")
             # the HTTP body is what Summarizer.request_body (the Batch API's) says it is
-            assert json.loads(json.dumps(Summarizer(mode=mode).request_body(text))) == body
+            engine = Summarizer(mode=mode, prompt_version=prompt.version)
+            assert json.loads(json.dumps(engine.request_body(text))) == body
             system, user = body["messages"]
             assert system == {"role": "system", "content": prompt.spec.system}
             assert user["role"] == "user" and user["content"].endswith("</article>")
@@ -129,3 +130,14 @@ def test_overhead_benchmark_script_runs() -> None:
         "Summarizer.summarize",
     }
     assert len(data["grounding"]["rows"]) == 3
+
+
+def test_output_benchmark_compares_the_answer_sizes_of_v1_and_v2() -> None:
+    data = run_script("benchmarks/output.py")
+    v1, v2 = (data["versions"][v]["totals"] for v in ("v1", "v2"))
+    assert v1["articles"] == v2["articles"] == 12
+    assert v1["article_chars"] == v2["article_chars"]  # the same articles
+    assert v2["answer_chars"] < v1["answer_chars"] / 2  # the lean shape halves it, at least
+    for version in ("v1", "v2"):
+        for row in data["versions"][version]["rows"]:
+            assert row["chars_ratio"] == round(row["answer_chars"] / row["article_chars"], 2)

@@ -12,6 +12,7 @@ import pytest
 from summarizer import ArticleSummary, ExtractionError, ProviderError, Summarizer, load_prompt
 from tests.record import BATCH_CASSETTES
 from tests.record_llama import CASSETTE as LLAMA_CASSETTE
+from tests.record_written import WRITTEN_CASSETTES
 from tests.recording import CASSETTES, ReadableJsonYaml, make_vcr
 from tests.scenarios import (
     GERMAN_ID,
@@ -21,6 +22,7 @@ from tests.scenarios import (
     VISIT_ID,
     article,
     gold,
+    lean_from_gold,
 )
 
 
@@ -94,8 +96,8 @@ def test_seed_article(replay: Any, replay_client: openai.OpenAI) -> None:
     assert summary.article_text == text  # the result carries the string its spans index
     assert summary.meta is not None
     assert summary.meta.attempts == 1 and summary.meta.reasks == 0
-    assert summary.meta.prompt_version == load_prompt().version
-    assert summary.meta.prompt_sha256 == load_prompt().sha256
+    assert summary.meta.prompt_version == SCENARIOS["seed_article"].prompt_version
+    assert summary.meta.prompt_sha256 == load_prompt(summary.meta.prompt_version).sha256
     assert summary.meta.usage.input_tokens > 0 and summary.meta.usage.output_tokens > 0
 
 
@@ -180,14 +182,14 @@ def test_fabrication_on_every_attempt_raises(replay: Any, replay_client: openai.
         cassette("fabrication_every_attempt")["interactions"][0]["response"]["body"]["string"]
     )
     assert error.usage.output_tokens == 3 * per_answer["usage"]["completion_tokens"]
-    assert error.model == "gpt-4.1-mini" and error.prompt_version == load_prompt().version
+    assert error.model == "gpt-4.1-mini" and error.prompt_version == "v1"
     assert error.__cause__ is not None
 
 
 def test_rate_limit_then_success(replay: Any, replay_client: openai.OpenAI) -> None:
     waits: list[float] = []
     scenario = SCENARIOS["rate_limited_then_ok"]
-    summarizer = Summarizer(client=replay_client)
+    summarizer = Summarizer(client=replay_client, **scenario.settings)
     summarizer._sleep = waits.append
     with replay("rate_limited_then_ok"):
         summary = summarizer.summarize(article(scenario.seed_id))
@@ -199,7 +201,9 @@ def test_rate_limit_then_success(replay: Any, replay_client: openai.OpenAI) -> N
 async def test_async_replay(replay: Any) -> None:
     client = openai.AsyncOpenAI(api_key=TEST_API_KEY)
     with replay("seed_article"):
-        summary = await Summarizer(client=client).asummarize(article(SEED_ID))
+        summary = await Summarizer(client=client, **SCENARIOS["seed_article"].settings).asummarize(
+            article(SEED_ID)
+        )
     assert {s.name for s in summary.speakers} == {"Dmitry Peskov", "Vladimir Putin", "Donald Trump"}
 
 
@@ -209,7 +213,7 @@ def test_unrecorded_request_is_refused(replay_client: openai.OpenAI) -> None:
     vcrpy refuses it; openai reports that as a connection error, which the transport
     retries and then raises as ProviderError with vcrpy's refusal at the root of the chain.
     """
-    summarizer = Summarizer(client=replay_client)
+    summarizer = Summarizer(client=replay_client, **SCENARIOS["seed_article"].settings)
     summarizer._sleep = lambda seconds: None
     with make_vcr("none").use_cassette("seed_article"), pytest.raises(ProviderError) as caught:
         summarizer.summarize(article(SEED_ID) + "\nOne more line.")
@@ -228,13 +232,30 @@ def test_curated_answers_are_the_gold_annotations(seed_id: str) -> None:
     body = json.loads(cassette(name)["interactions"][0]["response"]["body"]["string"])
     arguments = body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
     assert json.loads(arguments) == gold(seed_id)
+
+
+def test_the_v2_seed_answer_is_the_gold_written_as_v2_asks(
+    replay: Any, replay_client: openai.OpenAI
+) -> None:
+    """The default prompt's seed cassette (what the README's example replays)."""
+    body = json.loads(cassette("seed_article_v2")["interactions"][0]["response"]["body"]["string"])
+    arguments = body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    assert json.loads(arguments) == lean_from_gold(gold(SEED_ID))
+    with replay("seed_article_v2"):
+        summary = summarize("seed_article_v2", replay_client)
+    assert summary.meta is not None and summary.meta.prompt_version == load_prompt().version == "v2"
+    assert {s.name: s.kind for s in summary.speakers}["Dmitry Peskov"] == "person"
+    v1 = ArticleSummary.model_validate(gold(SEED_ID), context={"article": article(SEED_ID)})
+    assert [q.location for q in summary.quotes] == [q.location for q in v1.quotes]
+    assert_spans_index_the_article(summary, article(SEED_ID))
     assert body["id"].startswith("chatcmpl-curated-")
 
 
 def test_every_scenario_has_a_cassette_listed_in_the_readme() -> None:
     readme = (CASSETTES / "README.md").read_text()
     on_disk = {p.stem for p in CASSETTES.glob("*.yaml")}
-    assert on_disk == set(SCENARIOS) | {LLAMA_CASSETTE, *BATCH_CASSETTES}
+    written = {f"{name}_{version}" for name, version in WRITTEN_CASSETTES}
+    assert on_disk == set(SCENARIOS) | {LLAMA_CASSETTE, *BATCH_CASSETTES} | written
     for name in on_disk:
         assert f"`{name}.yaml`" in readme
 

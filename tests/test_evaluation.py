@@ -20,6 +20,7 @@ from summarizer.evaluation import (
     load_gold,
     same_person,
     score_article,
+    score_set,
     span_iou,
     targets_match,
 )
@@ -181,7 +182,8 @@ def test_the_committed_gold_set_is_the_seed_annotations() -> None:
 
 
 def test_eval_replays_recorded_answers_offline() -> None:
-    args = ["eval", str(GOLD_SET), "--json"] + [f"--replay={p}" for p in REPLAY]
+    args = ["eval", str(GOLD_SET), "--json", "--prompt-version=v1"]
+    args += [f"--replay={p}" for p in REPLAY]
     result = CliRunner().invoke(app, args, env={})
     assert result.exit_code == 0, result.output
     [config] = json.loads(result.stdout)["configs"]
@@ -194,7 +196,9 @@ def test_eval_replays_recorded_answers_offline() -> None:
 
 def test_eval_without_a_recording_reports_failures_not_a_crash() -> None:
     result = CliRunner().invoke(
-        app, ["eval", str(GOLD_SET), "--json", f"--replay={REPLAY[0]}"], env={}
+        app,
+        ["eval", str(GOLD_SET), "--json", "--prompt-version=v1", f"--replay={REPLAY[0]}"],
+        env={},
     )
     assert result.exit_code == 0, result.output
     [config] = json.loads(result.stdout)["configs"]
@@ -253,3 +257,113 @@ def test_eval_keeps_a_torn_last_line_out_and_scores_the_rest(tmp_path: Path) -> 
     assert out.exit_code == 0, out.output
     [config] = json.loads(out.stdout)["configs"]
     assert config["per_article"][0]["speakers"]["f1"] == 1.0
+
+
+# -- quote coverage, quote and speaker kinds ------------------------------------------------
+
+COVERAGE_TEXT = (
+    '"We are ready to sign," Varga said, "but not at any price." Officials said talks would '
+    'resume. The ministry called it "a dead end".'
+)
+
+
+def _summary(quotes: list[dict[str, Any]], speakers: list[dict[str, Any]]) -> ArticleSummary:
+    return ArticleSummary.model_validate(
+        {"headline": "h", "summary": "s", "speakers": speakers, "quotes": quotes},
+        context={"article": COVERAGE_TEXT},
+    )
+
+
+COVERAGE_GOLD = GoldArticle(
+    id="c",
+    text=COVERAGE_TEXT,
+    published=None,
+    gold={
+        "speakers": [
+            {"name": "Varga"},
+            {"name": "Officials", "kind": "group"},
+            {"name": "The ministry", "kind": "organisation"},
+        ],
+        "quotes": [
+            {
+                "speaker": "Varga",
+                "kind": "direct",
+                "text": "We are ready to sign, ... but not at any price.",
+            },
+            {
+                "speaker": "Officials",
+                "kind": "indirect",
+                "text": "Officials said talks would resume",
+            },
+            {
+                "speaker": "The ministry",
+                "kind": "mixed",
+                "text": 'The ministry called it "a dead end"',
+            },
+        ],
+    },
+)
+
+
+def test_a_split_quote_given_as_two_quotes_is_not_double_counted_by_coverage() -> None:
+    summary = _summary(
+        [
+            {"speaker": "Varga", "kind": "direct", "text": "We are ready to sign"},
+            {"speaker": "Varga", "kind": "direct", "text": "but not at any price."},
+        ],
+        [{"name": "Varga"}],
+    )
+    score = score_article(COVERAGE_GOLD, summary)
+    coverage = score.coverage
+    assert coverage is not None
+    assert coverage.precision == 1.0  # every predicted character is in the gold quote
+    gold_direct = len("We are ready to sign,") + len("but not at any price.")
+    direct_chars = len("We are ready to sign") + len("but not at any price.")
+    assert coverage.overlap == direct_chars and coverage.gold > gold_direct  # + the others
+    # The one-to-one match sees two quotes where the gold has one.
+    assert score.counts["quotes_direct"].tp <= 1
+
+
+def test_coverage_needs_the_same_person() -> None:
+    summary = _summary(
+        [
+            {
+                "speaker": "Varga",
+                "kind": "indirect",
+                "text": "talks resume",
+                "evidence": "Officials said talks would resume",
+            }
+        ],
+        [{"name": "Varga"}],
+    )
+    coverage = score_article(COVERAGE_GOLD, summary).coverage
+    assert coverage is not None and coverage.overlap == 0 and coverage.predicted > 0
+
+
+def test_f1_is_zero_not_null_when_gold_exists_and_nothing_matched() -> None:
+    score = score_article(COVERAGE_GOLD, _summary([], []))
+    assert score.counts["speakers"].f1 == 0.0
+    assert score.counts["quotes_mixed"].f1 == 0.0
+    assert Counts().f1 is None  # nothing to find, nothing found
+    report = score_set([COVERAGE_GOLD], {"c": None})
+    assert report.as_dict()["quotes_mixed"]["f1"] == 0.0
+
+
+def test_mixed_quotes_and_speaker_kinds_are_scored() -> None:
+    summary = _summary(
+        [
+            {
+                "speaker": "The ministry",
+                "kind": "mixed",
+                "text": "called the plan a dead end",
+                "evidence": 'The ministry called it "a dead end"',
+            }
+        ],
+        [{"name": "The ministry", "kind": "organisation"}, {"name": "Officials", "kind": "person"}],
+    )
+    score = score_article(COVERAGE_GOLD, summary)
+    assert score.counts["quotes_mixed"].tp == 1
+    assert score.kinds["organisation"].tp == 1
+    assert score.kinds["group"].fn == 1 and score.kinds["person"].fp == 1  # wrong kind
+    kinds = score_set([COVERAGE_GOLD], {"c": summary}).as_dict()["speaker_kinds"]
+    assert kinds["organisation"] == {**kinds["organisation"], "predicted": 1, "gold": 1}

@@ -26,7 +26,7 @@ import pytest
 
 from summarizer import ArticleSummary, load_prompt
 from tests.llama_server import MODEL_NAME
-from tests.record_llama import CASSETTE, run
+from tests.record_llama import CASSETTE, PROMPT_VERSION, run
 from tests.recording import CASSETTES, ReadableJsonYaml, make_vcr
 from tests.scenarios import SEED_ID, article
 
@@ -99,8 +99,8 @@ def test_outcome_is_a_valid_summary_with_meta(outcome: Any) -> None:
     assert outcome.meta is not None
     assert (outcome.meta.attempts, outcome.meta.reasks) == (1, 0)
     assert outcome.meta.model == MODEL_NAME
-    assert outcome.meta.prompt_version == load_prompt().version
-    assert outcome.meta.prompt_sha256 == load_prompt().sha256
+    assert outcome.meta.prompt_version == PROMPT_VERSION
+    assert outcome.meta.prompt_sha256 == load_prompt(PROMPT_VERSION).sha256
     [answer] = answers()
     assert outcome.meta.usage.input_tokens == answer["usage"]["prompt_tokens"] == 788
     assert outcome.meta.usage.output_tokens == answer["usage"]["completion_tokens"] == 58

@@ -38,8 +38,23 @@ def test_released_prompts_never_change() -> None:
             if prompt.spec.released:
                 assert key in lock, f"{key} is released but not in prompts/lock.json"
                 assert lock[key] == prompt.sha256, f"{key} changed after release"
+                schema = f"{folder.name}/{version}.schema.json"
+                assert schema in lock, f"{key} is released without its frozen answer schema"
+                assert prompt.schema is not None
     for key, digest in lock.items():
         assert hashlib.sha256((PROMPTS / key).read_bytes()).hexdigest() == digest, key
+
+
+def test_a_released_prompt_sends_its_frozen_schema() -> None:
+    """The schema sent is the released file, whatever the library's models become."""
+    from summarizer import Summarizer
+
+    for version in ("v1", "v2"):
+        prompt = load_prompt(version)
+        body = Summarizer(prompt_version=version).request_body("date 2025-01-01 Text.")
+        sent = body["tools"][0]["function"]
+        assert sent["parameters"]["properties"] == (prompt.schema or {})["properties"]
+        assert sent["name"] == (prompt.schema or {})["title"] == "ArticleSummary"
 
 
 def test_messages_put_the_static_part_first() -> None:

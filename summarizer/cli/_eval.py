@@ -27,6 +27,8 @@ ROWS: list[tuple[str, str, str]] = [
     ("speakers F1", "speakers", "f1"),
     ("direct quotes F1", "quotes_direct", "f1"),
     ("indirect quotes F1", "quotes_indirect", "f1"),
+    ("mixed quotes F1", "quotes_mixed", "f1"),
+    ("quote coverage P / R (chars)", "coverage", "coverage"),
     ("meetings F1", "meetings", "f1"),
     ("meeting status accuracy", "meeting_status", "accuracy"),
     ("stances F1", "stances", "f1"),
@@ -82,6 +84,11 @@ def run_configs(
 
 
 def _cell(report: EvalReport, key: str, kind: str) -> tuple[float | None, str]:
+    if kind == "coverage":
+        cov = report.coverage
+        if cov is None or cov.precision is None or cov.recall is None:
+            return None, "—"
+        return cov.f1, f"{cov.precision:.2f} / {cov.recall:.2f} (F1 {cov.f1:.2f})"
     if key == "grounding":
         acc = report.grounding
         return acc.value, f"{acc.value:.2f} ({acc.correct}/{acc.total})" if acc.total else "—"
@@ -98,6 +105,22 @@ def _cell(report: EvalReport, key: str, kind: str) -> tuple[float | None, str]:
 
 def _rows(results: list[ConfigResult]) -> list[tuple[str, list[tuple[float | None, str]]]]:
     rows = [(label, [_cell(r.report, key, kind) for r in results]) for label, key, kind in ROWS]
+    kinds = [r.report.kinds() for r in results]
+    if any(c.tp + c.fp + c.fn for k in kinds for c in k.values()):
+        rows.append(
+            (
+                "speaker kinds found / gold",
+                [
+                    (
+                        None,
+                        ", ".join(
+                            f"{kind[:4]} {c.tp + c.fp}/{c.tp + c.fn}" for kind, c in k.items()
+                        ),
+                    )
+                    for k in kinds
+                ],
+            )
+        )
     rows.append(("failed articles", [(None, str(r.report.failed)) for r in results]))
     rows.append(
         ("tokens in / out", [(None, f"{r.input_tokens} / {r.output_tokens}") for r in results])
