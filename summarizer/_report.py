@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -41,9 +41,11 @@ from summarizer._summary import (
 
 __all__ = [
     "ReportEntry",
+    "article_marks",
     "entries_to_html",
     "highlight",
     "index_to_html",
+    "render_page",
     "summary_fragment",
     "summary_to_html",
 ]
@@ -424,6 +426,27 @@ def _build(summary: SummaryData, prefix: str) -> dict[str, Any]:
     }
 
 
+def article_marks(
+    summary: SummaryData, prefix: str, colours: dict[str, str] | None = None
+) -> tuple[Markup | None, Callable[[BaseModel, str, int], str | None]]:
+    """The article highlighted as in the report, and where each field's highlight is.
+
+    For pages that show many articles (the corpus page): ``prefix`` keeps the DOM ids of
+    each article apart, ``colours`` gives speakers (by name) the page's colour classes.
+
+    Returns:
+        The highlighted article (None without the article text), and a lookup: (an item of
+        ``summary``, a verbatim field's name, the span's index) -> its highlight's DOM id.
+    """
+    view = _View(prefix, summary)
+    for i, speaker in enumerate(summary.speakers):
+        colour = (colours or {}).get(speaker.name, f"s{i % PALETTE_SIZE}")
+        view.colours.setdefault(speaker.name, colour)
+    view.mark_all()
+    article = summary.article_text
+    return (highlight(article, view.marks) if article is not None else None), view.target
+
+
 DIAGRAM_MAX_PEOPLE = 5
 """Beyond this many people (or :data:`DIAGRAM_MAX_EDGES` edges) the diagram is a list of pairs."""
 DIAGRAM_MAX_EDGES = 6
@@ -592,7 +615,7 @@ def _environment() -> Environment:
     )
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def _asset(name: str) -> Markup:
     # Our own static files, inlined: they never contain data.
     return Markup(files("summarizer").joinpath("templates", name).read_text(encoding="utf-8"))
@@ -608,6 +631,15 @@ def _render(template: str, **context: Any) -> str:
         .get_template(template)
         .render(css=_asset("report.css"), js=_asset("report.js"), **context)
     )
+
+
+def render_page(template: str, *, styles: Sequence[str] = (), **context: Any) -> str:
+    """Render a page template of the package with the report's style and script inlined.
+
+    ``styles`` names further style sheets of ``templates/`` to inline (as ``extra_css``).
+    """
+    extra = Markup("\n").join(_asset(name) for name in styles)
+    return _render(template, extra_css=extra, **context)
 
 
 def summary_to_html(summary: SummaryData, *, title: str | None = None) -> str:
