@@ -16,7 +16,10 @@ What takes part, per article:
   Minister Elena Dravets"), or a title and one ("President Korr"), none of them a word such
   as "Union" or "Ministry" (:data:`summarizer._identity.COMMON_WORDS`). "Yelena Dravets",
   who takes part in a meeting but never speaks, is a person of the corpus; "Koravia" and
-  "Belozarskiy's cabinet" are not.
+  "Belozarskiy's cabinet" are not;
+- a bare surname that does not speak ("Belozarskiy" as a participant) joins the one person
+  of the corpus with that surname, as a speaker's surname does; when no person, or more than
+  one, has it, it refers to nobody (so "Koravia" creates no person).
 
 Sources that are not persons are kept apart from persons. Organisations and groups join
 only one of the same kind with the same name, compared as words (case, a leading "the" and
@@ -98,6 +101,8 @@ class _Mention:
     kind: str
     speaker: int | None
     """The speaker's index in its article, or None for a named non-speaker."""
+    loose: bool = False
+    """A bare surname that does not speak: kept only if it joins a person with a full name."""
 
 
 def personal_name(name: str) -> bool:
@@ -115,6 +120,19 @@ def personal_name(name: str) -> bool:
     if not rest or any(w in COMMON_WORDS or w in TITLES for w in rest):
         return False
     return len(rest) >= 2 or lead > 0
+
+
+def _bare_surname(name: str) -> bool:
+    """One capitalised name word ("Belozarskiy"), not a word like "Ministry" or "The"."""
+    words = name.split()
+    plain = plain_words(name)
+    return (
+        len(words) == 1
+        and words[0][0].isupper()
+        and len(plain) == 1
+        and plain[0] not in COMMON_WORDS
+        and plain[0] not in TITLES
+    )
 
 
 def _org_form(form: str) -> str:
@@ -144,11 +162,12 @@ def _article_mentions(index: int, article: CorpusArticle) -> tuple[list[_Mention
             if key in names or not name.strip():
                 continue
             found = resolve(name, forms, kinds)
-            if found is None and personal_name(name):
+            loose = found is None and not personal_name(name) and _bare_surname(name)
+            if found is None and (loose or personal_name(name)):
                 others = [m.forms for m in mentions[len(forms) :]]
                 known = resolve(name, others)
                 if known is None:
-                    mentions.append(_Mention(index, [name], "person", None))
+                    mentions.append(_Mention(index, [name], "person", None, loose))
                     found = len(mentions) - 1
                 else:
                     found = len(forms) + known
@@ -286,6 +305,8 @@ def build_people(articles: list[CorpusArticle]) -> People:
     taken: set[str] = set()
     for root in dict.fromkeys(groups):
         members = [m for m, g in zip(mentions, groups, strict=True) if g == root]
+        if all(m.loose for m in members):
+            continue  # a bare surname no person of the corpus has: not an identity
         name = _canonical(members)
         base = speaker_id(name)
         ident, n = base, 1
@@ -309,7 +330,8 @@ def build_people(articles: list[CorpusArticle]) -> People:
             speakers[(mention.article, mention.speaker)] = entry_of[group]
     for index, article_map in enumerate(article_names):
         for key, at in article_map.items():
-            names[(index, key)] = entry_of[groups[at]]
+            if groups[at] in entry_of:
+                names[(index, key)] = entry_of[groups[at]]
     people = People(entries, speakers, names, articles)
     _fill(people, mentions, groups, entry_of, articles)
     return people
@@ -327,6 +349,8 @@ def _fill(
     order = {a.id: i for i, a in enumerate(articles)}
     present: dict[str, set[str]] = {e.id: set() for e in people}
     for mention, group in zip(mentions, groups, strict=True):
+        if group not in entry_of:
+            continue
         entry = entry_of[group]
         present[entry.id].add(articles[mention.article].id)
         if mention.speaker is not None:
