@@ -432,7 +432,8 @@ def article_marks(
     """The article highlighted as in the report, and where each field's highlight is.
 
     For pages that show many articles (the corpus page): ``prefix`` keeps the DOM ids of
-    each article apart, ``colours`` gives speakers (by name) the page's colour classes.
+    each article apart, ``colours`` gives speakers (by name) the page's colour classes
+    (speakers it leaves out are grey, ``sx``).
 
     Returns:
         The highlighted article (None without the article text), and a lookup: (an item of
@@ -440,7 +441,8 @@ def article_marks(
     """
     view = _View(prefix, summary)
     for i, speaker in enumerate(summary.speakers):
-        colour = (colours or {}).get(speaker.name, f"s{i % PALETTE_SIZE}")
+        own = f"s{i % PALETTE_SIZE}"
+        colour = own if colours is None else colours.get(speaker.name, "sx")
         view.colours.setdefault(speaker.name, colour)
     view.mark_all()
     article = summary.article_text
