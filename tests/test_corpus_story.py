@@ -34,9 +34,12 @@ as scheduled (a place and a month fixed). The thread is the same; only the statu
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    folder = tmp_path_factory.mktemp("story")
-    results = run_story_batch(folder)
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return run_story_batch(tmp_path_factory.mktemp("story"))
+
+
+@pytest.fixture(scope="module")
+def story(results: Path) -> dict[str, Any]:
     run = CliRunner().invoke(app, ["corpus", str(results), "--json"])
     assert run.exit_code == 0, run.output
     data: dict[str, Any] = json.loads(run.stdout)
@@ -209,9 +212,8 @@ def test_a_stance_that_changes_is_one_thread_with_both_events(story: dict[str, A
 
 
 def test_the_corpus_page_and_the_tables_come_from_the_same_results(
-    story: dict[str, Any], tmp_path: Path
+    story: dict[str, Any], results: Path, tmp_path: Path
 ) -> None:
-    results = run_story_batch(tmp_path)
     page = tmp_path / "corpus.html"
     run = CliRunner().invoke(app, ["corpus", str(results), "-o", str(page)])
     assert run.exit_code == 0, run.output
@@ -224,3 +226,22 @@ def test_the_corpus_page_and_the_tables_come_from_the_same_results(
         f"{n}.parquet"
         for n in ("articles", "speakers", "quotes", "meetings", "meeting_events", "stances")
     )
+
+
+def test_the_command_reads_the_story_in_the_terminal_and_names_its_mistakes(
+    results: Path, tmp_path: Path
+) -> None:
+    run = CliRunner().invoke(app, ["corpus", str(results)])
+    assert run.exit_code == 0, run.output
+    assert "Jonas Aubrecht ↔ Arkady Belozarsky (Vorsellen)" in run.stdout
+    assert "Stance changes (1)" in run.stdout and "Arkady Belozarsky on" in run.stdout
+    run = CliRunner().invoke(app, ["corpus", str(results), "--json", "-o", str(tmp_path / "c")])
+    assert run.exit_code == 0 and json.loads((tmp_path / "c").read_text())["meetings"]
+    run = CliRunner().invoke(app, ["corpus", str(results), "-o", str(results)])
+    assert run.exit_code == 2 and "overwrite its input" in " ".join(run.output.split())
+    run = CliRunner().invoke(app, ["corpus", str(tmp_path / "missing.jsonl")])
+    assert run.exit_code == 2 and "cannot read" in " ".join(run.output.split())
+    failed = tmp_path / "failed.jsonl"
+    failed.write_text('{"id": "a", "status": "error", "error": {"type": "X"}}\n')
+    run = CliRunner().invoke(app, ["corpus", str(failed), "--json"])
+    assert run.exit_code == 2 and "no summarised article" in " ".join(run.output.split())

@@ -68,31 +68,29 @@ def corpus(
         typer.Option(
             "--output",
             "-o",
-            help="Write the HTML page here (- for standard output) instead of printing text.",
+            help="Write the HTML page (the JSON with --json) here; - for standard output.",
         ),
     ] = None,
 ) -> None:
     """Link many articles into one story: people, meeting threads, stance changes.
 
-    Reads summarizer batch output. Prints a reading of it, or JSON with --json, or writes
-    one self-contained HTML page with -o (timelines, people, stances, the articles).
+    Reads summarizer batch output. Prints a reading of it; --json prints JSON; -o writes
+    one self-contained HTML page (timelines, people, stances, the articles), or the JSON
+    with --json.
     """
     with failures():
         found = _load(results)
-        if as_json:
-            sys.stdout.write(found.to_json() + "\n")
-            return
-        if output is None:
+        if output is None and not as_json:
             Console(highlight=False).print(_text(found))
             return
-        html = found.to_html()
-        if output == "-":
-            sys.stdout.write(html)
+        document = found.to_json() + "\n" if as_json else found.to_html()
+        if output in (None, "-"):
+            sys.stdout.write(document)
             return
         if Path(output).resolve() == results.resolve():
-            raise InputError(f"the page would overwrite its input {results}: give another -o")
+            raise InputError(f"the output would overwrite its input {results}: give another -o")
         try:
-            Path(output).write_text(html, encoding="utf-8")
+            Path(output).write_text(document, encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write {output}: {exc}") from exc
     typer.echo(
