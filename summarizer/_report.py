@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -41,15 +41,20 @@ from summarizer._summary import (
 
 __all__ = [
     "ReportEntry",
+    "article_marks",
     "entries_to_html",
     "highlight",
     "index_to_html",
+    "render_page",
     "summary_fragment",
     "summary_to_html",
 ]
 
 PALETTE_SIZE = 8
 """Speaker colours (CSS classes ``s0`` … ``s7``), reused cyclically; ``sx`` is unknown."""
+
+STANCE_MATRIX_TARGETS = 4
+"""Stances show as a holder × target table up to this many targets, else one row per pair."""
 
 _POLARITY_SIGN = {"support": "+", "oppose": "−", "neutral": "○", "mixed": "±"}
 
@@ -369,10 +374,12 @@ def _stances(summary: SummaryData, view: _View) -> dict[str, Any]:
             }
         )
     return {
+        "matrix": len(targets) <= STANCE_MATRIX_TARGETS,
         "targets": targets,
         "rows": [
             (h, view.colour(h), [(t, cells.get((h, t), [])) for t in targets]) for h in holders
         ],
+        "pairs": [(h, view.colour(h), t, cell) for (h, t), cell in cells.items()],
     }
 
 
@@ -419,18 +426,91 @@ def _build(summary: SummaryData, prefix: str) -> dict[str, Any]:
     }
 
 
-def _diagram(summary: SummaryData, view: _View) -> dict[str, Any] | None:
-    """Who would meet whom: participants on a circle, one edge per pair and meeting.
+def article_marks(
+    summary: SummaryData, prefix: str, colours: dict[str, str] | None = None
+) -> tuple[Markup | None, Callable[[BaseModel, str, int], str | None]]:
+    """The article highlighted as in the report, and where each field's highlight is.
 
-    An edge points from the side that proposed to the other when the proposer is one of
-    the pair; its style says the status group (pending, agreed, held, off).
+    For pages that show many articles (the corpus page): ``prefix`` keeps the DOM ids of
+    each article apart, ``colours`` gives speakers (by name) the page's colour classes
+    (speakers it leaves out are grey, ``sx``).
+
+    Returns:
+        The highlighted article (None without the article text), and a lookup: (an item of
+        ``summary``, a verbatim field's name, the span's index) -> its highlight's DOM id.
+    """
+    view = _View(prefix, summary)
+    for i, speaker in enumerate(summary.speakers):
+        own = f"s{i % PALETTE_SIZE}"
+        colour = own if colours is None else colours.get(speaker.name, "sx")
+        view.colours.setdefault(speaker.name, colour)
+    view.mark_all()
+    article = summary.article_text
+    return (highlight(article, view.marks) if article is not None else None), view.target
+
+
+DIAGRAM_MAX_PEOPLE = 5
+"""Beyond this many people (or :data:`DIAGRAM_MAX_EDGES` edges) the diagram is a list of pairs."""
+DIAGRAM_MAX_EDGES = 6
+_CHAR_WIDTH = {12: 7.6, 11: 6.6}
+"""Upper estimates of a character's width in the diagram's fonts (px per font size)."""
+
+
+def _meeting_pairs(summary: SummaryData) -> list[tuple[str, str, ProposedMeeting]]:
+    """Every pair of participants of every meeting, as (from, to, meeting).
+
+    ``from`` is who proposed when the proposer is one of the pair.
+    """
+    pairs = []
+    for m in summary.proposed_meetings:
+        for i, first in enumerate(m.participants):
+            for second in m.participants[i + 1 :]:
+                if first != second:
+                    a, b = (second, first) if m.proposed_by == second else (first, second)
+                    pairs.append((a, b, m))
+    return pairs
+
+
+def _diagram(summary: SummaryData, view: _View) -> dict[str, Any] | None:
+    """Who would meet whom: a drawing for a few people, a list of pairs for many.
+
+    The drawing puts the participants on a circle, one edge per pair and meeting; an edge
+    points from the side that proposed to the other when the proposer is one of the pair,
+    and its style says the status group (pending, agreed, held, off). Its view box is
+    grown to hold every label, so nothing is clipped whatever the names.
     """
     names: list[str] = []
     for m in summary.proposed_meetings:
         names += [p for p in m.participants if p not in names]
-    if len(names) < 2:
+    pairs = _meeting_pairs(summary)
+    if len(names) < 2 or not pairs:
         return None
+    if len(names) > DIAGRAM_MAX_PEOPLE or len(pairs) > DIAGRAM_MAX_EDGES:
+        return {"kind": "list", "pairs": _pair_rows(pairs, view)}
     width, height = (360, 110) if len(names) == 2 else (440, 240)
+    nodes = _diagram_nodes(names, width, height, view)
+    where = {n["name"]: (float(n["x"]), float(n["y"])) for n in nodes}
+    edges = _diagram_edges(pairs, where)
+    groups = sorted({str(e["group"]) for e in edges if e["arrow"]})
+    texts = [(n["tx"], n["ty"], n["anchor"], n["name"], 12) for n in nodes]
+    texts += [(e["lx"], e["ly"], "middle", e["label"], 11) for e in edges]
+    box = _fit(texts, width, height)
+    return {"kind": "svg", "box": box, "nodes": nodes, "edges": edges, "groups": groups}
+
+
+def _pair_rows(pairs: list[tuple[str, str, ProposedMeeting]], view: _View) -> list[dict[str, Any]]:
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for a, b, m in pairs:
+        key = (min(a, b), max(a, b))
+        row = rows.setdefault(
+            key,
+            {"a": (a, view.colour(a)), "b": (b, view.colour(b)), "statuses": []},
+        )
+        row["statuses"].append((m.status.replace("_", " "), _group(m.status)))
+    return list(rows.values())
+
+
+def _diagram_nodes(names: list[str], width: int, height: int, view: _View) -> list[dict[str, Any]]:
     cx, cy = width / 2, height / 2
     if len(names) == 2:
         positions = [(70.0, cy), (width - 70.0, cy)]
@@ -443,9 +523,8 @@ def _diagram(summary: SummaryData, view: _View) -> dict[str, Any] | None:
             )
             for k in range(len(names))
         ]
-    where = dict(zip(names, positions, strict=True))
     nodes = []
-    for name, (x, y) in where.items():
+    for name, (x, y) in zip(names, positions, strict=True):
         if len(names) > 2 and abs(x - cx) > 1:  # at the sides: the name beside the node
             anchor, tx, ty = ("end", x - 14, y + 4) if x < cx else ("start", x + 14, y + 4)
         else:  # at the top, the bottom, or one of two: the name above or below
@@ -461,49 +540,64 @@ def _diagram(summary: SummaryData, view: _View) -> dict[str, Any] | None:
                 "ty": round(ty, 1),
             }
         )
+    return nodes
+
+
+def _diagram_edges(
+    pairs: list[tuple[str, str, ProposedMeeting]], where: dict[str, tuple[float, float]]
+) -> list[dict[str, Any]]:
     seen: dict[tuple[str, str], int] = {}
     edges = []
-    for m in summary.proposed_meetings:
+    for a, b, m in pairs:
         status = m.status.replace("_", " ")
-        for i, first in enumerate(m.participants):
-            for second in m.participants[i + 1 :]:
-                if first == second:
-                    continue
-                key = (min(first, second), max(first, second))
-                k = seen.get(key, 0)
-                seen[key] = k + 1
-                # From who proposed to who is asked, when the proposer is one of the pair.
-                a, b = (second, first) if m.proposed_by == second else (first, second)
-                (x1, y1), (x2, y2) = where[a], where[b]
-                # Stop short of the far node so the arrowhead stays visible.
-                trim = 12 / (math.hypot(x2 - x1, y2 - y1) or 1.0)
-                x2, y2 = x2 - (x2 - x1) * trim, y2 - (y2 - y1) * trim
-                length = math.hypot(x2 - x1, y2 - y1) or 1.0
-                nx, ny = -(y2 - y1) / length, (x2 - x1) / length  # unit normal
-                bend = (k + 1) // 2 * 28 * (1 if k % 2 else -1)
-                mx, my = (x1 + x2) / 2, (y1 + y2) / 2
-                qx, qy = mx + nx * bend, my + ny * bend
-                side = 1 if bend >= 0 else -1
-                if ny * side > 0:  # keep labels above their edge where possible
-                    side = -side
-                # Far enough along the normal for the label's box to clear the edge.
-                gap = 3.2 * len(status) * abs(nx) + 7 * abs(ny) + 4
-                lx = (mx + qx) / 2 + nx * gap * side
-                ly = (my + qy) / 2 + ny * gap * side + 4
-                edges.append(
-                    {
-                        "d": f"M{x1:.1f},{y1:.1f} Q{qx:.1f},{qy:.1f} {x2:.1f},{y2:.1f}",
-                        "group": _group(m.status),
-                        "arrow": m.proposed_by in (a, b),
-                        "label": status,
-                        "lx": round(lx, 1),
-                        "ly": round(ly, 1),
-                        "title": f"{a} – {b}: {status}"
-                        + (f", proposed by {m.proposed_by}" if m.proposed_by else ""),
-                    }
-                )
-    groups = sorted({str(e["group"]) for e in edges if e["arrow"]})
-    return {"width": width, "height": height, "nodes": nodes, "edges": edges, "groups": groups}
+        key = (min(a, b), max(a, b))
+        k = seen.get(key, 0)
+        seen[key] = k + 1
+        (x1, y1), (x2, y2) = where[a], where[b]
+        # Stop short of the far node so the arrowhead stays visible.
+        trim = 12 / (math.hypot(x2 - x1, y2 - y1) or 1.0)
+        x2, y2 = x2 - (x2 - x1) * trim, y2 - (y2 - y1) * trim
+        length = math.hypot(x2 - x1, y2 - y1) or 1.0
+        nx, ny = -(y2 - y1) / length, (x2 - x1) / length  # unit normal
+        bend = (k + 1) // 2 * 28 * (1 if k % 2 else -1)
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        qx, qy = mx + nx * bend, my + ny * bend
+        side = 1 if bend >= 0 else -1
+        if ny * side > 0:  # keep labels above their edge where possible
+            side = -side
+        # Far enough along the normal for the label's box to clear the edge.
+        gap = 3.2 * len(status) * abs(nx) + 7 * abs(ny) + 4
+        edges.append(
+            {
+                "d": f"M{x1:.1f},{y1:.1f} Q{qx:.1f},{qy:.1f} {x2:.1f},{y2:.1f}",
+                "group": _group(m.status),
+                "arrow": m.proposed_by in (a, b),
+                "label": status,
+                "lx": round((mx + qx) / 2 + nx * gap * side, 1),
+                "ly": round((my + qy) / 2 + ny * gap * side + 4, 1),
+                "title": f"{a} – {b}: {status}"
+                + (f", proposed by {m.proposed_by}" if m.proposed_by else ""),
+            }
+        )
+    return edges
+
+
+def _fit(
+    texts: list[tuple[float, float, str, str, int]], width: int, height: int
+) -> dict[str, float]:
+    """The view box: the drawing's own, grown to hold every label (estimated from its length)."""
+    left, top, right, bottom = 0.0, 0.0, float(width), float(height)
+    for x, y, anchor, text, size in texts:
+        extent = len(text) * _CHAR_WIDTH[size]
+        start = {"start": x, "middle": x - extent / 2, "end": x - extent}[anchor]
+        left, right = min(left, start - 6), max(right, start + extent + 6)
+        top, bottom = min(top, y - size - 4), max(bottom, y + 6)
+    return {
+        "x": round(left, 1),
+        "y": round(top, 1),
+        "width": round(right - left, 1),
+        "height": round(bottom - top, 1),
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -523,7 +617,7 @@ def _environment() -> Environment:
     )
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def _asset(name: str) -> Markup:
     # Our own static files, inlined: they never contain data.
     return Markup(files("summarizer").joinpath("templates", name).read_text(encoding="utf-8"))
@@ -539,6 +633,15 @@ def _render(template: str, **context: Any) -> str:
         .get_template(template)
         .render(css=_asset("report.css"), js=_asset("report.js"), **context)
     )
+
+
+def render_page(template: str, *, styles: Sequence[str] = (), **context: Any) -> str:
+    """Render a page template of the package with the report's style and script inlined.
+
+    ``styles`` names further style sheets of ``templates/`` to inline (as ``extra_css``).
+    """
+    extra = Markup("\n").join(_asset(name) for name in styles)
+    return _render(template, extra_css=extra, **context)
 
 
 def summary_to_html(summary: SummaryData, *, title: str | None = None) -> str:

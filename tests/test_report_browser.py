@@ -18,6 +18,7 @@ from summarizer import ArticleSummary
 from summarizer._report import summary_to_html
 from tests.browser import Chromium, find_chromium
 from tests.report_screenshot import expected_highlights, summary_from_gold
+from tests.story import large_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -237,3 +238,83 @@ def test_script_in_the_article_or_the_model_output_stays_text(
     assert browser.evaluate("document.querySelector('.hl.q').textContent") == (
         "<script>window.__pwned = 1</script> is fine"
     )
+
+
+LAYOUT_JS = """
+(() => {
+  const within = (el, box) => {
+    const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+    return r.left >= b.left - 0.5 && r.right <= b.right + 0.5;
+  };
+  const out = {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+               clipped: [], checked: 0, labels: 0};
+  const items = '.sr-panel, .sr-card, .sr-meeting, .sr-evidence li, .sr-pairs li, .sr-items > li'
+    + ', .sr-tone li, .sr-stances';
+  for (const el of document.querySelectorAll(items)) {
+    const box = el.classList.contains('sr-panel') ? document.documentElement
+      : el.closest('.sr-scroll') || el.closest('.sr-panel');
+    out.checked += 1;
+    if (!within(el, box)) { out.clipped.push(el.className || el.tagName); }
+  }
+  for (const svg of document.querySelectorAll('svg.sr-diagram')) {
+    const vb = svg.viewBox.baseVal;
+    for (const t of svg.querySelectorAll('text')) {
+      const b = t.getBBox();
+      out.labels += 1;
+      if (b.x < vb.x || b.y < vb.y || b.x + b.width > vb.x + vb.width
+          || b.y + b.height > vb.y + vb.height) { out.clipped.push('label ' + t.textContent); }
+    }
+  }
+  return out;
+})()
+"""
+
+
+def layout(browser: Chromium, html: str, folder: Path, width: int) -> dict[str, Any]:
+    """Open ``html`` at ``width`` px and measure overflow and clipping (see LAYOUT_JS)."""
+    page = folder / f"page-{width}.html"
+    page.write_text(html, encoding="utf-8")
+    wide = browser.width
+    browser.width = width
+    try:
+        browser.open(page.as_uri())
+        found: dict[str, Any] = browser.evaluate(LAYOUT_JS)
+    finally:
+        browser.width = wide
+    return found
+
+
+@pytest.fixture(scope="module")
+def large() -> ArticleSummary:
+    summary = large_summary()
+    # The size the report must hold: a real article's summary, or larger.
+    assert len(summary.speakers) >= 8 and len(summary.quotes) >= 25
+    assert len(summary.proposed_meetings) >= 4
+    return summary
+
+
+@pytest.mark.parametrize("width", [1440, 1024, 390])
+def test_a_large_summary_fits_the_page_at_every_width(
+    browser: Chromium, large: ArticleSummary, tmp_path: Path, width: int
+) -> None:
+    found = layout(browser, summary_to_html(large), tmp_path, width)
+    assert found["scrollWidth"] <= found["innerWidth"] == width, "the page overflows sideways"
+    assert found["clipped"] == []
+    assert found["checked"] > len(large.speakers) + len(large.proposed_meetings) + 25
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.width, wide = width, browser.width
+    try:
+        browser.open((tmp_path / f"page-{width}.html").as_uri())
+        browser.screenshot(ARTIFACTS / f"report_large_{width}.png")
+    finally:
+        browser.width = wide
+
+
+@pytest.mark.parametrize("width", [1440, 1024, 390])
+def test_the_seed_report_fits_and_its_diagram_labels_are_inside_it(
+    browser: Chromium, tmp_path: Path, width: int
+) -> None:
+    found = layout(browser, summary_to_html(summary_from_gold()), tmp_path, width)
+    assert found["scrollWidth"] <= found["innerWidth"] == width
+    assert found["clipped"] == []
+    assert found["labels"] == 3, "two names and one status label, all inside the drawing"

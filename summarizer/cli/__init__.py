@@ -1,8 +1,8 @@
 """The ``summarizer`` command: a thin layer over the public API.
 
 One module per command group (``_summarize``, ``_batch``, ``_eval``, ``_report``,
-``_prompts``); what they share (the error handler, the input reader, the common options)
-is in ``_common``. Business logic stays in the library.
+``_corpus``, ``_prompts``); what they share (the error handler, the input reader, the common
+options) is in ``_common``. Business logic stays in the library.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from summarizer.cli._batch import batch, batch_collect, batch_status
+from summarizer.cli._corpus import corpus, export
 from summarizer.cli._eval import evaluate
 from summarizer.cli._prompts import prompts_list, prompts_show
 from summarizer.cli._report import report
@@ -31,6 +32,8 @@ app.command("batch-status")(batch_status)
 app.command("batch-collect")(batch_collect)
 app.command("eval")(evaluate)
 app.command("report")(report)
+app.command("corpus")(corpus)
+app.command("export")(export)
 prompts_app.command("list")(prompts_list)
 prompts_app.command("show")(prompts_show)
 

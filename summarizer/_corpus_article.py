@@ -1,0 +1,46 @@
+"""One article of a corpus: its id, its summary, where it came from.
+
+The corpus orders its articles by publication date, then id, whatever order the results
+file holds them in (a batch writes results as they complete), so everything derived from
+the order (thread order, which form of a name comes first, id clashes) is the same on
+every run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from summarizer.schema import ArticleSummary
+
+__all__ = ["CorpusArticle", "in_order"]
+
+
+@dataclass(frozen=True)
+class CorpusArticle:
+    """An article of the corpus and its summary."""
+
+    id: str
+    summary: ArticleSummary
+    source: str | None = None
+    url: str | None = None
+
+    @property
+    def published(self) -> dt.date | None:
+        """The publication date the summary was made with."""
+        return self.summary.published
+
+    @property
+    def text(self) -> str:
+        """The article as summarised (every span indexes it); empty when not stored."""
+        return self.summary.article_text or ""
+
+    @property
+    def order(self) -> tuple[dt.date, str]:
+        """Publication order: undated articles last, ties broken by id."""
+        return (self.published or dt.date.max, self.id)
+
+
+def in_order(articles: list[CorpusArticle]) -> list[CorpusArticle]:
+    """The articles in publication order (see :attr:`CorpusArticle.order`)."""
+    return sorted(articles, key=lambda a: a.order)

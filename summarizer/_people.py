@@ -1,0 +1,369 @@
+"""One entry per identity across a corpus: every form seen, the articles, the quotes.
+
+Who is the same across articles is decided by the library's identity rules
+(:func:`summarizer._identity.cluster`), the ones that already merge a long article's
+chunks: "Belozarsky", "Mr Belozarsky", "Arkadiy Belozarskiy" and "Arkady Belozarsky" are
+one person; "Petra Sollberg" and "Aron Sollberg" stay two, and so do their "Ms Sollberg"
+and "Mr Sollberg"; a surname alone joins a person only when exactly one has it.
+
+What takes part, per article:
+
+- every speaker, with its name and aliases;
+- every other name the summary gives in a person field (meeting participants and who
+  proposed, stance holders and targets, position and tone actors: the schema walker's
+  ``Person`` fields) that is no speaker of that article, when it reads as a personal name:
+  capitalised name words, two or more once a leading office is set aside ("Foreign
+  Minister Elena Dravets"), or a title and one ("President Korr"), none of them a word such
+  as "Union" or "Ministry" (:data:`summarizer._identity.COMMON_WORDS`). "Yelena Dravets",
+  who takes part in a meeting but never speaks, is a person of the corpus; "Koravia" and
+  "Belozarskiy's cabinet" are not;
+- a bare surname that does not speak ("Belozarskiy" as a participant) joins the one person
+  of the corpus with that surname, as a speaker's surname does; when no person, or more than
+  one, has it, it refers to nobody (so "Koravia" creates no person).
+
+Sources that are not persons are kept apart from persons. Organisations and groups join
+only one of the same kind with the same name, compared as words (case, a leading "the" and
+possessives aside: "The Koravian government" is "Koravian government"). An anonymous
+source is never merged with anything: "a senior official" in two articles names nobody in
+particular.
+
+An entry's name is the first full name (two or more name words) the corpus gives it in
+publication order, its id the slug of that name (:func:`summarizer._identity.speaker_id`);
+two entries with one slug get ``-2``, ``-3`` in order of first appearance. Its articles are
+every article where it speaks or takes part, and every article whose text names it by one
+of its forms of two or more words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from summarizer._corpus_article import CorpusArticle
+from summarizer._fields import Person, walk
+from summarizer._identity import (
+    COMMON_WORDS,
+    TITLES,
+    cluster,
+    fold_token,
+    form_key,
+    name_tokens,
+    plain_words,
+    resolve,
+    speaker_id,
+)
+
+__all__ = ["People", "PersonEntry", "QuoteRef", "build_people", "personal_name"]
+
+_ARTICLES = frozenset({"the", "a", "an"})
+_PARTICLES = frozenset({"de", "da", "di", "del", "du", "van", "von", "der", "den", "bin", "al"})
+_OFFICES = TITLES - {"the", "der", "die", "la", "le"}
+
+
+@dataclass(frozen=True)
+class QuoteRef:
+    """One quote of a person, where it sits in its article."""
+
+    article_id: str
+    index: int
+    """The quote's position in its article's ``quotes``."""
+    published: dt.date | None
+    kind: str
+    text: str
+    evidence: str | None
+    start: int | None
+    """Where the quote (direct) or its evidence (reported) starts in the article's text."""
+    end: int | None
+    said_as: str
+    """The speaker's name as that article gives it."""
+
+
+@dataclass
+class PersonEntry:
+    """One identity of the corpus: a person, an organisation, a group or an anonymous source."""
+
+    id: str
+    name: str
+    kind: str
+    aliases: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+    """Every article where it speaks, takes part or is named, in publication order."""
+    quoted_in: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    quotes: list[QuoteRef] = field(default_factory=list)
+
+
+@dataclass
+class _Mention:
+    article: int
+    forms: list[str]
+    kind: str
+    speaker: int | None
+    """The speaker's index in its article, or None for a named non-speaker."""
+    loose: bool = False
+    """A bare surname that does not speak: kept only if it joins a person with a full name."""
+
+
+def personal_name(name: str) -> bool:
+    """Whether a name that is no speaker reads as a person's name (see the module docstring)."""
+    words = name.split()
+    if not words or not all(w[0].isupper() or w in _PARTICLES for w in words):
+        return False
+    plain = [" ".join(plain_words(w)) for w in words]
+    lead = 0  # a leading office, with the words that qualify it: "Foreign Minister"
+    while lead < len(plain) and (plain[lead] in _OFFICES or plain[lead] in COMMON_WORDS):
+        lead += 1
+    if lead and plain[lead - 1] not in _OFFICES:
+        return False  # leading words that are no office: "The Kremlin", "New York"
+    rest = [w for w in plain[lead:] if w not in _PARTICLES]
+    if not rest or any(w in COMMON_WORDS or w in TITLES for w in rest):
+        return False
+    return len(rest) >= 2 or lead > 0
+
+
+def _bare_surname(name: str) -> bool:
+    """One capitalised name word ("Belozarskiy"), not a word like "Ministry" or "The"."""
+    words = name.split()
+    plain = plain_words(name)
+    return (
+        len(words) == 1
+        and words[0][0].isupper()
+        and len(plain) == 1
+        and plain[0] not in COMMON_WORDS
+        and plain[0] not in TITLES
+    )
+
+
+def _org_form(form: str) -> str:
+    words = plain_words(form)
+    while words and words[0] in _ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _article_mentions(index: int, article: CorpusArticle) -> tuple[list[_Mention], dict[str, int]]:
+    """The sources of one article, and each person-field name's mention (by form key)."""
+    summary = article.summary
+    mentions = [
+        _Mention(index, s.forms(), s.kind, i) for i, s in enumerate(summary.speakers) if s.name
+    ]
+    forms = [s.forms() for s in summary.speakers]
+    kinds = [s.kind for s in summary.speakers]
+    names: dict[str, int] = {}
+    for i, speaker in enumerate(summary.speakers):
+        for form in speaker.forms():
+            names.setdefault(form_key(form), i)
+    for visit in walk(summary):
+        if not isinstance(visit.role, Person):
+            continue
+        for name in visit.texts:
+            key = form_key(name)
+            if key in names or not name.strip():
+                continue
+            found = resolve(name, forms, kinds)
+            loose = found is None and not personal_name(name) and _bare_surname(name)
+            if found is None and (loose or personal_name(name)):
+                others = [m.forms for m in mentions[len(forms) :]]
+                known = resolve(name, others)
+                if known is None:
+                    mentions.append(_Mention(index, [name], "person", None, loose))
+                    found = len(mentions) - 1
+                else:
+                    found = len(forms) + known
+                    mentions[found].forms.append(name)
+            if found is not None:
+                names[key] = found
+    return mentions, names
+
+
+def _cluster(mentions: list[_Mention]) -> list[int]:
+    """The identity group of each mention (index of its group's first mention's unique form set)."""
+    keys: dict[tuple[str, tuple[str, ...]], int] = {}
+    unique_forms: list[list[str]] = []
+    unique_kinds: list[str] = []
+    which = []
+    for n, mention in enumerate(mentions):
+        if mention.kind == "person":
+            kind, forms = "person", mention.forms
+        elif mention.kind == "anonymous":
+            kind, forms = f"anonymous#{n}", mention.forms  # never merged
+        else:
+            kind, forms = mention.kind, [_org_form(f) for f in mention.forms]
+        key = (kind, tuple(sorted({form_key(f) for f in forms})))
+        if key not in keys:
+            keys[key] = len(unique_forms)
+            unique_forms.append(forms)
+            unique_kinds.append(kind)
+        which.append(keys[key])
+    groups = cluster(unique_forms, unique_kinds)
+    return [groups[u] for u in which]
+
+
+def _canonical(members: list[_Mention]) -> str:
+    names = [m.forms[0] for m in members]
+    full = [n for n in names if len(name_tokens(n)) >= 2]
+    return (full or names)[0]
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(fold_token(w) for w in plain_words(text)) + " "
+
+
+def _name_words(form: str, kind: str) -> str:
+    words = name_tokens(form) if kind == "person" else tuple(_org_form(form).split())
+    return " ".join(fold_token(w) for w in words)
+
+
+def _named_in(entry: PersonEntry, forms: list[str], texts: dict[str, str]) -> Iterator[str]:
+    """The articles whose text names the entry by one of its forms of two or more words."""
+    if entry.kind not in ("person", "organisation"):
+        return
+    needles = {f" {w} " for f in forms if len((w := _name_words(f, entry.kind)).split()) >= 2}
+    for article_id, words in texts.items():
+        if any(needle in words for needle in needles):
+            yield article_id
+
+
+class People:
+    """The corpus's identities, and which entry each article's names refer to."""
+
+    def __init__(
+        self,
+        entries: list[PersonEntry],
+        speakers: dict[tuple[int, int], PersonEntry],
+        names: dict[tuple[int, str], PersonEntry],
+        articles: list[CorpusArticle],
+    ) -> None:
+        self.entries = entries
+        self._speakers = speakers
+        self._names = names
+        self._articles = articles
+        self._by_id = {e.id: e for e in entries}
+
+    def __iter__(self) -> Iterator[PersonEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, person_id: str) -> PersonEntry | None:
+        """The entry with this id."""
+        return self._by_id.get(person_id)
+
+    def of_speaker(self, article: int, speaker: int) -> PersonEntry | None:
+        """The entry of an article's speaker (by their indexes)."""
+        return self._speakers.get((article, speaker))
+
+    def resolve(self, article: int, name: str | None) -> PersonEntry | None:
+        """The entry a name in an article's summary refers to, if it is one of the corpus's."""
+        if not name:
+            return None
+        found = self._names.get((article, form_key(name)))
+        if found is not None:
+            return found
+        summary = self._articles[article].summary
+        forms = [s.forms() for s in summary.speakers]
+        index = resolve(name, forms, [s.kind for s in summary.speakers])
+        return self.of_speaker(article, index) if index is not None else None
+
+
+def _quote_refs(index: int, article: CorpusArticle, people: People) -> Iterator[QuoteRef]:
+    summary = article.summary
+    for j, quote in enumerate(summary.quotes):
+        entry = people.resolve(index, quote.speaker)
+        if entry is None:
+            continue
+        location = quote.location.within(article.text) if quote.location else None
+        entry.quotes.append(
+            ref := QuoteRef(
+                article_id=article.id,
+                index=j,
+                published=article.published,
+                kind=quote.kind,
+                text=quote.text,
+                evidence=quote.evidence,
+                start=location.start if location else None,
+                end=location.end if location else None,
+                said_as=quote.speaker,
+            )
+        )
+        yield ref
+
+
+def build_people(articles: list[CorpusArticle]) -> People:
+    """The identities of a corpus (articles in publication order); see the module docstring."""
+    mentions: list[_Mention] = []
+    article_names: list[dict[str, int]] = []
+    for index, article in enumerate(articles):
+        found, named = _article_mentions(index, article)
+        article_names.append({key: len(mentions) + i for key, i in named.items()})
+        mentions += found
+    groups = _cluster(mentions)
+    entries: list[PersonEntry] = []
+    entry_of: dict[int, PersonEntry] = {}
+    taken: set[str] = set()
+    for root in dict.fromkeys(groups):
+        members = [m for m, g in zip(mentions, groups, strict=True) if g == root]
+        if all(m.loose for m in members):
+            continue  # a bare surname no person of the corpus has: not an identity
+        name = _canonical(members)
+        base = speaker_id(name)
+        ident, n = base, 1
+        while ident in taken:
+            n += 1
+            ident = f"{base}-{n}"
+        taken.add(ident)
+        forms = list(dict.fromkeys(f for m in members for f in m.forms))
+        entry = PersonEntry(id=ident, name=name, kind=members[0].kind)
+        seen = {form_key(name)}
+        for form in forms:
+            if form_key(form) not in seen:
+                seen.add(form_key(form))
+                entry.aliases.append(form)
+        entry_of[root] = entry
+        entries.append(entry)
+    speakers: dict[tuple[int, int], PersonEntry] = {}
+    names: dict[tuple[int, str], PersonEntry] = {}
+    for mention, group in zip(mentions, groups, strict=True):
+        if mention.speaker is not None:
+            speakers[(mention.article, mention.speaker)] = entry_of[group]
+    for index, article_map in enumerate(article_names):
+        for key, at in article_map.items():
+            if groups[at] in entry_of:
+                names[(index, key)] = entry_of[groups[at]]
+    people = People(entries, speakers, names, articles)
+    _fill(people, mentions, groups, entry_of, articles)
+    return people
+
+
+def _fill(
+    people: People,
+    mentions: list[_Mention],
+    groups: list[int],
+    entry_of: dict[int, PersonEntry],
+    articles: list[CorpusArticle],
+) -> None:
+    """Each entry's articles, quotes and roles."""
+    texts = {a.id: _words(a.text) for a in articles}
+    order = {a.id: i for i, a in enumerate(articles)}
+    present: dict[str, set[str]] = {e.id: set() for e in people}
+    for mention, group in zip(mentions, groups, strict=True):
+        if group not in entry_of:
+            continue
+        entry = entry_of[group]
+        present[entry.id].add(articles[mention.article].id)
+        if mention.speaker is not None:
+            role = articles[mention.article].summary.speakers[mention.speaker].role
+            if role and role.casefold() not in {r.casefold() for r in entry.roles}:
+                entry.roles.append(role)
+    quoted: dict[str, set[str]] = {e.id: set() for e in people}
+    for index, article in enumerate(articles):
+        for ref in _quote_refs(index, article, people):
+            speaker = people.resolve(index, ref.said_as)
+            if speaker is not None:
+                quoted[speaker.id].add(article.id)
+    for entry in people:
+        present[entry.id].update(_named_in(entry, [entry.name, *entry.aliases], texts))
+        entry.articles = sorted(present[entry.id], key=order.__getitem__)
+        entry.quoted_in = sorted(quoted[entry.id], key=order.__getitem__)

@@ -1,0 +1,338 @@
+"""A corpus as joinable tables: what a pipeline loads into a warehouse or a notebook.
+
+Six tables (:data:`TABLES`), each with fixed columns and types, joined on ids:
+
+- ``articles`` (``article_id``): publication date, headline, summary, source, url, the text;
+- ``speakers`` (``id``): one row per identity of the corpus (person, organisation, group,
+  anonymous source), with its forms, roles and articles;
+- ``quotes``: ``article_id``, ``speaker_id`` (a ``speakers.id``), kind, text, evidence, and
+  ``start``/``end``: ``articles.text[start:end]`` is the quote (direct) or its evidence
+  (reported speech); null when it was not located;
+- ``meetings`` (``meeting_id``): one row per meeting thread, its participants and status;
+- ``meeting_events``: one row per event (``meeting_id``, ``seq``), the article's status,
+  dates, place and evidence with offsets;
+- ``stances``: one row per stance event (``stance_id``, ``seq``): holder, target, the
+  article's polarity and evidence with offsets; ``main`` is false for a look back kept with
+  an event (an older version of the target, see ``_stance_threads``).
+
+The rows are plain Python values (:func:`table_rows`). Arrow tables need the ``export``
+extra (pyarrow), pandas frames pandas too; CSV is written with the standard library, list
+columns as JSON arrays. Parquet keeps the types (dates as dates, lists as lists).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from summarizer._corpus_data import CorpusData
+from summarizer.errors import ConfigurationError, InputError
+
+__all__ = ["COLUMNS", "TABLES", "arrow_tables", "pandas_frames", "table_rows", "write_tables"]
+
+COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "articles": (
+        ("article_id", "string"),
+        ("published", "date"),
+        ("headline", "string"),
+        ("summary", "string"),
+        ("source", "string"),
+        ("url", "string"),
+        ("text", "string"),
+    ),
+    "speakers": (
+        ("id", "string"),
+        ("name", "string"),
+        ("kind", "string"),
+        ("aliases", "list<string>"),
+        ("roles", "list<string>"),
+        ("articles", "list<string>"),
+        ("quotes", "int"),
+    ),
+    "quotes": (
+        ("article_id", "string"),
+        ("quote_index", "int"),
+        ("speaker_id", "string"),
+        ("said_as", "string"),
+        ("kind", "string"),
+        ("text", "string"),
+        ("evidence", "string"),
+        ("start", "int"),
+        ("end", "int"),
+    ),
+    "meetings": (
+        ("meeting_id", "string"),
+        ("participants", "list<string>"),
+        ("participant_ids", "list<string>"),
+        ("status", "string"),
+        ("location", "string"),
+        ("first_published", "date"),
+        ("last_published", "date"),
+        ("events", "int"),
+    ),
+    "meeting_events": (
+        ("meeting_id", "string"),
+        ("seq", "int"),
+        ("article_id", "string"),
+        ("meeting_index", "int"),
+        ("published", "date"),
+        ("status", "string"),
+        ("changed", "bool"),
+        ("joined_by", "string"),
+        ("participants", "list<string>"),
+        ("participant_ids", "list<string>"),
+        ("proposed_by", "string"),
+        ("proposed_by_id", "string"),
+        ("timeframe", "string"),
+        ("date_from", "date"),
+        ("date_to", "date"),
+        ("location", "string"),
+        ("status_reason", "string"),
+        ("evidence", "list<string>"),
+        ("evidence_start", "list<int>"),
+        ("evidence_end", "list<int>"),
+    ),
+    "stances": (
+        ("stance_id", "string"),
+        ("seq", "int"),
+        ("main", "bool"),
+        ("holder", "string"),
+        ("holder_id", "string"),
+        ("target", "string"),
+        ("target_id", "string"),
+        ("article_id", "string"),
+        ("stance_index", "int"),
+        ("published", "date"),
+        ("polarity", "string"),
+        ("target_as_written", "string"),
+        ("evidence", "string"),
+        ("start", "int"),
+        ("end", "int"),
+    ),
+}
+"""Every table's columns and their types, in order."""
+TABLES = tuple(COLUMNS)
+"""The tables' names, in the order they are written."""
+
+
+def _people_rows(corpus: CorpusData) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "kind": p.kind,
+            "aliases": list(p.aliases),
+            "roles": list(p.roles),
+            "articles": list(p.articles),
+            "quotes": len(p.quotes),
+        }
+        for p in corpus.people
+    ]
+
+
+def _quote_rows(corpus: CorpusData) -> list[dict[str, Any]]:
+    rows = []
+    for index, article in enumerate(corpus.articles):
+        for j, quote in enumerate(article.summary.quotes):
+            speaker = corpus.people.resolve(index, quote.speaker)
+            location = quote.location.within(article.text) if quote.location else None
+            rows.append(
+                {
+                    "article_id": article.id,
+                    "quote_index": j,
+                    "speaker_id": speaker.id if speaker else None,
+                    "said_as": quote.speaker,
+                    "kind": quote.kind,
+                    "text": quote.text,
+                    "evidence": quote.evidence,
+                    "start": location.start if location else None,
+                    "end": location.end if location else None,
+                }
+            )
+    return rows
+
+
+def _meeting_rows(corpus: CorpusData) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    threads, events = [], []
+    for thread in corpus.meetings:
+        threads.append(
+            {
+                "meeting_id": thread.id,
+                "participants": list(thread.participants),
+                "participant_ids": list(thread.participant_ids),
+                "status": thread.status,
+                "location": thread.location,
+                "first_published": thread.events[0].published,
+                "last_published": thread.events[-1].published,
+                "events": len(thread.events),
+            }
+        )
+        for seq, e in enumerate(thread.events):
+            events.append(
+                {
+                    "meeting_id": thread.id,
+                    "seq": seq,
+                    "article_id": e.article_id,
+                    "meeting_index": e.index,
+                    "published": e.published,
+                    "status": e.status,
+                    "changed": e.changed,
+                    "joined_by": e.joined_by,
+                    "participants": list(e.participants),
+                    "participant_ids": list(e.participant_ids),
+                    "proposed_by": e.proposed_by,
+                    "proposed_by_id": e.proposed_by_id,
+                    "timeframe": e.timeframe,
+                    "date_from": e.date_from,
+                    "date_to": e.date_to,
+                    "location": e.location,
+                    "status_reason": e.status_reason,
+                    "evidence": [x.text for x in e.evidence],
+                    "evidence_start": [x.start for x in e.evidence],
+                    "evidence_end": [x.end for x in e.evidence],
+                }
+            )
+    return threads, events
+
+
+def _stance_rows(corpus: CorpusData) -> list[dict[str, Any]]:
+    rows = []
+    for thread in corpus.stances:
+        for seq, event in enumerate(thread.events):
+            for main, e in [(True, event), *((False, a) for a in event.also)]:
+                rows.append(
+                    {
+                        "stance_id": thread.id,
+                        "seq": seq,
+                        "main": main,
+                        "holder": thread.holder,
+                        "holder_id": thread.holder_id,
+                        "target": thread.target,
+                        "target_id": thread.target_id,
+                        "article_id": e.article_id,
+                        "stance_index": e.index,
+                        "published": e.published,
+                        "polarity": e.polarity,
+                        "target_as_written": e.target,
+                        "evidence": e.evidence,
+                        "start": e.start,
+                        "end": e.end,
+                    }
+                )
+    return rows
+
+
+def table_rows(corpus: CorpusData) -> dict[str, list[dict[str, Any]]]:
+    """Every table's rows, by table name (see the module docstring)."""
+    meetings, events = _meeting_rows(corpus)
+    return {
+        "articles": [
+            {
+                "article_id": a.id,
+                "published": a.published,
+                "headline": a.summary.headline,
+                "summary": a.summary.summary,
+                "source": a.source,
+                "url": a.url,
+                "text": a.text,
+            }
+            for a in corpus.articles
+        ],
+        "speakers": _people_rows(corpus),
+        "quotes": _quote_rows(corpus),
+        "meetings": meetings,
+        "meeting_events": events,
+        "stances": _stance_rows(corpus),
+    }
+
+
+def _pyarrow() -> tuple[Any, Any]:
+    """The modules of the ``export`` extra: pyarrow and its Parquet writer."""
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"Arrow and Parquet tables need pyarrow: pip install 'summarizer[export]' ({exc})"
+        ) from exc
+    return pyarrow, pyarrow.parquet
+
+
+def _arrow_type(pa: Any, name: str) -> Any:
+    simple = {"string": pa.string(), "date": pa.date32(), "int": pa.int64(), "bool": pa.bool_()}
+    if name.startswith("list<"):
+        return pa.list_(simple[name[5:-1]])
+    return simple[name]
+
+
+def arrow_tables(corpus: CorpusData) -> dict[str, Any]:
+    """Every table as a ``pyarrow.Table`` with the declared column types.
+
+    Raises:
+        ConfigurationError: pyarrow is not installed.
+    """
+    pa, _ = _pyarrow()
+    tables = {}
+    for name, rows in table_rows(corpus).items():
+        schema = pa.schema([(c, _arrow_type(pa, t)) for c, t in COLUMNS[name]])
+        tables[name] = pa.Table.from_pylist(rows, schema=schema)
+    return tables
+
+
+def pandas_frames(corpus: CorpusData) -> dict[str, Any]:
+    """Every table as a pandas ``DataFrame`` (through Arrow).
+
+    Raises:
+        ConfigurationError: pyarrow or pandas is not installed.
+    """
+    tables = arrow_tables(corpus)
+    try:
+        return {name: table.to_pandas() for name, table in tables.items()}
+    except ImportError as exc:
+        raise ConfigurationError(f"to_pandas() needs pandas: pip install pandas ({exc})") from exc
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def write_tables(corpus: CorpusData, folder: Path, format: str) -> list[Path]:
+    """Write every table to ``folder`` (created if needed) as Parquet or CSV; return the paths.
+
+    Raises:
+        ConfigurationError: Parquet without pyarrow.
+        InputError: An unknown format, or the folder cannot be written.
+    """
+    if format not in ("parquet", "csv"):
+        raise InputError(f"unknown export format {format!r}: parquet or csv")
+    tables = arrow_tables(corpus) if format == "parquet" else None
+    written = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if tables is not None:
+            _, pq = _pyarrow()
+            for name, table in tables.items():
+                pq.write_table(table, folder / f"{name}.parquet")
+                written.append(folder / f"{name}.parquet")
+            return written
+        for name, rows in table_rows(corpus).items():
+            path = folder / f"{name}.csv"
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=[c for c, _ in COLUMNS[name]])
+                writer.writeheader()
+                writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
+            written.append(path)
+    except OSError as exc:
+        raise InputError(f"cannot write the tables to {folder}: {exc}") from exc
+    return written

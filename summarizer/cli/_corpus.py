@@ -1,0 +1,116 @@
+"""``summarizer corpus`` and ``summarizer export``: a batch's results as one story.
+
+``corpus`` prints the linked view (people, meeting threads, stance threads) as text or
+JSON, or writes it as one HTML page; ``export`` writes the joinable tables (Parquet or CSV).
+Both read the results file through :mod:`summarizer._results` (its one tolerance policy)
+and leave the linking to :class:`summarizer.corpus.Corpus`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from summarizer.cli._common import JsonOption, failures
+from summarizer.corpus import Corpus
+from summarizer.errors import InputError
+
+__all__ = ["corpus", "export"]
+
+ResultsArgument = Annotated[
+    Path, typer.Argument(metavar="RESULTS", help="A results JSONL written by summarizer batch.")
+]
+
+
+def _load(path: Path) -> Corpus:
+    found = Corpus.from_results(path)
+    if not found.articles:
+        raise InputError(f"{path} holds no summarised article")
+    return found
+
+
+def _text(found: Corpus) -> Text:
+    """A short reading of the corpus for the terminal."""
+    out = Text()
+    dated = [a.published for a in found.articles if a.published]
+    span = f", {min(dated)} to {max(dated)}" if dated else ""
+    people = sum(1 for p in found.people if p.kind == "person")
+    out.append(f"{len(found.articles)} articles{span}; {people} people, ", style="bold")
+    out.append(f"{len(found.people)} sources in all\n\n", style="bold")
+    out.append("Meeting threads\n", style="bold underline")
+    for thread in found.meetings:
+        out.append(f"  {' ↔ '.join(thread.participants)}", style="bold")
+        out.append(f" ({thread.location})\n" if thread.location else "\n")
+        for event in thread.events:
+            mark = "•" if event.changed else "·"
+            out.append(f"    {mark} {event.published or 'undated'}  {event.status:<17} ")
+            out.append(f"{event.article_id}\n", style="dim")
+    changed = [s for s in found.stances if s.changed]
+    out.append(f"\nStance changes ({len(changed)})\n", style="bold underline")
+    for stance in changed:
+        out.append(f"  {stance.holder} on {stance.target}: ", style="bold")
+        out.append(" → ".join(f"{e.polarity} ({e.published})" for e in stance.events) + "\n")
+    for skipped in found.skipped:
+        out.append(f"\nleft out {skipped.id}: {skipped.error}", style="red")
+    return out
+
+
+def corpus(
+    results: ResultsArgument,
+    as_json: JsonOption = False,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the HTML page (the JSON with --json) here; - for standard output.",
+        ),
+    ] = None,
+) -> None:
+    """Link many articles into one story: people, meeting threads, stance changes.
+
+    Reads summarizer batch output. Prints a reading of it; --json prints JSON; -o writes
+    one self-contained HTML page (timelines, people, stances, the articles), or the JSON
+    with --json.
+    """
+    with failures():
+        found = _load(results)
+        if output is None and not as_json:
+            Console(highlight=False).print(_text(found))
+            return
+        document = found.to_json() + "\n" if as_json else found.to_html()
+        if output in (None, "-"):
+            sys.stdout.write(document)
+            return
+        if Path(output).resolve() == results.resolve():
+            raise InputError(f"the output would overwrite its input {results}: give another -o")
+        try:
+            Path(output).write_text(document, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc}") from exc
+    typer.echo(
+        f"wrote {output}: {len(found.articles)} articles, {len(found.meetings)} meeting threads",
+        err=True,
+    )
+
+
+def export(
+    results: ResultsArgument,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the tables (created if needed).")
+    ],
+    format: Annotated[
+        Literal["parquet", "csv"],
+        typer.Option("--format", "-f", help="parquet (needs the export extra) or csv."),
+    ] = "parquet",
+) -> None:
+    """Write joinable tables: articles, speakers, quotes, meetings, meeting events, stances."""
+    with failures():
+        written = _load(results).write_tables(output, format)
+    for path in written:
+        typer.echo(str(path), err=True)

@@ -1,0 +1,226 @@
+"""Follow a story across articles: people, meeting threads and stance changes over a corpus.
+
+``summarizer batch`` summarises many articles, one line each; :class:`Corpus` links them::
+
+    from summarizer.corpus import Corpus
+
+    corpus = Corpus.from_results("results.jsonl")
+    for thread in corpus.meetings:  # one per real-world meeting, events in publication order
+        print(thread.participants, " → ".join(thread.statuses))
+    for stance in corpus.stances:
+        if stance.changed:
+            print(stance.holder, stance.target, stance.polarities)
+    corpus.tables()  # Arrow tables to join: articles, speakers, quotes, meetings, ...
+
+- **people** (:class:`PersonEntry`): one per identity across all articles, by the library's
+  identity rules, with every form seen, the articles and the quotes
+  (:mod:`summarizer._people` has the rules);
+- **meetings** (:class:`MeetingThread`): one thread per real-world meeting, its events the
+  article-level meetings (:mod:`summarizer._meeting_threads` has the rules);
+- **stances** (:class:`StanceThread`): a holder toward a target across articles
+  (:mod:`summarizer._stance_threads` has the rules).
+
+Every event keeps its article id and the spans of its evidence, so each claim leads back to
+the article's words. The corpus is the same whatever order the results file holds (a batch
+writes in completion order): articles are taken in publication order, then by id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from summarizer._batch import text_id
+from summarizer._corpus_article import CorpusArticle
+from summarizer._corpus_data import CorpusData, Skipped
+from summarizer._corpus_report import corpus_to_html
+from summarizer._meeting_threads import Evidence, MeetingEvent, MeetingThread
+from summarizer._people import PersonEntry, QuoteRef
+from summarizer._results import ResultRecord, read_results
+from summarizer._stance_threads import StanceEvent, StanceThread
+from summarizer._summary import MEETING_STATUSES
+from summarizer._tables import TABLES, arrow_tables, pandas_frames, table_rows, write_tables
+from summarizer._timeframes import Interval
+from summarizer.schema import ArticleSummary
+
+__all__ = [
+    "TABLES",
+    "Corpus",
+    "CorpusArticle",
+    "Evidence",
+    "MeetingEvent",
+    "MeetingThread",
+    "PersonEntry",
+    "QuoteRef",
+    "Skipped",
+    "StanceEvent",
+    "StanceThread",
+]
+
+Source = str | os.PathLike[str] | Iterable[ResultRecord | ArticleSummary | CorpusArticle]
+"""What :meth:`Corpus.from_results` reads: a results file, or results, summaries or articles."""
+
+
+class Corpus(CorpusData):
+    """Many articles about one story, linked: people, meeting threads, stance threads.
+
+    Build one with :meth:`from_results`; every field is computed when it is built.
+    """
+
+    @classmethod
+    def from_results(cls, source: Source) -> Corpus:
+        """The corpus of a ``summarizer batch`` results file (or of results in memory).
+
+        Args:
+            source: A results JSONL path; or results records, summaries or corpus articles.
+                A summary with no id is named by its text's hash (``text_id``). Failed
+                results are listed in :attr:`skipped`.
+
+        Raises:
+            InputError: The file cannot be read, or a line is not a result record (a
+                ``ResultsFormatError`` names the line; a torn last line is left out).
+        """
+        if isinstance(source, str | os.PathLike):
+            items: Iterable[ResultRecord | ArticleSummary | CorpusArticle] = read_results(
+                source
+            ).records
+        else:
+            items = source
+        articles: list[CorpusArticle] = []
+        skipped: list[Skipped] = []
+        for n, item in enumerate(items, start=1):
+            if isinstance(item, CorpusArticle):
+                articles.append(item)
+            elif isinstance(item, ArticleSummary):
+                ident = text_id(item.article_text) if item.article_text else f"article-{n}"
+                articles.append(CorpusArticle(ident, item))
+            elif item.summary is None:
+                error = item.error
+                skipped.append(Skipped(item.id, f"{error.type}: {error.message}" if error else ""))
+            else:
+                source_, url = item.meta.get("source"), item.meta.get("url")
+                articles.append(
+                    CorpusArticle(
+                        item.id,
+                        item.summary,
+                        source=source_ if isinstance(source_, str) else None,
+                        url=url if isinstance(url, str) else None,
+                    )
+                )
+        return cls.build(articles, skipped)
+
+    def as_json(self) -> dict[str, Any]:
+        """The corpus as JSON-ready data (what ``summarizer corpus --json`` prints)."""
+        return {
+            "articles": [_article_json(a) for a in self.articles],
+            "people": [_plain(p) for p in self.people],
+            "meetings": [_meeting_json(m) for m in self.meetings],
+            "stances": [_stance_json(s) for s in self.stances],
+            "skipped": [_plain(s) for s in self.skipped],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`as_json` as a JSON document."""
+        return json.dumps(self.as_json(), ensure_ascii=False, indent=indent)
+
+    def to_html(self, *, title: str | None = None) -> str:
+        """One self-contained HTML page: meeting timelines, people, stance changes, articles."""
+        return corpus_to_html(self, title=title)
+
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The export tables as rows (plain Python values), by table name (:data:`TABLES`)."""
+        return table_rows(self)
+
+    def tables(self) -> dict[str, Any]:
+        """The export tables as ``pyarrow.Table`` objects, by name (:data:`TABLES`).
+
+        Raises:
+            ConfigurationError: pyarrow is not installed (``pip install 'summarizer[export]'``).
+        """
+        return arrow_tables(self)
+
+    def to_pandas(self) -> dict[str, Any]:
+        """The export tables as pandas ``DataFrame`` objects, by name.
+
+        Raises:
+            ConfigurationError: pyarrow or pandas is not installed.
+        """
+        return pandas_frames(self)
+
+    def write_tables(
+        self, folder: str | os.PathLike[str], format: Literal["parquet", "csv"] = "parquet"
+    ) -> list[Path]:
+        """Write every table to ``folder`` as ``<table>.parquet`` or ``<table>.csv``.
+
+        CSV needs nothing beyond the standard library (lists are written as JSON arrays);
+        Parquet needs pyarrow.
+
+        Raises:
+            ConfigurationError: Parquet without pyarrow.
+            InputError: The folder cannot be written.
+        """
+        return write_tables(self, Path(folder), format)
+
+
+def _plain(value: Any, skip: tuple[str, ...] = ()) -> Any:
+    """Dataclasses, dates and intervals as JSON values (fields in declaration order)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Interval):
+        return {"from": _plain(value.start), "to": _plain(value.end)}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if f.name not in skip}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _article_json(article: CorpusArticle) -> dict[str, Any]:
+    s = article.summary
+    return {
+        "id": article.id,
+        "published": _plain(article.published),
+        "headline": s.headline,
+        "source": article.source,
+        "url": article.url,
+        "speakers": len(s.speakers),
+        "quotes": len(s.quotes),
+        "meetings": len(s.proposed_meetings),
+        "stances": len(s.stances),
+    }
+
+
+def _meeting_json(thread: MeetingThread) -> dict[str, Any]:
+    events = [_plain(e, skip=("interval",)) | {"days": _plain(e.interval)} for e in thread.events]
+    info = MEETING_STATUSES.get(thread.status)
+    return {
+        "id": thread.id,
+        "participants": thread.participants,
+        "participant_ids": thread.participant_ids,
+        "status": thread.status,
+        "status_group": info.group if info else None,
+        "statuses": thread.statuses,
+        "location": thread.location,
+        "first_published": _plain(thread.events[0].published),
+        "last_published": _plain(thread.events[-1].published),
+        "events": events,
+    }
+
+
+def _stance_json(thread: StanceThread) -> dict[str, Any]:
+    return {
+        "id": thread.id,
+        "holder": thread.holder,
+        "holder_id": thread.holder_id,
+        "target": thread.target,
+        "target_id": thread.target_id,
+        "targets": thread.targets,
+        "changed": thread.changed,
+        "polarities": thread.polarities,
+        "events": [_plain(e) for e in thread.events],
+    }
