@@ -1,0 +1,139 @@
+"""A batch never dies of one record, nor loses one.
+
+Odd records (text that is not Unicode, a bad date), odd results (line separators inside
+strings, a last line without its newline), inputs that would give two articles one id, links
+out of the input folder, an output that is the input: each either becomes one article's error
+line while the rest go on, or is refused before any request with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner, Result
+
+from summarizer.cli import app
+from tests.fault_server import FaultServer
+from tests.scenarios import SEED_ID, TEST_API_KEY, answer, article, gold
+
+SEED = article(SEED_ID)
+GOOD = answer(gold(SEED_ID), "good")
+LINE_BREAKS = "one\u2028two\u2029three\u0085four"
+"""Characters ``str.splitlines`` splits on but a JSONL reader must not."""
+
+
+def variant(n: int, extra: str = "") -> str:
+    """The seed with a distinct last line: a different article the same answer grounds in."""
+    return f"{SEED}\n\nRef. {n}{extra}"
+
+
+def run(args: list[str], server: FaultServer, tmp_path: Path) -> Result:
+    env = {"OPENAI_API_KEY": TEST_API_KEY, "OPENAI_BASE_URL": server.base_url}
+    return CliRunner().invoke(app, [*args, "--cache-dir", str(tmp_path / "cache")], env=env)
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    """The lines of a results file, split on newlines only."""
+    return [json.loads(line) for line in path.read_bytes().split(b"\n") if line.strip()]
+
+
+def write_jsonl(path: Path, items: list[dict[str, Any]], *, ascii_only: bool = True) -> Path:
+    path.write_text(
+        "".join(json.dumps(item, ensure_ascii=ascii_only) + "\n" for item in items),
+        encoding="utf-8",
+    )
+    return path
+
+
+def assert_clean_exit(result: Result, code: int) -> None:
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    assert "Traceback" not in result.output
+
+
+# -- 2. line separators inside strings --------------------------------------------------------
+
+
+def test_line_separators_in_results_survive_report_eval_and_resume(tmp_path: Path) -> None:
+    """Report, evaluation and resume read the results by "\\n" only, and see every article."""
+    ids = ["a", "b", "c"]
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [{"id": i, "text": variant(n, f" {LINE_BREAKS}")} for n, i in enumerate(ids)],
+        ascii_only=False,
+    )
+    gold_file = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [
+            {"id": i, "text": variant(n, f" {LINE_BREAKS}"), "gold": gold(SEED_ID)}
+            for n, i in enumerate(ids)
+        ],
+        ascii_only=False,  # gold written raw: its reader too splits on "\n" only
+    )
+    output = tmp_path / "out.jsonl"
+    args = ["batch", str(source), "-o", str(output), "--no-cache"]
+    with FaultServer([GOOD], repeat_last=True) as server:
+        assert_clean_exit(run(args, server, tmp_path), 0)
+        assert len(server.requests) == 3
+        assert_clean_exit(run(args, server, tmp_path), 0)
+        assert len(server.requests) == 3  # resumed: nothing is done twice
+    assert sorted(r["id"] for r in records(output)) == ids  # each exactly once
+    assert len(output.read_text(encoding="utf-8").splitlines()) == 3  # any splitter agrees
+    report = CliRunner().invoke(app, ["report", str(output), "-o", str(tmp_path / "r.html")])
+    assert_clean_exit(report, 0)
+    assert "3 summaries" in report.output
+    scored = CliRunner().invoke(
+        app, ["eval", str(gold_file), "--predictions", str(output), "--json"]
+    )
+    assert_clean_exit(scored, 0)
+    [config] = json.loads(scored.stdout)["configs"]
+    assert config["failed"] == 0 and len(config["per_article"]) == 3
+
+
+def test_results_written_raw_with_line_separators_are_read_whole(tmp_path: Path) -> None:
+    """A file an older version (or another tool) wrote with raw U+2028: every reader copes."""
+    summary = {**gold(SEED_ID), "headline": f"Headline {LINE_BREAKS}", "article_text": SEED}
+    lines = [{"id": i, "status": "ok", "summary": summary, "meta": {}} for i in ("x", "y")]
+    output = write_jsonl(tmp_path / "out.jsonl", lines, ascii_only=False)
+    assert "\u2028" in output.read_text(encoding="utf-8")
+    report = CliRunner().invoke(app, ["report", str(output), "-o", str(tmp_path / "r.html")])
+    assert_clean_exit(report, 0)
+    assert "2 summaries" in report.output
+    gold_file = write_jsonl(
+        tmp_path / "gold.jsonl", [{"id": i, "text": SEED, "gold": gold(SEED_ID)} for i in "xy"]
+    )
+    scored = CliRunner().invoke(
+        app, ["eval", str(gold_file), "--predictions", str(output), "--json"]
+    )
+    assert_clean_exit(scored, 0)
+    assert json.loads(scored.stdout)["configs"][0]["failed"] == 0
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": SEED} for i in ("x", "y")])
+    with FaultServer([GOOD], repeat_last=True) as server:
+        resumed = run(["batch", str(source), "-o", str(output), "--no-cache"], server, tmp_path)
+        assert_clean_exit(resumed, 0)
+        assert server.requests == []
+    assert [r["id"] for r in records(output)] == ["x", "y"]
+
+
+# -- 4. the results file and the input ----------------------------------------------------------
+
+
+def test_a_whole_last_record_without_its_newline_is_kept(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": SEED} for i in "abc"])
+    output = tmp_path / "out.jsonl"
+    args = ["batch", str(source), "-o", str(output), "--no-cache"]
+    with FaultServer([GOOD], repeat_last=True) as server:
+        assert_clean_exit(run(args, server, tmp_path), 0)
+        data = output.read_bytes()
+        assert data.endswith(b"}\n")
+        output.write_bytes(data[:-1])  # a whole record, only its newline missing
+        again = run(args, server, tmp_path)
+        assert_clean_exit(again, 0)
+        assert len(server.requests) == 3  # the last record was kept: nothing redone
+    assert "Repaired" not in again.output
+    assert sorted(r["id"] for r in records(output)) == ["a", "b", "c"]
+    assert output.read_bytes().endswith(b"}\n")
