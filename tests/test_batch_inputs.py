@@ -8,13 +8,18 @@ line while the rest go on, or is refused before any request with exit code 2.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
+import openai
+import pytest
 from typer.testing import CliRunner, Result
 
+from summarizer import InputError, summarize_article
 from summarizer.cli import app
+from summarizer.cli._common import read_input
 from tests.fault_server import FaultServer
 from tests.scenarios import SEED_ID, TEST_API_KEY, answer, article, gold
 
@@ -53,6 +58,53 @@ def assert_clean_exit(result: Result, code: int) -> None:
         result.exception
     )
     assert "Traceback" not in result.output
+
+
+# -- 1. text that is not Unicode -------------------------------------------------------------
+
+
+def test_a_lone_surrogate_fails_its_article_and_the_batch_goes_on(tmp_path: Path) -> None:
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "first", "text": variant(1)},
+            {"id": "broken", "text": variant(2, " \ud800 ")},  # a JSON "\ud800" escape
+            {"id": "odd-id-\udc80", "text": variant(3)},
+            {"id": "last", "text": variant(4)},
+        ],
+    )
+    output = tmp_path / "out.jsonl"
+    args = ["batch", str(source), "-o", str(output), "--no-cache", "--concurrency", "1"]
+    with FaultServer([GOOD], repeat_last=True) as server:
+        first = run(args, server, tmp_path)
+        assert_clean_exit(first, 1)  # one article failed, the others are done
+        assert len(server.requests) == 3
+        again = run(args, server, tmp_path)
+        assert_clean_exit(again, 0)
+        assert len(server.requests) == 3  # every id is in the file: nothing is sent again
+    found = {r["id"]: r for r in records(output)}
+    assert len(records(output)) == 4
+    assert set(found) == {"first", "broken", "odd-id-\udc80", "last"}
+    assert found["broken"]["status"] == "error"
+    assert found["broken"]["error"]["type"] == "InputError"
+    assert "lone surrogate" in found["broken"]["error"]["message"]
+    assert all(found[i]["status"] == "ok" for i in ("first", "odd-id-\udc80", "last"))
+
+
+def test_text_that_is_not_unicode_is_an_input_error_everywhere(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with pytest.raises(InputError, match="lone surrogate"):
+        summarize_article(SEED + "\udcff", client=openai.OpenAI(api_key=TEST_API_KEY))
+    # A text stream (no byte buffer) hands undecodable bytes over as lone surrogates.
+    monkeypatch.setattr("sys.stdin", io.StringIO("text with \udcff in it"))
+    with pytest.raises(InputError, match="standard input is not UTF-8"):
+        read_input("-")
+    piped = CliRunner().invoke(
+        app, ["summarize", "-"], input=b"caf\xe9 \xff\xfe", env={"OPENAI_API_KEY": "x"}
+    )
+    assert_clean_exit(piped, 2)
+    assert "InputError" in piped.output and "not UTF-8" in piped.output
 
 
 # -- 2. line separators inside strings --------------------------------------------------------

@@ -93,7 +93,11 @@ def read_input(path: str) -> tuple[str, str]:
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc}") from exc
         source = path
-    if isinstance(data, str):
+    if isinstance(data, str):  # a text stream: undecodable bytes come as lone surrogates
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(f"{source} is not UTF-8 text (at character {exc.start})") from exc
         return data, source
     try:
         return data.decode("utf-8-sig"), source
