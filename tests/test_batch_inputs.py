@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,20 @@ def test_a_lone_surrogate_fails_its_article_and_the_batch_goes_on(tmp_path: Path
     assert found["broken"]["error"]["type"] == "InputError"
     assert "lone surrogate" in found["broken"]["error"]["message"]
     assert all(found[i]["status"] == "ok" for i in ("first", "odd-id-\udc80", "last"))
+
+
+def test_a_jsonl_line_that_is_not_utf8_fails_only_that_line(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    good = json.dumps({"id": "good", "text": SEED}).encode()
+    source.write_bytes(good + b"\n" + b'{"id": "bad", "text": "caf\xe9 \xff"}\n')
+    output = tmp_path / "out.jsonl"
+    with FaultServer([GOOD], repeat_last=True) as server:
+        result = run(["batch", str(source), "-o", str(output), "--no-cache"], server, tmp_path)
+    assert_clean_exit(result, 1)
+    found = {r["id"]: r for r in records(output)}
+    assert found["good"]["status"] == "ok"
+    assert found["line-2"]["error"]["type"] == "InputError"
+    assert "line 2: not UTF-8" in found["line-2"]["error"]["message"]
 
 
 def test_text_that_is_not_unicode_is_an_input_error_everywhere(
@@ -171,6 +186,82 @@ def test_results_written_raw_with_line_separators_are_read_whole(tmp_path: Path)
     assert [r["id"] for r in records(output)] == ["x", "y"]
 
 
+# -- 3. one id, one article ---------------------------------------------------------------------
+
+
+def test_two_files_with_one_id_are_refused_naming_both(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "story.txt").write_text(variant(1), encoding="utf-8")
+    (folder / "story.md").write_text(variant(2), encoding="utf-8")
+    (folder / "sub" / "story.txt").write_text(variant(3), encoding="utf-8")  # id sub/story
+    output = tmp_path / "out.jsonl"
+    with FaultServer([GOOD], repeat_last=True) as server:
+        result = run(["batch", str(folder), "-o", str(output), "--no-cache"], server, tmp_path)
+        assert server.requests == []
+    assert_clean_exit(result, 2)
+    said = " ".join(result.output.split())
+    assert "InputError" in said and "story.md" in said and "story.txt" in said
+    assert "'story'" in said and "rename one" in said
+    assert not output.exists() or records(output) == []
+
+
+def test_duplicate_jsonl_ids_are_refused_naming_the_lines(tmp_path: Path) -> None:
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "a", "text": variant(1)},
+            {"id": "b", "text": variant(2)},
+            {"id": "a", "text": variant(3)},
+        ],
+    )
+    output = tmp_path / "out.jsonl"
+    with FaultServer([GOOD], repeat_last=True) as server:
+        result = run(["batch", str(source), "-o", str(output), "--no-cache"], server, tmp_path)
+        assert server.requests == []
+    assert_clean_exit(result, 2)
+    assert "lines 1 and 3 have the same id 'a'" in " ".join(result.output.split())
+    assert not output.exists() or records(output) == []
+
+
+def test_a_link_out_of_the_input_folder_is_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "elsewhere" / "private.txt"
+    secret.parent.mkdir()
+    secret.write_text(f"PRIVATE-NOTES {SEED}", encoding="utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "article.txt").write_text(variant(1), encoding="utf-8")
+    (folder / "also.txt").symlink_to(folder / "article.txt")  # inside the folder: read
+    (folder / "leak.txt").symlink_to(secret)
+    (folder / "dir").symlink_to(secret.parent, target_is_directory=True)  # not descended
+    output = tmp_path / "out.jsonl"
+    with FaultServer([GOOD], repeat_last=True) as server:
+        result = run(["batch", str(folder), "-o", str(output), "--no-cache"], server, tmp_path)
+        assert not any("PRIVATE-NOTES" in json.dumps(r) for r in server.requests)
+        assert len(server.requests) == 2
+    assert_clean_exit(result, 1)
+    found = {r["id"]: r for r in records(output)}
+    assert set(found) == {"article", "also", "leak"}
+    assert found["article"]["status"] == found["also"]["status"] == "ok"
+    assert found["leak"]["error"]["type"] == "InputError"
+    assert "outside the input folder" in found["leak"]["error"]["message"]
+    assert "PRIVATE-NOTES" not in output.read_text(encoding="utf-8")
+
+
+def test_a_dangling_link_is_its_articles_error(tmp_path: Path) -> None:
+    """A dangling link is reported as its article's error, not skipped and not a crash."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SEED, encoding="utf-8")
+    os.symlink(folder / "gone.txt", folder / "dangling.txt")
+    output = tmp_path / "out.jsonl"
+    with FaultServer([GOOD], repeat_last=True) as server:
+        result = run(["batch", str(folder), "-o", str(output), "--no-cache"], server, tmp_path)
+    assert_clean_exit(result, 1)
+    found = {r["id"]: r for r in records(output)}
+    assert found["a"]["status"] == "ok" and found["dangling"]["error"]["type"] == "InputError"
+
+
 # -- 4. the results file and the input ----------------------------------------------------------
 
 
@@ -189,3 +280,33 @@ def test_a_whole_last_record_without_its_newline_is_kept(tmp_path: Path) -> None
     assert "Repaired" not in again.output
     assert sorted(r["id"] for r in records(output)) == ["a", "b", "c"]
     assert output.read_bytes().endswith(b"}\n")
+
+
+@pytest.mark.parametrize("spelling", ["same", "dotted", "link"])
+def test_an_output_that_is_the_input_is_refused(tmp_path: Path, spelling: str) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": SEED}])
+    before = source.read_bytes()
+    output = {
+        "same": source,
+        "dotted": tmp_path / "." / "in.jsonl",
+        "link": tmp_path / "link.jsonl",
+    }[spelling]
+    if spelling == "link":
+        output.symlink_to(source)
+    with FaultServer([GOOD], repeat_last=True) as server:
+        result = run(["batch", str(source), "-o", str(output), "--no-cache"], server, tmp_path)
+        assert server.requests == []
+    assert_clean_exit(result, 2)
+    assert "would be appended to the input" in " ".join(result.output.split())
+    assert source.read_bytes() == before
+
+
+def test_an_output_read_as_an_article_of_the_input_folder_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SEED, encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["batch", str(folder), "-o", str(folder / "results.txt")], env={}
+    )
+    assert_clean_exit(result, 2)
+    assert "would be read as an article" in " ".join(result.output.split())

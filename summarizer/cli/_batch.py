@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,7 +40,13 @@ from summarizer._openai_batch import (
     wait_for_batch,
 )
 from summarizer._results import ResultsFile
-from summarizer._sources import InputProblem, count_articles, read_articles
+from summarizer._sources import (
+    HTML_SUFFIXES,
+    TEXT_SUFFIXES,
+    InputProblem,
+    count_articles,
+    read_articles,
+)
 from summarizer._summarizer import Summarizer
 from summarizer.cli._common import (
     ModelOption,
@@ -160,12 +167,14 @@ def _selected(
     shard: tuple[int, int] | None,
     stats: BatchStats,
 ) -> Iterator[Article]:
-    """Articles still to do; unreadable items are written as errors on the way."""
-    seen: set[str] = set()
+    """Articles still to do; unreadable items are written as errors on the way.
+
+    Every id of the input is distinct (:func:`read_articles` refuses an input where two
+    articles would share one), so nothing is skipped for its id alone.
+    """
     for item in read_articles(path):
-        if not in_shard(item.id, shard) or item.id in seen:
+        if not in_shard(item.id, shard):
             continue
-        seen.add(item.id)
         if item.id in results.done:
             stats.skipped += 1
             continue
@@ -183,14 +192,40 @@ def _total(path: str, shard: tuple[int, int] | None) -> int | None:
     return sum(1 for item in read_articles(path) if in_shard(item.id, shard))
 
 
+def _is_same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # hard and symbolic links too
+    except OSError:  # one of them does not exist yet
+        return a.resolve() == b.resolve()
+
+
 @dataclass(frozen=True)
 class BatchInput:
-    """What a batch reads and where it writes: the same for every engine."""
+    """What a batch reads and where it writes: the same for every engine.
+
+    Raises:
+        InputError: The results would be written into the input (the same file, or a file
+            of the input folder that would be read as an article).
+    """
 
     path: str
     output: Path
     shard: tuple[int, int] | None = None
     retry_failed: bool = False
+
+    def __post_init__(self) -> None:
+        source, output = Path(self.path), Path(self.output)
+        if _is_same_file(source, output):
+            raise InputError(f"the results would be appended to the input {self.path}: give -o")
+        if (
+            source.is_dir()
+            and output.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES
+            and output.resolve().is_relative_to(source.resolve())
+        ):
+            raise InputError(
+                f"the results file {self.output} would be read as an article of {self.path}: "
+                "give -o a .jsonl file or a path outside the folder"
+            )
 
     def open(self, model: str, console: Console) -> tuple[ResultsFile, BatchStats]:
         """The results file, resumed (torn tail cut, failures dropped if asked), and stats."""
