@@ -39,6 +39,7 @@ from summarizer._openai_batch import (
     submit_batch,
     wait_for_batch,
 )
+from summarizer._render import plain
 from summarizer._results import ResultsFile
 from summarizer._sources import (
     HTML_SUFFIXES,
@@ -261,7 +262,7 @@ def run_batch(
         TextColumn("[bold]summarising"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"),
+        TextColumn("{task.fields[status]}", markup=False),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
@@ -318,7 +319,7 @@ def submit_openai_batch(
         return None, [], results, stats
     submitted = submit_batch(summarizer, pending)
     count = f" with {submitted.requests} request(s)."
-    console.print(Text.assemble("Submitted batch ", (submitted.id, "bold"), count))
+    console.print(Text.assemble("Submitted batch ", plain(submitted.id, "bold"), count))
     return submitted, pending, results, stats
 
 
@@ -337,7 +338,7 @@ def collect_openai_batch(
         TextColumn("[bold]batch"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"),
+        TextColumn("{task.fields[status]}", markup=False),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console) as progress:
@@ -346,13 +347,15 @@ def collect_openai_batch(
         def show(batch: Any) -> None:
             counts = batch.request_counts
             done = (counts.completed + counts.failed) if counts else 0
-            progress.update(task, completed=done, status=batch.status)
+            progress.update(task, completed=done, status=plain(batch.status).plain)
 
         try:
             wait_for_batch(summarizer, job_id, poll_interval=poll_interval, on_update=show)
         except KeyboardInterrupt:
             stats.interrupted = True
-            console.print(f"Stopped waiting; collect later with: summarizer batch-collect {job_id}")
+            console.print(
+                plain(f"Stopped waiting; collect later with: summarizer batch-collect {job_id}")
+            )
             return stats
     for result in collect_batch(summarizer, job_id, articles):
         results.append(result)
@@ -374,7 +377,7 @@ def pending_articles(job: BatchInput) -> list[Article]:
 def _finish_batch(stats: BatchStats, console: Console) -> None:
     console.print(stats.table())
     for ident, message in stats.failures[:10]:
-        console.print(Text.assemble(("failed", "red"), f" {ident}: {message}"))
+        console.print(Text.assemble(("failed", "red"), plain(f" {ident}: {message}")))
     if stats.interrupted:
         console.print("Interrupted: rerun the same command to finish the rest.")
         raise typer.Exit(code=130)
@@ -432,9 +435,11 @@ def batch(
             )
             if submitted is not None and submit_only:
                 console.print(
-                    f"Check it with: summarizer batch-status {submitted.id}\n"
-                    f"Collect it with: summarizer batch-collect {submitted.id} {input_path} "
-                    f"-o {output}"
+                    plain(
+                        f"Check it with: summarizer batch-status {submitted.id}\n"
+                        f"Collect it with: summarizer batch-collect {submitted.id} {input_path} "
+                        f"-o {output}"
+                    )
                 )
                 return
             if submitted is not None:
@@ -459,11 +464,11 @@ def batch_status(
     counts = job.request_counts
     table = Table("batch", "status", "completed", "failed", "total")
     table.add_row(
-        job.id,
-        job.status,
-        str(counts.completed if counts else "?"),
-        str(counts.failed if counts else "?"),
-        str(counts.total if counts else "?"),
+        plain(job.id),
+        plain(job.status),
+        plain(counts.completed if counts else "?"),
+        plain(counts.failed if counts else "?"),
+        plain(counts.total if counts else "?"),
     )
     Console().print(table)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from summarizer._render import terminal_text
 from summarizer._report import entries_to_html
 from summarizer._results import parse_report_input
 from summarizer.cli._common import failures, read_input
@@ -58,7 +59,9 @@ def report(
     ok = sum(1 for e in entries if e.ok)
     failed = len(entries) - ok
     typer.echo(
-        f"wrote {target}: {ok} summar{'y' if ok == 1 else 'ies'}"
-        + (f", {failed} failed" if failed else ""),
+        terminal_text(
+            f"wrote {target}: {ok} summar{'y' if ok == 1 else 'ies'}"
+            + (f", {failed} failed" if failed else "")
+        ),
         err=True,
     )
