@@ -14,15 +14,17 @@ import os
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import openai
 import pytest
 from typer.testing import CliRunner, Result
 
 from summarizer import InputError, summarize_article
-from summarizer.cli import app
+from summarizer.cli import _batch as cli_batch, app
 from summarizer.cli._common import read_input
+from tests.fake_batch_api import FakeBatchAPI
 from tests.fault_server import FaultServer
-from tests.scenarios import SEED_ID, TEST_API_KEY, answer, article, gold
+from tests.scenarios import SEED_ID, TEST_API_KEY, VISIT_ID, answer, article, gold
 
 SEED = article(SEED_ID)
 GOOD = answer(gold(SEED_ID), "good")
@@ -310,3 +312,97 @@ def test_an_output_read_as_an_article_of_the_input_folder_is_refused(tmp_path: P
     )
     assert_clean_exit(result, 2)
     assert "would be read as an article" in " ".join(result.output.split())
+
+
+# -- 5. the Batch API path ------------------------------------------------------------------------
+
+
+def batch_api_engine(monkeypatch: pytest.MonkeyPatch, fake: FakeBatchAPI) -> None:
+    """Make the CLI's summarizers talk to the in-process fake Batch API."""
+    client = openai.OpenAI(
+        api_key=TEST_API_KEY,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(fake.handle)),
+    )
+    real = cli_batch.Summarizer
+    monkeypatch.setattr(cli_batch, "Summarizer", lambda **kw: real(client=client, **kw))
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cache"])
+def test_one_bad_record_on_the_batch_api_is_one_failed_article(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cache: bool
+) -> None:
+    fake = FakeBatchAPI(polls_before_done=0)
+    batch_api_engine(monkeypatch, fake)
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "seed", "text": SEED},
+            {"id": "bad-date", "text": SEED, "published": "last Tuesday"},
+            {"id": "visit", "text": article(VISIT_ID)},
+        ],
+    )
+    output = tmp_path / "out.jsonl"
+    caching = ["--cache-dir", str(tmp_path / "cache")] if cache else ["--no-cache"]
+    args = ["batch", str(source), "-o", str(output), "--via", "openai-batch", *caching]
+    result = CliRunner().invoke(app, [*args, "--poll-interval", "0"], env={})
+    assert_clean_exit(result, 1)  # one failed article, like the in-process path
+    assert [line["custom_id"] for line in fake.uploaded] == ["seed", "visit"]
+    found = {r["id"]: r for r in records(output)}
+    assert len(records(output)) == 3
+    assert found["seed"]["status"] == found["visit"]["status"] == "ok"
+    assert found["bad-date"]["error"]["type"] == "InputError"
+    assert "published must be an ISO date" in found["bad-date"]["error"]["message"]
+
+
+def test_a_batch_api_answer_that_cannot_be_read_fails_only_its_article(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = FakeBatchAPI(polls_before_done=0)
+    handle = fake.handle
+
+    def garbled(request: httpx2.Request) -> httpx2.Response:
+        response = handle(request)
+        if request.url.path.endswith("/content"):
+            rows = [json.loads(row) for row in response.content.decode().split("\n") if row]
+            rows[0]["response"]["body"] = {"not": "a completion"}
+            for row in rows[1:]:  # raw line separators inside a good record's strings
+                row["response"]["body"]["id"] += LINE_BREAKS
+            lines = [json.dumps(row, ensure_ascii=False) for row in rows]
+            text = "\n".join([*lines, "{torn", '"not a record"']) + "\n"
+            return httpx2.Response(200, content=text.encode())
+        return response
+
+    fake.handle = garbled  # type: ignore[method-assign]
+    batch_api_engine(monkeypatch, fake)
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [{"id": "seed", "text": SEED}, {"id": "visit", "text": article(VISIT_ID)}],
+    )
+    output = tmp_path / "out.jsonl"
+    args = ["batch", str(source), "-o", str(output), "--via", "openai-batch", "--no-cache"]
+    result = CliRunner().invoke(app, [*args, "--poll-interval", "0"], env={})
+    assert_clean_exit(result, 1)
+    found = {r["id"]: r for r in records(output)}
+    assert found["seed"]["status"] == "error" and found["visit"]["status"] == "ok"
+    assert "not a chat completion" in found["seed"]["error"]["message"]
+
+
+def test_submit_batch_leaves_out_what_cannot_be_sent() -> None:
+    from summarizer import Summarizer
+    from summarizer._batch import Article
+    from summarizer._openai_batch import submit_batch
+
+    fake = FakeBatchAPI(polls_before_done=0)
+    client = openai.OpenAI(
+        api_key=TEST_API_KEY,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(fake.handle)),
+    )
+    engine = Summarizer(client=client)
+    job = submit_batch(
+        engine,
+        [Article(id="ok", text=SEED), Article(id="bad", text=SEED, published="yesterday")],
+    )
+    assert job.requests == 1 and [r.id for r in job.refused] == ["bad"]
+    assert isinstance(job.refused[0].error, InputError)
+    with pytest.raises(InputError, match="no article of the batch can be sent"):
+        submit_batch(engine, [Article(id="bad", text="  ")])

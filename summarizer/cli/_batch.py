@@ -34,9 +34,10 @@ from summarizer._meta import Usage
 from summarizer._models import estimated_cost
 from summarizer._openai_batch import (
     BatchJob,
+    batch_requests,
     batch_status as batch_status_of,
     collect_batch,
-    submit_batch,
+    submit_requests,
     wait_for_batch,
 )
 from summarizer._render import plain
@@ -59,7 +60,7 @@ from summarizer.cli._common import (
     err_console,
     failures,
 )
-from summarizer.errors import ConfigurationError, InputError
+from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
 __all__ = [
     "BatchInput",
@@ -298,7 +299,10 @@ def _cached_or_pending(
     """Write cache hits at once; return the articles that still need the provider."""
     pending = []
     for item in articles:
-        hit = summarizer.cached(item.text, item.published)
+        try:
+            hit = summarizer.cached(item.text, item.published)
+        except SummarizerError:  # it cannot be sent either: batch_requests records why
+            hit = None
         if hit is None:
             pending.append(item)
             continue
@@ -311,16 +315,24 @@ def _cached_or_pending(
 def submit_openai_batch(
     job: BatchInput, summarizer: Summarizer, *, console: Console
 ) -> tuple[BatchJob | None, list[Article], ResultsFile, BatchStats]:
-    """Resume bookkeeping, cache hits, then one Batch API job for everything else."""
+    """Resume bookkeeping, cache hits, then one Batch API job for everything else.
+
+    An article whose request cannot be built (a bad ``published``) is written as an error
+    result, as in-process; the others are submitted.
+    """
     results, stats = job.open(summarizer.model, console)
     articles = list(job.pending(results, stats))
     pending = _cached_or_pending(summarizer, iter(articles), results, stats)
-    if not pending:
+    requests = batch_requests(summarizer, pending)
+    for refused in requests.refused:
+        results.append(refused)
+        stats.add(refused)
+    if not requests.articles:
         return None, [], results, stats
-    submitted = submit_batch(summarizer, pending)
+    submitted = submit_requests(summarizer, requests)
     count = f" with {submitted.requests} request(s)."
     console.print(Text.assemble("Submitted batch ", plain(submitted.id, "bold"), count))
-    return submitted, pending, results, stats
+    return submitted, requests.articles, results, stats
 
 
 def collect_openai_batch(
