@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +16,10 @@ from summarizer.cli._common import failures, read_input
 from summarizer.errors import InputError
 
 __all__ = ["report"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone surrogate (a JSON ``\\ud800`` escape in an id or a text) cannot be written as
+UTF-8: the page shows U+FFFD in its place."""
 
 
 def report(
@@ -45,7 +50,7 @@ def report(
         entries = parse_report_input(text, source)
         if not entries:
             raise InputError(f"{source} holds no results")
-        html = entries_to_html(entries)
+        html = _SURROGATE.sub("\ufffd", entries_to_html(entries))
         target = output or ("-" if path == "-" else str(Path(path).with_suffix(".html")))
         if target != "-" and path != "-" and Path(target).resolve() == Path(path).resolve():
             raise InputError(f"the report would overwrite its input {path}: give -o")
