@@ -17,6 +17,7 @@ from pathlib import Path
 
 import openai
 from rich.console import Console
+from rich.text import Text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the cassette configuration lives with the tests
@@ -49,7 +50,7 @@ def main() -> int:
             with make_vcr("none").use_cassette(CASSETTE):
                 summary = summarize_article(text, client=client, model=DEFAULT_MODEL)
     except SummarizerError as error:
-        console.print(f"[bold red]{type(error).__name__}[/bold red]: {error}")
+        console.print(Text.assemble((type(error).__name__, "bold red"), f": {error}"))
         return 1
     if args.json:
         print(summary.model_dump_json(indent=2))

@@ -66,7 +66,8 @@ def prepare_article(text: object, published: dt.date | str | None = None) -> Pre
     endings included, so spans index the caller's own string.
 
     Raises:
-        InputError: ``text`` is not text (or undecodable bytes), or holds no words.
+        InputError: ``text`` is not text (undecodable bytes, a ``str`` holding a lone
+            surrogate, which no encoding can send), or holds no words.
     """
     if text is None:
         raise InputError("article text is None")
@@ -77,6 +78,13 @@ def prepare_article(text: object, published: dt.date | str | None = None) -> Pre
             raise InputError(f"article bytes are not valid UTF-8: {exc}") from exc
     if not isinstance(text, str):
         raise InputError(f"article text must be str, got {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a JSON "\ud800" escape
+        raise InputError(
+            f"article text is not valid Unicode: a lone surrogate ({text[exc.start]!r}) "
+            f"at position {exc.start}"
+        ) from exc
     if not text.strip():
         raise InputError("article text is empty")
     date = parse_published(published)

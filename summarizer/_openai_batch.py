@@ -5,26 +5,47 @@ written as JSONL, uploaded, and run as one batch. Results come back as chat comp
 through the same validation and grounding (:meth:`Summarizer.validate_completion`); no reask
 is possible inside a batch, so answers that fail validation come out as error results, ready
 for an in-process ``--retry-failed``.
+
+One article never stops the others: an article whose request cannot be built (a bad
+``published``, text that is not valid Unicode) is an error result and the rest are
+submitted (:func:`batch_requests`); an answer that cannot be read is an error result for its
+article. Every message and exception that leaves this module has the client's API key
+removed, whatever its shape (the same redaction as the in-process path).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import openai
+import pydantic
 from openai.types.chat import ChatCompletion
 
 from summarizer._batch import Article, BatchResult
+from summarizer._client import redact
+from summarizer._results import json_line
 from summarizer._summarizer import Summarizer
-from summarizer._transport import provider_message
-from summarizer.errors import ProviderError, SummarizerError
+from summarizer._transport import provider_message, scrub_exception
+from summarizer.errors import ExtractionError, InputError, ProviderError, SummarizerError
 
-__all__ = ["BatchJob", "batch_status", "collect_batch", "submit_batch", "wait_for_batch"]
+__all__ = [
+    "BatchJob",
+    "BatchRequests",
+    "batch_requests",
+    "batch_status",
+    "collect_batch",
+    "submit_batch",
+    "submit_requests",
+    "wait_for_batch",
+]
+
+logger = logging.getLogger("summarizer")
 
 ENDPOINT: Literal["/v1/chat/completions"] = "/v1/chat/completions"
 TERMINAL = {"completed", "failed", "expired", "cancelled"}
@@ -37,6 +58,19 @@ class BatchJob:
     id: str
     input_file_id: str
     requests: int
+    refused: tuple[BatchResult, ...] = ()
+    """An error result for each article whose request could not be built (not submitted)."""
+
+
+@dataclass
+class BatchRequests:
+    """The request lines of a batch, and the articles that could not become requests."""
+
+    lines: list[str] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    """The articles the lines are for."""
+    refused: list[BatchResult] = field(default_factory=list)
+    """An error result (the typed error, e.g. :class:`InputError`) per article left out."""
 
 
 def _client(summarizer: Summarizer) -> openai.OpenAI:
@@ -46,9 +80,24 @@ def _client(summarizer: Summarizer) -> openai.OpenAI:
     return client.with_options(max_retries=3)  # uploads and polls may retry in the SDK
 
 
-def _wrap(exc: openai.OpenAIError, what: str) -> ProviderError:
+def _secret(summarizer: Summarizer) -> str | None:
+    return summarizer.client(want_async=False).api_key
+
+
+def _wrap(exc: openai.OpenAIError, what: str, secret: str | None) -> ProviderError:
+    """The library's error for a failed Batch API call, with the key removed everywhere.
+
+    The openai exception (kept as ``__cause__``) and the exceptions it was raised from are
+    scrubbed in place: a server may echo the key in its error body.
+    """
+    link: BaseException | None = exc
+    seen: set[int] = set()
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        scrub_exception(link, secret)
+        link = link.__cause__ or link.__context__
     status = exc.status_code if isinstance(exc, openai.APIStatusError) else None
-    said = provider_message(exc, None)
+    said = provider_message(exc, secret)
     return ProviderError(f"{what} failed: {said}", status_code=status, provider_message=said)
 
 
@@ -59,26 +108,66 @@ def chunk_ids(article_id: str, count: int) -> list[str]:
     return [f"{article_id}#{index}/{count}" for index in range(1, count + 1)]
 
 
+def _article_lines(summarizer: Summarizer, article: Article) -> list[str]:
+    bodies = summarizer.request_bodies(article.text, published=article.published)
+    return [
+        json_line({"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body})
+        for custom_id, body in zip(chunk_ids(article.id, len(bodies)), bodies, strict=True)
+    ]
+
+
 def batch_lines(summarizer: Summarizer, articles: Iterable[Article]) -> Iterator[str]:
     """Batch API request lines, with the bodies an in-process call would send.
 
     A long article gives one line per chunk (``id#i/n``), merged again when collected.
+
+    Raises:
+        SummarizerError: An article's request cannot be built (see :func:`batch_requests`
+            to set such articles aside instead).
     """
     for article in articles:
-        bodies = summarizer.request_bodies(article.text, published=article.published)
-        for custom_id, body in zip(chunk_ids(article.id, len(bodies)), bodies, strict=True):
-            line = {"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body}
-            yield json.dumps(line, ensure_ascii=False)
+        yield from _article_lines(summarizer, article)
+
+
+def batch_requests(summarizer: Summarizer, articles: Iterable[Article]) -> BatchRequests:
+    """The request lines of every article that can be sent; an error result for the others."""
+    requests = BatchRequests()
+    for article in articles:
+        try:
+            lines = _article_lines(summarizer, article)
+        except SummarizerError as exc:
+            refused = BatchResult(id=article.id, error=exc, source=article.source, url=article.url)
+            requests.refused.append(refused)
+            continue
+        requests.lines += lines
+        requests.articles.append(article)
+    return requests
 
 
 def submit_batch(summarizer: Summarizer, articles: Iterable[Article]) -> BatchJob:
-    """Upload the requests and create the batch.
+    """Upload the requests and create the batch; articles that cannot be sent are left out.
+
+    The articles left out are :attr:`BatchJob.refused`, each with its error.
 
     Raises:
+        InputError: No article can be sent.
         ProviderError: The upload or the creation failed.
     """
-    data = "\n".join(batch_lines(summarizer, articles)) + "\n"
-    count = data.count("\n")
+    return submit_requests(summarizer, batch_requests(summarizer, articles))
+
+
+def submit_requests(summarizer: Summarizer, requests: BatchRequests) -> BatchJob:
+    """Upload prepared requests (:func:`batch_requests`) and create the batch.
+
+    Raises:
+        InputError: There is no request to send.
+        ProviderError: The upload or the creation failed.
+    """
+    if not requests.lines:
+        first = f": {requests.refused[0].error}" if requests.refused else ""
+        raise InputError(f"no article of the batch can be sent{first}")
+    data = "\n".join(requests.lines) + "\n"
+    count = len(requests.lines)
     client = _client(summarizer)
     try:
         uploaded = client.files.create(
@@ -91,8 +180,10 @@ def submit_batch(summarizer: Summarizer, articles: Iterable[Article]) -> BatchJo
             metadata={"created_by": "summarizer", "prompt_version": summarizer.prompt.version},
         )
     except openai.OpenAIError as exc:
-        raise _wrap(exc, "submitting the batch") from exc
-    return BatchJob(id=batch.id, input_file_id=uploaded.id, requests=count)
+        raise _wrap(exc, "submitting the batch", _secret(summarizer)) from exc
+    return BatchJob(
+        id=batch.id, input_file_id=uploaded.id, requests=count, refused=tuple(requests.refused)
+    )
 
 
 def batch_status(summarizer: Summarizer, batch_id: str) -> Any:
@@ -100,7 +191,7 @@ def batch_status(summarizer: Summarizer, batch_id: str) -> Any:
     try:
         return _client(summarizer).batches.retrieve(batch_id)
     except openai.OpenAIError as exc:
-        raise _wrap(exc, f"reading batch {batch_id}") from exc
+        raise _wrap(exc, f"reading batch {batch_id}", _secret(summarizer)) from exc
 
 
 def wait_for_batch(
@@ -122,38 +213,69 @@ def wait_for_batch(
 
 
 def _download(client: openai.OpenAI, file_id: str | None) -> list[dict[str, Any]]:
+    r"""The records of a result file, its lines split on ``\n`` only.
+
+    A line that is not a record is left out: its article then has no result, and says so.
+    """
     if not file_id:
         return []
-    text = client.files.content(file_id).text
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    records = []
+    for number, line in enumerate(client.files.content(file_id).text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            logger.warning("batch file %s line %d is not JSON (%s): left out", file_id, number, exc)
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
-def _failure(record: dict[str, Any]) -> ProviderError | None:
+def _failure(record: dict[str, Any], secret: str | None) -> ProviderError | None:
     response = record.get("response") or {}
     status = response.get("status_code")
     if not record.get("error") and status == 200:
         return None
     error = record.get("error") or (response.get("body") or {}).get("error") or {}
     message = error.get("message", "no message") if isinstance(error, dict) else str(error)
+    message = redact(str(message), secret)
     return ProviderError(
         f"the batch request failed (HTTP {status}): {message}",
-        status_code=status,
+        status_code=status if isinstance(status, int) else None,
         attempts=1,
         provider_message=message,
     )
+
+
+def _completions(records: list[dict[str, Any]]) -> list[ChatCompletion]:
+    """The chat completions of an article's records.
+
+    Raises:
+        ExtractionError: A record's body is not a chat completion.
+    """
+    try:
+        return [ChatCompletion.model_validate(r["response"]["body"]) for r in records]
+    except (pydantic.ValidationError, KeyError, TypeError) as exc:
+        raise ExtractionError(
+            f"the batch answer is not a chat completion ({type(exc).__name__})",
+            kind="invalid",
+            attempts=len(records),
+        ) from exc
 
 
 def _outcome(
     summarizer: Summarizer, article: Article, records: list[dict[str, Any]]
 ) -> BatchResult:
     """Validate (and, for a chunked article, merge) the answers of one article."""
-    for record in records:
-        if (failure := _failure(record)) is not None:
-            return BatchResult(id=article.id, error=failure, source=article.source, url=article.url)
-    completions = [ChatCompletion.model_validate(r["response"]["body"]) for r in records]
+    secret = _secret(summarizer)
     try:
+        for record in records:
+            if (failure := _failure(record, secret)) is not None:
+                raise failure
         summary = summarizer.validate_completions(
-            article.text, completions, published=article.published
+            article.text, _completions(records), published=article.published
         )
     except SummarizerError as exc:
         return BatchResult(id=article.id, error=exc, source=article.source, url=article.url)
@@ -179,10 +301,16 @@ def collect_batch(
         records = _download(client, batch.output_file_id)
         records += _download(client, batch.error_file_id)
     except openai.OpenAIError as exc:
-        raise _wrap(exc, f"downloading the results of batch {batch_id}") from exc
+        raise _wrap(
+            exc, f"downloading the results of batch {batch_id}", _secret(summarizer)
+        ) from exc
     by_id = {str(r.get("custom_id")): r for r in records}
     for article in articles:
-        count = len(summarizer.request_bodies(article.text, published=article.published))
+        try:
+            count = len(summarizer.request_bodies(article.text, published=article.published))
+        except SummarizerError as exc:  # never submitted: it cannot be sent
+            yield BatchResult(id=article.id, error=exc, source=article.source, url=article.url)
+            continue
         found = [by_id.get(custom_id) for custom_id in chunk_ids(article.id, count)]
         if any(record is None for record in found):
             missing = ProviderError(f"batch {batch_id} ({batch.status}) has no result for it")

@@ -1,11 +1,15 @@
 """Terminal rendering of a summary with rich: what the example and the CLI print.
 
 Everything from the article or the model is shown as plain :class:`rich.text.Text`, never
-parsed as markup, so ``[b]`` or ``[/dim]`` in a quote prints as written.
+parsed as markup, so ``[b]`` or ``[/dim]`` in a quote prints as written; and it is passed
+through :func:`terminal_text` first, so an article or an answer cannot drive the terminal
+(escape sequences that set the window title, hide text or make links are removed). The
+CLI prints its messages (errors, file names, batch progress) the same way.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
@@ -15,7 +19,30 @@ from rich.text import Text
 
 from summarizer._summary import SummaryData
 
-__all__ = ["render_summary", "summary_renderables"]
+__all__ = ["plain", "render_summary", "summary_renderables", "terminal_text"]
+
+_CONTROL = re.compile(
+    r"(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"  # OSC (title, link) to BEL/ST
+    r"|(?:\x1b[P^_X]|[\x90\x9e\x9f\x98])[^\x1b\x9c]*(?:\x1b\\|\x9c)"  # DCS, PM, APC, SOS
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"  # CSI: colours, cursor moves, hidden text
+    r"|\x1b[ -/]*[0-~]?"  # any other escape sequence
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # other C0 and C1 controls (tab and newline stay)
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def terminal_text(value: object) -> str:
+    """``value`` as text that is safe to print: control characters and sequences removed.
+
+    Newlines and tabs stay; a lone surrogate (not printable) becomes U+FFFD.
+    """
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", str(value)))
+
+
+def plain(value: object, style: str = "") -> Text:
+    """``value`` as a rich :class:`Text`: never parsed as markup, never driving the terminal."""
+    return Text(terminal_text(value), style=style)
+
 
 _NARROW = {"kind", "date", "at", "quotes", "times", "polarity"}
 """Columns that keep their width (a speaker's kind, a quote's kind, dates, counts)."""
@@ -26,7 +53,7 @@ Cell = str | Text
 
 
 def _cell(value: Cell) -> Text:
-    return value if isinstance(value, Text) else Text(value)
+    return value if isinstance(value, Text) else plain(value)
 
 
 def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Table:
@@ -43,16 +70,16 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -
 
 
 def _quote_text(kind: str, text: str, evidence: str | None) -> Text:
-    shown = Text(text)
+    shown = plain(text)
     if kind != "direct" and evidence:
-        shown.append(f"\n“{evidence}”", style="dim")
+        shown.append(plain(f"\n“{evidence}”", style="dim"))
     return shown
 
 
 def _status(status: str, reason: str | None) -> Text:
-    shown = Text(status, style="bold")
+    shown = plain(status, style="bold")
     if reason:
-        shown.append(f"\n{reason}")
+        shown.append(plain(f"\n{reason}"))
     return shown
 
 
@@ -129,11 +156,10 @@ def _sections(summary: SummaryData) -> list[tuple[str, list[str], list[list[Cell
 
 def summary_renderables(summary: SummaryData) -> list[RenderableType]:
     """The summary as a list of rich renderables, top to bottom."""
-    header = Text()
-    header.append(summary.headline, style="bold")
+    header = plain(summary.headline, style="bold")
     if summary.published:
         header.append(f"\npublished {summary.published.isoformat()}", style="dim")
-    header.append(f"\n\n{summary.summary}")
+    header.append(plain(f"\n\n{summary.summary}"))
     parts: list[RenderableType] = [Panel(header, title="Summary", title_align="left")]
     always = {"Speakers", "Quotes"}
     for title, columns, rows in _sections(summary):
@@ -142,7 +168,7 @@ def summary_renderables(summary: SummaryData) -> list[RenderableType]:
     if summary.meta:
         meta = summary.meta
         parts.append(
-            Text(
+            plain(
                 f"{meta.model} · mode {meta.mode} · prompt {meta.prompt_id}/{meta.prompt_version} "
                 f"({meta.prompt_sha256[:12]}) · {meta.attempts} request(s), "
                 f"{meta.reasks} reask(s) · {meta.usage.input_tokens} in / "

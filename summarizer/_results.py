@@ -8,7 +8,10 @@ A line (:class:`ResultRecord`)::
      "meta": {"seconds", "source", "url", ...the summary's meta...}}
 
 Writing: :class:`ResultsFile` appends one whole line per article and flushes it, so a crash
-can at worst tear the last line; ids already in the file are skipped on a rerun.
+can at worst tear the last line; ids already in the file are skipped on a rerun. A line is
+UTF-8 JSON whose only line break is its final ``\n`` (:func:`json_line`): characters that
+other line splitters break on (U+0085, U+2028, U+2029), DEL and the C1 controls, and lone
+surrogates (which UTF-8 cannot encode) are written as ``\u`` escapes.
 
 Reading, the one policy every reader shares (resume, report, evaluation, corpus): lines are
 split on ``\n`` only (JSON strings may hold U+2028 and other characters that
@@ -23,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -43,9 +47,29 @@ __all__ = [
     "ResultsFile",
     "ResultsFormatError",
     "ResultsRead",
+    "json_line",
     "parse_report_input",
     "read_results",
+    "safe_json",
 ]
+
+_ESCAPED = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+"""What :func:`safe_json` writes as escapes. JSON holds these only inside strings, where the
+escape means the same character."""
+
+
+def safe_json(text: str) -> str:
+    r"""JSON text with line separators, DEL, C1 controls and lone surrogates escaped.
+
+    The value is unchanged; the text can be encoded as UTF-8, split on ``\n`` by any tool
+    (``str.splitlines`` too) and printed to a terminal without acting on it.
+    """
+    return _ESCAPED.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def json_line(data: Any) -> str:
+    """``data`` as one line of JSON, without its line break (see :func:`safe_json`)."""
+    return safe_json(json.dumps(data, ensure_ascii=False))
 
 
 class ResultsFormatError(InputError):
@@ -170,7 +194,7 @@ class ResultRecord:
 
     def line(self) -> str:
         """The whole line, newline included."""
-        return json.dumps(self.as_json(), ensure_ascii=False) + "\n"
+        return json_line(self.as_json()) + "\n"
 
     @classmethod
     def from_json(cls, data: Any, source: str, line: int | None = None) -> ResultRecord:

@@ -5,6 +5,13 @@ the folder, without the suffix); or a JSONL file of records (``id``, ``text``, o
 ``published``, ``source``, ``url``). HTML is reduced to article text with trafilatura
 (the ``html`` extra); without it, an HTML input is a clear per-article error.
 
+Every id names one article, so an input where two articles would share one is refused
+before any article is yielded (:class:`InputError` naming both): two files with the same
+path but for the suffix (``story.txt``, ``story.md``), or two JSONL records with the same
+``id``. A folder's symbolic links are read only when they point inside the folder: a link to
+a file elsewhere is an error result for that id, never read (nor sent); links to folders are
+not descended. A JSONL line that is not UTF-8 is an error result for that line.
+
 The results file is :mod:`summarizer._results`'s.
 """
 
@@ -12,9 +19,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from summarizer._batch import Article
 from summarizer.errors import InputError
@@ -23,6 +32,8 @@ __all__ = ["InputProblem", "count_articles", "html_to_text", "read_articles"]
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
+_UNDECODED = re.compile("[\udc80-\udcff]")
+"""Bytes that are not UTF-8, as ``surrogateescape`` decodes them."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,26 @@ def html_to_text(html: str, name: str) -> str:
     return str(text)
 
 
-def _file_article(path: Path, article_id: str) -> Article | InputProblem:
+def _outside(path: Path, folder: Path) -> InputError | None:
+    """Why ``path`` (in ``folder``) must not be read: it links to outside the folder."""
+    try:
+        target = path.resolve()
+        inside = target.is_relative_to(folder.resolve())
+    except (OSError, RuntimeError) as exc:  # a link loop
+        return InputError(f"{path} is a symbolic link that cannot be followed ({exc})")
+    if inside:
+        return None
+    return InputError(
+        f"{path} is a symbolic link to {target}, outside the input folder: not read "
+        "(copy the file into the folder to include it)"
+    )
+
+
+def _file_article(
+    path: Path, article_id: str, folder: Path | None = None
+) -> Article | InputProblem:
+    if folder is not None and (refused := _outside(path, folder)) is not None:
+        return InputProblem(article_id, refused)
     try:
         raw = path.read_text(encoding="utf-8-sig")
         if path.suffix.lower() in HTML_SUFFIXES:
@@ -63,55 +93,100 @@ def _file_article(path: Path, article_id: str) -> Article | InputProblem:
     return Article(id=article_id, text=raw, source=str(path))
 
 
-def _folder_files(folder: Path) -> Iterator[Path]:
+def _folder_files(folder: Path) -> list[tuple[str, Path]]:
+    """Each article file of the folder with its id, in path order.
+
+    Raises:
+        InputError: Two files would have the same id.
+    """
+    found: dict[str, Path] = {}
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES:
-            yield path
+        if path.suffix.lower() not in TEXT_SUFFIXES | HTML_SUFFIXES:
+            continue
+        if not (path.is_file() or path.is_symlink()):  # a dangling link is reported, too
+            continue
+        ident = path.relative_to(folder).with_suffix("").as_posix()
+        if ident in found:
+            raise InputError(
+                f"{found[ident]} and {path} would both have the id {ident!r} (a folder's ids "
+                "are the paths without their suffixes): rename one of them"
+            )
+        found[ident] = path
+    return list(found.items())
 
 
-def _jsonl_articles(path: Path) -> Iterator[Article | InputProblem]:
-    with path.open(encoding="utf-8-sig") as lines:
+def _line_id(record: Any, number: int) -> str:
+    """A JSONL record's id: its ``id``, else ``line-<number>``."""
+    value = record.get("id") if isinstance(record, dict) else None
+    return str(value) if value not in (None, "") else f"line-{number}"
+
+
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed record or why it is not one) of every non-blank line."""
+    with path.open(encoding="utf-8-sig", errors="surrogateescape") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-                text = record["text"]
-                if not isinstance(text, str):
-                    raise TypeError("text is not a string")
-            except (ValueError, KeyError, TypeError) as exc:
-                ident = f"line-{number}"
-                if isinstance(record_id := _maybe_id(line), str):
-                    ident = record_id
-                yield InputProblem(ident, InputError(f"{path.name} line {number}: {exc}"))
+            if (bad := _UNDECODED.search(line)) is not None:
+                yield number, ValueError(f"not UTF-8 (at character {bad.start()})")
                 continue
-            yield Article(
-                id=str(record.get("id") or f"line-{number}"),
-                text=text,
-                published=record.get("published"),
-                source=record.get("source"),
-                url=record.get("url"),
+            try:
+                yield number, json.loads(line)
+            except ValueError as exc:
+                yield number, exc
+
+
+def _check_jsonl_ids(path: Path) -> int:
+    """The number of records, once every id is known to be distinct.
+
+    Raises:
+        InputError: Two records have the same id (naming both lines).
+    """
+    first: dict[str, int] = {}
+    for number, record in _jsonl_lines(path):
+        ident = _line_id(record, number)
+        if ident in first:
+            raise InputError(
+                f"{path.name}: lines {first[ident]} and {number} have the same id {ident!r}: "
+                "every record needs its own id"
             )
+        first[ident] = number
+    return len(first)
 
 
-def _maybe_id(line: str) -> str | None:
-    try:
-        value = json.loads(line).get("id")
-    except (ValueError, AttributeError):
-        return None
-    return str(value) if value not in (None, "") else None
+def _jsonl_articles(path: Path) -> Iterator[Article | InputProblem]:
+    _check_jsonl_ids(path)
+    for number, record in _jsonl_lines(path):
+        ident = _line_id(record, number)
+        try:
+            if isinstance(record, ValueError):
+                raise record
+            text = record["text"]
+            if not isinstance(text, str):
+                raise TypeError("text is not a string")
+        except (ValueError, KeyError, TypeError) as exc:
+            yield InputProblem(ident, InputError(f"{path.name} line {number}: {exc}"))
+            continue
+        yield Article(
+            id=ident,
+            text=text,
+            published=record.get("published"),
+            source=record.get("source"),
+            url=record.get("url"),
+        )
 
 
 def read_articles(path: str | os.PathLike[str]) -> Iterator[Article | InputProblem]:
     """Articles from a file, a folder or a JSONL file, read lazily.
 
     Raises:
-        InputError: The path does not exist or is of an unknown kind.
+        InputError: The path does not exist or is of an unknown kind, or two articles
+            would have the same id (checked before the first is yielded).
     """
     source = Path(path)
     if source.is_dir():
-        for file in _folder_files(source):
-            yield _file_article(file, file.relative_to(source).with_suffix("").as_posix())
+        for ident, file in _folder_files(source):
+            yield _file_article(file, ident, source)
     elif source.suffix.lower() == ".jsonl":
         yield from _jsonl_articles(source)
     elif source.is_file():
@@ -121,11 +196,14 @@ def read_articles(path: str | os.PathLike[str]) -> Iterator[Article | InputProbl
 
 
 def count_articles(path: str | os.PathLike[str]) -> int | None:
-    """How many items :func:`read_articles` will yield (cheap: no file is parsed)."""
+    """How many items :func:`read_articles` will yield (no article is read or sent).
+
+    Raises:
+        InputError: Two articles would have the same id.
+    """
     source = Path(path)
     if source.is_dir():
-        return sum(1 for _ in _folder_files(source))
+        return len(_folder_files(source))
     if source.suffix.lower() == ".jsonl":
-        with source.open(encoding="utf-8-sig") as lines:
-            return sum(1 for line in lines if line.strip())
+        return _check_jsonl_ids(source)
     return 1 if source.is_file() else None

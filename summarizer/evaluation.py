@@ -570,7 +570,8 @@ def load_gold(path: str | Path) -> list[GoldArticle]:
         InputError: A line is not valid JSON or lacks ``id``, ``text`` or ``gold``.
     """
     articles = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    lines = Path(path).read_text(encoding="utf-8").split("\n")  # not splitlines: see _results
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:

@@ -22,6 +22,7 @@ app = typer.Typer(
     help="Structured, verifiable summaries of news articles.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,  # an unexpected traceback never prints a key it held
 )
 prompts_app = typer.Typer(help="List and show the versioned prompts.", no_args_is_help=True)
 app.add_typer(prompts_app, name="prompts")

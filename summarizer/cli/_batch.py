@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,13 +34,21 @@ from summarizer._meta import Usage
 from summarizer._models import estimated_cost
 from summarizer._openai_batch import (
     BatchJob,
+    batch_requests,
     batch_status as batch_status_of,
     collect_batch,
-    submit_batch,
+    submit_requests,
     wait_for_batch,
 )
+from summarizer._render import plain
 from summarizer._results import ResultsFile
-from summarizer._sources import InputProblem, count_articles, read_articles
+from summarizer._sources import (
+    HTML_SUFFIXES,
+    TEXT_SUFFIXES,
+    InputProblem,
+    count_articles,
+    read_articles,
+)
 from summarizer._summarizer import Summarizer
 from summarizer.cli._common import (
     ModelOption,
@@ -51,7 +60,7 @@ from summarizer.cli._common import (
     err_console,
     failures,
 )
-from summarizer.errors import ConfigurationError, InputError
+from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
 __all__ = [
     "BatchInput",
@@ -160,12 +169,14 @@ def _selected(
     shard: tuple[int, int] | None,
     stats: BatchStats,
 ) -> Iterator[Article]:
-    """Articles still to do; unreadable items are written as errors on the way."""
-    seen: set[str] = set()
+    """Articles still to do; unreadable items are written as errors on the way.
+
+    Every id of the input is distinct (:func:`read_articles` refuses an input where two
+    articles would share one), so nothing is skipped for its id alone.
+    """
     for item in read_articles(path):
-        if not in_shard(item.id, shard) or item.id in seen:
+        if not in_shard(item.id, shard):
             continue
-        seen.add(item.id)
         if item.id in results.done:
             stats.skipped += 1
             continue
@@ -183,14 +194,40 @@ def _total(path: str, shard: tuple[int, int] | None) -> int | None:
     return sum(1 for item in read_articles(path) if in_shard(item.id, shard))
 
 
+def _is_same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # hard and symbolic links too
+    except OSError:  # one of them does not exist yet
+        return a.resolve() == b.resolve()
+
+
 @dataclass(frozen=True)
 class BatchInput:
-    """What a batch reads and where it writes: the same for every engine."""
+    """What a batch reads and where it writes: the same for every engine.
+
+    Raises:
+        InputError: The results would be written into the input (the same file, or a file
+            of the input folder that would be read as an article).
+    """
 
     path: str
     output: Path
     shard: tuple[int, int] | None = None
     retry_failed: bool = False
+
+    def __post_init__(self) -> None:
+        source, output = Path(self.path), Path(self.output)
+        if _is_same_file(source, output):
+            raise InputError(f"the results would be appended to the input {self.path}: give -o")
+        if (
+            source.is_dir()
+            and output.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES
+            and output.resolve().is_relative_to(source.resolve())
+        ):
+            raise InputError(
+                f"the results file {self.output} would be read as an article of {self.path}: "
+                "give -o a .jsonl file or a path outside the folder"
+            )
 
     def open(self, model: str, console: Console) -> tuple[ResultsFile, BatchStats]:
         """The results file, resumed (torn tail cut, failures dropped if asked), and stats."""
@@ -226,7 +263,7 @@ def run_batch(
         TextColumn("[bold]summarising"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"),
+        TextColumn("{task.fields[status]}", markup=False),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
@@ -262,7 +299,10 @@ def _cached_or_pending(
     """Write cache hits at once; return the articles that still need the provider."""
     pending = []
     for item in articles:
-        hit = summarizer.cached(item.text, item.published)
+        try:
+            hit = summarizer.cached(item.text, item.published)
+        except SummarizerError:  # it cannot be sent either: batch_requests records why
+            hit = None
         if hit is None:
             pending.append(item)
             continue
@@ -275,16 +315,24 @@ def _cached_or_pending(
 def submit_openai_batch(
     job: BatchInput, summarizer: Summarizer, *, console: Console
 ) -> tuple[BatchJob | None, list[Article], ResultsFile, BatchStats]:
-    """Resume bookkeeping, cache hits, then one Batch API job for everything else."""
+    """Resume bookkeeping, cache hits, then one Batch API job for everything else.
+
+    An article whose request cannot be built (a bad ``published``) is written as an error
+    result, as in-process; the others are submitted.
+    """
     results, stats = job.open(summarizer.model, console)
     articles = list(job.pending(results, stats))
     pending = _cached_or_pending(summarizer, iter(articles), results, stats)
-    if not pending:
+    requests = batch_requests(summarizer, pending)
+    for refused in requests.refused:
+        results.append(refused)
+        stats.add(refused)
+    if not requests.articles:
         return None, [], results, stats
-    submitted = submit_batch(summarizer, pending)
+    submitted = submit_requests(summarizer, requests)
     count = f" with {submitted.requests} request(s)."
-    console.print(Text.assemble("Submitted batch ", (submitted.id, "bold"), count))
-    return submitted, pending, results, stats
+    console.print(Text.assemble("Submitted batch ", plain(submitted.id, "bold"), count))
+    return submitted, requests.articles, results, stats
 
 
 def collect_openai_batch(
@@ -302,7 +350,7 @@ def collect_openai_batch(
         TextColumn("[bold]batch"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"),
+        TextColumn("{task.fields[status]}", markup=False),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console) as progress:
@@ -311,13 +359,15 @@ def collect_openai_batch(
         def show(batch: Any) -> None:
             counts = batch.request_counts
             done = (counts.completed + counts.failed) if counts else 0
-            progress.update(task, completed=done, status=batch.status)
+            progress.update(task, completed=done, status=plain(batch.status).plain)
 
         try:
             wait_for_batch(summarizer, job_id, poll_interval=poll_interval, on_update=show)
         except KeyboardInterrupt:
             stats.interrupted = True
-            console.print(f"Stopped waiting; collect later with: summarizer batch-collect {job_id}")
+            console.print(
+                plain(f"Stopped waiting; collect later with: summarizer batch-collect {job_id}")
+            )
             return stats
     for result in collect_batch(summarizer, job_id, articles):
         results.append(result)
@@ -339,7 +389,7 @@ def pending_articles(job: BatchInput) -> list[Article]:
 def _finish_batch(stats: BatchStats, console: Console) -> None:
     console.print(stats.table())
     for ident, message in stats.failures[:10]:
-        console.print(Text.assemble(("failed", "red"), f" {ident}: {message}"))
+        console.print(Text.assemble(("failed", "red"), plain(f" {ident}: {message}")))
     if stats.interrupted:
         console.print("Interrupted: rerun the same command to finish the rest.")
         raise typer.Exit(code=130)
@@ -397,9 +447,11 @@ def batch(
             )
             if submitted is not None and submit_only:
                 console.print(
-                    f"Check it with: summarizer batch-status {submitted.id}\n"
-                    f"Collect it with: summarizer batch-collect {submitted.id} {input_path} "
-                    f"-o {output}"
+                    plain(
+                        f"Check it with: summarizer batch-status {submitted.id}\n"
+                        f"Collect it with: summarizer batch-collect {submitted.id} {input_path} "
+                        f"-o {output}"
+                    )
                 )
                 return
             if submitted is not None:
@@ -424,11 +476,11 @@ def batch_status(
     counts = job.request_counts
     table = Table("batch", "status", "completed", "failed", "total")
     table.add_row(
-        job.id,
-        job.status,
-        str(counts.completed if counts else "?"),
-        str(counts.failed if counts else "?"),
-        str(counts.total if counts else "?"),
+        plain(job.id),
+        plain(job.status),
+        plain(counts.completed if counts else "?"),
+        plain(counts.failed if counts else "?"),
+        plain(counts.total if counts else "?"),
     )
     Console().print(table)
 

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from summarizer import errors
+from summarizer._render import plain
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
 __all__ = [
@@ -46,7 +47,8 @@ ShardOption = Annotated[
 PollIntervalOption = Annotated[float, typer.Option(help="Seconds between Batch API polls.")]
 
 err_console = Console(stderr=True, highlight=False)
-"""Where messages go: standard error, data printed as text (never as markup)."""
+"""Where messages go: standard error, data printed as text (never as markup), through
+:func:`summarizer._render.plain` (no control sequences)."""
 
 
 def exit_code(error: BaseException) -> int:
@@ -68,9 +70,8 @@ def failures() -> Iterator[None]:
     try:
         yield
     except (SummarizerError, OSError) as error:
-        message = Text(_public_name(error))
-        message.stylize("bold red")
-        message.append(f": {error}")
+        message = Text(_public_name(error), style="bold red")
+        message.append(plain(f": {error}"))
         err_console.print(message)
         raise typer.Exit(code=exit_code(error)) from error
 
@@ -93,7 +94,11 @@ def read_input(path: str) -> tuple[str, str]:
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc}") from exc
         source = path
-    if isinstance(data, str):
+    if isinstance(data, str):  # a text stream: undecodable bytes come as lone surrogates
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(f"{source} is not UTF-8 text (at character {exc.start})") from exc
         return data, source
     try:
         return data.decode("utf-8-sig"), source

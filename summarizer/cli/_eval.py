@@ -15,6 +15,7 @@ from rich.table import Table
 from summarizer._batch import Article, summarize_articles
 from summarizer._meta import Usage
 from summarizer._models import estimated_cost
+from summarizer._render import plain
 from summarizer._replay import CassetteReplay
 from summarizer._summarizer import Summarizer
 from summarizer.cli._common import JsonOption, MarkdownOption, failures
@@ -136,10 +137,10 @@ def _rows(results: list[ConfigResult]) -> list[tuple[str, list[tuple[float | Non
 
 def comparison_table(results: list[ConfigResult], title: str) -> Table:
     """Side by side, one column per configuration; the best value of a differing row in bold."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=plain(title), title_justify="left")
     table.add_column("metric (micro)", style="bold")
     for result in results:
-        table.add_column(result.name, justify="right")
+        table.add_column(plain(result.name), justify="right")
     for label, cells in _rows(results):
         values = [v for v, _ in cells if v is not None]
         best = max(values) if values and len(set(values)) > 1 else None

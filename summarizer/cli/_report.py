@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from summarizer._render import terminal_text
 from summarizer._report import entries_to_html
 from summarizer._results import parse_report_input
 from summarizer.cli._common import failures, read_input
 from summarizer.errors import InputError
 
 __all__ = ["report"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone surrogate (a JSON ``\\ud800`` escape in an id or a text) cannot be written as
+UTF-8: the page shows U+FFFD in its place."""
 
 
 def report(
@@ -44,7 +50,7 @@ def report(
         entries = parse_report_input(text, source)
         if not entries:
             raise InputError(f"{source} holds no results")
-        html = entries_to_html(entries)
+        html = _SURROGATE.sub("\ufffd", entries_to_html(entries))
         target = output or ("-" if path == "-" else str(Path(path).with_suffix(".html")))
         if target != "-" and path != "-" and Path(target).resolve() == Path(path).resolve():
             raise InputError(f"the report would overwrite its input {path}: give -o")
@@ -58,7 +64,9 @@ def report(
     ok = sum(1 for e in entries if e.ok)
     failed = len(entries) - ok
     typer.echo(
-        f"wrote {target}: {ok} summar{'y' if ok == 1 else 'ies'}"
-        + (f", {failed} failed" if failed else ""),
+        terminal_text(
+            f"wrote {target}: {ok} summar{'y' if ok == 1 else 'ies'}"
+            + (f", {failed} failed" if failed else "")
+        ),
         err=True,
     )

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from summarizer._api import summarize_article
-from summarizer._render import render_summary
+from summarizer._render import render_summary, terminal_text
+from summarizer._results import safe_json
 from summarizer._sources import HTML_SUFFIXES, html_to_text
 from summarizer.cli._common import (
     JsonOption,
@@ -44,9 +45,9 @@ def summarize(
         summary = summarize_article(
             text, published=published, model=model, prompt_version=prompt_version, mode=mode
         )
-    if as_json:
-        typer.echo(summary.model_dump_json(indent=2))
+    if as_json:  # the same value, with terminal controls and odd line breaks escaped
+        typer.echo(safe_json(summary.model_dump_json(indent=2)))
     elif markdown:
-        typer.echo(summary.to_markdown())
+        typer.echo(terminal_text(summary.to_markdown()))
     else:
         render_summary(summary)
