@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from summarizer._render import terminal_text
 from summarizer.cli._common import JsonOption, failures
 from summarizer.corpus import Corpus
 from summarizer.errors import InputError
@@ -43,20 +44,21 @@ def _text(found: Corpus) -> Text:
     out.append(f"{len(found.articles)} articles{span}; {people} people, ", style="bold")
     out.append(f"{len(found.people)} sources in all\n\n", style="bold")
     out.append("Meeting threads\n", style="bold underline")
+    t = terminal_text  # data from articles and models: text, control sequences removed
     for thread in found.meetings:
-        out.append(f"  {' ↔ '.join(thread.participants)}", style="bold")
-        out.append(f" ({thread.location})\n" if thread.location else "\n")
+        out.append(t(f"  {' ↔ '.join(thread.participants)}"), style="bold")
+        out.append(t(f" ({thread.location})\n") if thread.location else "\n")
         for event in thread.events:
             mark = "•" if event.changed else "·"
             out.append(f"    {mark} {event.published or 'undated'}  {event.status:<17} ")
-            out.append(f"{event.article_id}\n", style="dim")
+            out.append(t(f"{event.article_id}\n"), style="dim")
     changed = [s for s in found.stances if s.changed]
     out.append(f"\nStance changes ({len(changed)})\n", style="bold underline")
     for stance in changed:
-        out.append(f"  {stance.holder} on {stance.target}: ", style="bold")
+        out.append(t(f"  {stance.holder} on {stance.target}: "), style="bold")
         out.append(" → ".join(f"{e.polarity} ({e.published})" for e in stance.events) + "\n")
     for skipped in found.skipped:
-        out.append(f"\nleft out {skipped.id}: {skipped.error}", style="red")
+        out.append(t(f"\nleft out {skipped.id}: {skipped.error}"), style="red")
     return out
 
 
@@ -94,7 +96,9 @@ def corpus(
         except OSError as exc:
             raise InputError(f"cannot write {output}: {exc}") from exc
     typer.echo(
-        f"wrote {output}: {len(found.articles)} articles, {len(found.meetings)} meeting threads",
+        terminal_text(
+            f"wrote {output}: {len(found.articles)} articles, {len(found.meetings)} meeting threads"
+        ),
         err=True,
     )
 
@@ -113,4 +117,4 @@ def export(
     with failures():
         written = _load(results).write_tables(output, format)
     for path in written:
-        typer.echo(str(path), err=True)
+        typer.echo(terminal_text(path), err=True)
