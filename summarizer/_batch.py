@@ -1,10 +1,14 @@
-"""Many articles at once: bounded concurrency, shared backoff, one result per article.
+"""Many articles at once: bounded concurrency, shared limits, one result per article.
 
 ``summarize_articles`` (threads) and ``asummarize_articles`` (asyncio) stream: they pull the
 input lazily, keep at most ``concurrency`` articles in flight and yield each result as it
 completes, so memory stays flat for an unbounded input. A failure is a result too (its
-``error`` is the typed exception), never an exception out of the iterator. A 429 on any
-request holds back every request of the batch for the wait the server asked for.
+``error`` is the typed exception), never an exception out of the iterator.
+
+Every HTTP request of a batch, chunk requests and retries included, passes the batch's
+:class:`~summarizer._limits.RequestLimits`: at most ``concurrency`` requests in flight,
+``rpm``/``tpm`` pacing when set, and a 429 on any request holds back every request of the
+batch for the wait the server asked for.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Ma
 from dataclasses import dataclass
 from typing import Any
 
+from summarizer._limits import RequestLimits
 from summarizer._summarizer import Summarizer
-from summarizer._transport import RateGate
 from summarizer.errors import InputError, SummarizerError
 from summarizer.schema import ArticleSummary
 
@@ -95,14 +99,25 @@ def _item_id(item: Any, index: int) -> str:
 
 
 def _batch_engine(
-    summarizer: Summarizer | None, settings: dict[str, Any]
+    summarizer: Summarizer | None,
+    settings: dict[str, Any],
+    concurrency: int,
+    limits: RequestLimits | None,
+    rpm: int | None,
+    tpm: int | None,
 ) -> tuple[Summarizer, bool]:
-    """A summarizer for this batch, with its own shared rate gate (the caller's is not touched)."""
+    """A summarizer for this batch, with the batch's limits (the caller's is not touched)."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
     if summarizer is not None and settings:
         raise TypeError("pass either summarizer= or Summarizer settings, not both")
+    if limits is not None and (rpm or tpm):
+        raise TypeError("pass either limits= or rpm=/tpm=, not both")
+    if limits is None:
+        limits = RequestLimits(concurrency, rpm=rpm, tpm=tpm)
     owned = summarizer is None
     base = summarizer if summarizer is not None else Summarizer(**settings)
-    return base.with_options(gate=RateGate()), owned
+    return base.with_options(limits=limits), owned
 
 
 class _Attempt:
@@ -165,6 +180,9 @@ def summarize_articles(
     articles: Iterable[Any],
     *,
     concurrency: int = 8,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    limits: RequestLimits | None = None,
     summarizer: Summarizer | None = None,
     **settings: Any,
 ) -> Iterator[BatchResult]:
@@ -173,7 +191,13 @@ def summarize_articles(
     Args:
         articles: Texts, :class:`Article` records, mappings or objects with ``id`` and
             ``text`` (optional ``published``, ``source``, ``url``). Read lazily.
-        concurrency: Articles in flight at once.
+        concurrency: Articles in flight at once, and HTTP requests in flight at once across
+            the batch (chunk requests, retries and reasks included).
+        rpm: Requests per minute, evenly spaced; None for no limit.
+        tpm: Estimated tokens per minute (input and the expected answer); None for no limit.
+        limits: A :class:`RequestLimits` to share with other runs, instead of
+            ``rpm``/``tpm`` and the request bound of ``concurrency``. The batch's limits
+            replace any the summarizer was given.
         summarizer: A configured :class:`Summarizer` (not modified).
         **settings: Or, instead, the settings of a new one (``client=``, ``model=``,
             ``cache=``...).
@@ -181,9 +205,7 @@ def summarize_articles(
     Yields:
         One :class:`BatchResult` per input item, in completion order.
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    engine, owned = _batch_engine(summarizer, settings)
+    engine, owned = _batch_engine(summarizer, settings, concurrency, limits, rpm, tpm)
     items = enumerate(articles)
     pending: set[concurrent.futures.Future[BatchResult]] = set()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=concurrency)
@@ -220,6 +242,9 @@ async def asummarize_articles(
     articles: Iterable[Any] | AsyncIterable[Any],
     *,
     concurrency: int = 8,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    limits: RequestLimits | None = None,
     summarizer: Summarizer | None = None,
     **settings: Any,
 ) -> AsyncIterator[BatchResult]:
@@ -227,9 +252,7 @@ async def asummarize_articles(
 
     Cancelling the consumer (e.g. Ctrl-C) cancels the requests in flight.
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    engine, owned = _batch_engine(summarizer, settings)
+    engine, owned = _batch_engine(summarizer, settings, concurrency, limits, rpm, tpm)
     source = _aenumerate(articles)
     pending: set[asyncio.Task[BatchResult]] = set()
 

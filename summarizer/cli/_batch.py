@@ -56,6 +56,7 @@ from summarizer.errors import ConfigurationError, InputError
 __all__ = [
     "BatchInput",
     "BatchStats",
+    "RunLimits",
     "batch",
     "batch_collect",
     "batch_status",
@@ -217,8 +218,17 @@ def _status(stats: BatchStats) -> str:
     )
 
 
+@dataclass(frozen=True)
+class RunLimits:
+    """The limits of one run, from ``--concurrency``, ``--rpm`` and ``--tpm``."""
+
+    concurrency: int = 8
+    rpm: int | None = None
+    tpm: int | None = None
+
+
 def run_batch(
-    job: BatchInput, summarizer: Summarizer, *, concurrency: int, console: Console
+    job: BatchInput, summarizer: Summarizer, *, limits: RunLimits, console: Console
 ) -> BatchStats:
     """Run (or resume) a batch; Ctrl-C stops cleanly and the stats say what is left."""
     results, stats = job.open(summarizer.model, console)
@@ -237,7 +247,9 @@ def run_batch(
         try:
             async for result in asummarize_articles(
                 job.pending(results, stats),
-                concurrency=concurrency,
+                concurrency=limits.concurrency,
+                rpm=limits.rpm,
+                tpm=limits.tpm,
                 summarizer=summarizer,
             ):
                 if isinstance(result.error, ConfigurationError):
@@ -352,7 +364,16 @@ def batch(
         str, typer.Argument(metavar="INPUT", help="Folder of .txt/.md/.html files, or a JSONL.")
     ],
     output: OutputOption,
-    concurrency: Annotated[int, typer.Option(min=1, help="Articles in flight at once.")] = 8,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="HTTP requests (and articles) in flight at once, in all.")
+    ] = 8,
+    rpm: Annotated[
+        int | None, typer.Option(min=1, help="Requests per minute, evenly spaced (all workers).")
+    ] = None,
+    tpm: Annotated[
+        int | None,
+        typer.Option(min=1, help="Estimated tokens per minute, input and answer (all workers)."),
+    ] = None,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run again the ids that failed before.")
     ] = False,
@@ -390,7 +411,8 @@ def batch(
             cache=None if no_cache else ResultCache(cache_dir),
         )
         if via == "inprocess":
-            stats = run_batch(job, summarizer, concurrency=concurrency, console=console)
+            limits = RunLimits(concurrency, rpm, tpm)
+            stats = run_batch(job, summarizer, limits=limits, console=console)
         else:
             submitted, pending, results, stats = submit_openai_batch(
                 job, summarizer, console=console
