@@ -1,8 +1,9 @@
 """Many articles at once: bounded concurrency, shared limits, one result per article.
 
 ``summarize_articles`` (threads) and ``asummarize_articles`` (asyncio) stream: they pull the
-input lazily, keep at most ``concurrency`` articles in flight and yield each result as it
-completes, so memory stays flat for an unbounded input. A failure is a result too (its
+input lazily, keep a bounded number of articles in progress (twice ``concurrency``, so that
+the request slots stay busy while finished answers are validated) and yield each result as
+it completes, so memory stays flat for an unbounded input. A failure is a result too (its
 ``error`` is the typed exception), never an exception out of the iterator.
 
 Every HTTP request of a batch, chunk requests and retries included, passes the batch's
@@ -105,8 +106,13 @@ def _batch_engine(
     limits: RequestLimits | None,
     rpm: int | None,
     tpm: int | None,
-) -> tuple[Summarizer, bool]:
-    """A summarizer for this batch, with the batch's limits (the caller's is not touched)."""
+) -> tuple[Summarizer, bool, int]:
+    """A summarizer for this batch, with the batch's limits (the caller's is not touched).
+
+    Also the number of articles to keep in progress: twice the request slots when requests
+    are bounded, so that while some articles are being validated (CPU, no request
+    outstanding) the others keep every slot busy; else ``concurrency``.
+    """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     if summarizer is not None and settings:
@@ -117,7 +123,8 @@ def _batch_engine(
         limits = RequestLimits(concurrency, rpm=rpm, tpm=tpm)
     owned = summarizer is None
     base = summarizer if summarizer is not None else Summarizer(**settings)
-    return base.with_options(limits=limits), owned
+    articles = 2 * limits.slots.size if limits.slots is not None else concurrency
+    return base.with_options(limits=limits), owned, articles
 
 
 class _Attempt:
@@ -191,8 +198,8 @@ def summarize_articles(
     Args:
         articles: Texts, :class:`Article` records, mappings or objects with ``id`` and
             ``text`` (optional ``published``, ``source``, ``url``). Read lazily.
-        concurrency: Articles in flight at once, and HTTP requests in flight at once across
-            the batch (chunk requests, retries and reasks included).
+        concurrency: HTTP requests in flight at once across the batch (chunk requests,
+            retries and reasks included); twice as many articles are in progress.
         rpm: Requests per minute, evenly spaced; None for no limit.
         tpm: Estimated tokens per minute (input and the expected answer); None for no limit.
         limits: A :class:`RequestLimits` to share with other runs, instead of
@@ -205,10 +212,10 @@ def summarize_articles(
     Yields:
         One :class:`BatchResult` per input item, in completion order.
     """
-    engine, owned = _batch_engine(summarizer, settings, concurrency, limits, rpm, tpm)
+    engine, owned, in_progress = _batch_engine(summarizer, settings, concurrency, limits, rpm, tpm)
     items = enumerate(articles)
     pending: set[concurrent.futures.Future[BatchResult]] = set()
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=concurrency)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=in_progress)
 
     def launch() -> bool:
         try:
@@ -219,7 +226,7 @@ def summarize_articles(
         return True
 
     try:
-        for _ in range(concurrency):
+        for _ in range(in_progress):
             if not launch():
                 break
         while pending:
@@ -252,7 +259,7 @@ async def asummarize_articles(
 
     Cancelling the consumer (e.g. Ctrl-C) cancels the requests in flight.
     """
-    engine, owned = _batch_engine(summarizer, settings, concurrency, limits, rpm, tpm)
+    engine, owned, in_progress = _batch_engine(summarizer, settings, concurrency, limits, rpm, tpm)
     source = _aenumerate(articles)
     pending: set[asyncio.Task[BatchResult]] = set()
 
@@ -265,7 +272,7 @@ async def asummarize_articles(
         return True
 
     try:
-        for _ in range(concurrency):
+        for _ in range(in_progress):
             if not await launch():
                 break
         while pending:

@@ -16,8 +16,9 @@ retries and reasks included:
 - **the 429 gate** (:class:`RateGate`): one ``Retry-After`` holds back every request of the
   run, not just the one that got it.
 
-The order before a request is: the 429 gate, a slot, then the pacing, so a request is sent
-as soon as its pacing allows (waiting for a slot cannot bunch paced requests together).
+The order before a request is: a slot, the 429 gate, then the pacing, so a request is sent
+as soon as its pacing allows (waiting for a slot cannot bunch paced requests together), and
+a request that waited for a slot while a 429 closed the gate still waits for the gate.
 Time spent queued for a slot or for the pacing is the run's own queue, not the provider's
 time: it does not count against a call's ``total_timeout`` (see
 :class:`~summarizer._transport.Transport`).
@@ -33,7 +34,7 @@ import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Protocol
 
@@ -278,28 +279,47 @@ class RequestLimits:
         """Seconds the 429 gate keeps requests back (0 when open)."""
         return self.pacing.held()
 
+    def _queued(self, started: float, gate_from: float, gate_to: float) -> float:
+        """Seconds queued for the slot and the pacing (the gate's wait is the provider's)."""
+        return time.monotonic() - started - (gate_to - gate_from)
+
     @contextmanager
-    def admit(self, tokens: int = 0) -> Iterator[float]:
-        """Hold a slot and wait for the pacing around one request; yields the seconds queued."""
+    def admit(self, tokens: int = 0, gate: Callable[[float], None] = time.sleep) -> Iterator[float]:
+        """Around one request: a slot, the 429 gate, the pacing; yields the seconds queued.
+
+        The gate is checked once the slot is held, so a request that waited for a slot
+        while a 429 closed the gate still waits; ``gate(seconds)`` does the waiting (the
+        transport's, bounded by the call's deadline).
+        """
         started = time.monotonic()
         if self.slots is not None:
             self.slots.acquire()
         try:
+            gate_from = time.monotonic()
+            if (held := self.held()) > 0:
+                gate(held)
+            gate_to = time.monotonic()
             self.pacing.wait(tokens)
-            yield time.monotonic() - started
+            yield self._queued(started, gate_from, gate_to)
         finally:
             if self.slots is not None:
                 self.slots.release()
 
     @asynccontextmanager
-    async def aadmit(self, tokens: int = 0) -> AsyncIterator[float]:
+    async def aadmit(
+        self, tokens: int = 0, gate: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> AsyncIterator[float]:
         """The asynchronous twin of :meth:`admit`."""
         started = time.monotonic()
         if self.slots is not None:
             await self.slots.aacquire()
         try:
+            gate_from = time.monotonic()
+            if (held := self.held()) > 0:
+                await gate(held)
+            gate_to = time.monotonic()
             await self.pacing.await_turn(tokens)
-            yield time.monotonic() - started
+            yield self._queued(started, gate_from, gate_to)
         finally:
             if self.slots is not None:
                 self.slots.release()

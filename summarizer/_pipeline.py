@@ -303,12 +303,17 @@ def extract(
 async def aextract(
     pipeline: Pipeline, transport: Transport, client: openai.AsyncOpenAI, exchange: Exchange
 ) -> Outcome:
-    """The asynchronous twin of :func:`extract`."""
+    """The asynchronous twin of :func:`extract`.
+
+    Validating and grounding an answer is the CPU-heavy step (milliseconds, more for a long
+    answer); it runs in a worker thread so the event loop stays free to send and receive
+    other requests meanwhile.
+    """
     create = client.chat.completions.create
     while True:
         tokens = pipeline.estimated_tokens(exchange) if transport.counts_tokens else 0
         completion = await transport.asend(create, exchange.body, exchange.recorder, tokens)
-        if (summary := exchange.accept(completion)) is not None:
+        if (summary := await asyncio.to_thread(exchange.accept, completion)) is not None:
             return summary, exchange.recorder
 
 

@@ -161,9 +161,10 @@ class Summarizer:
         clients: _Clients,
         cache: ResultCache | None,
         limits: RequestLimits | None,
+        pipeline: Pipeline | None = None,
     ) -> None:
         self.settings = settings
-        self.pipeline = Pipeline.build(settings)
+        self.pipeline = pipeline if pipeline is not None else Pipeline.build(settings)
         self.cache = cache
         self.limits = limits
         # Read-only views of the settings, for callers and reprs.
@@ -191,9 +192,8 @@ class Summarizer:
 
         Args:
             cache: Another result cache (None: no cache).
-            limits: The :class:`RequestLimits` of a run, shared by every summarizer given
-                it: requests in flight, requests and tokens per minute, and a 429 gate that
-                holds back every request of the run (None: no limits).
+            limits: A run's :class:`RequestLimits`, shared by every summarizer given it
+                (requests in flight, rpm/tpm, one 429 gate); None: no limits.
             **settings: Any :class:`Settings` field, e.g. ``model=`` or ``max_reasks=``.
 
         Raises:
@@ -209,6 +209,7 @@ class Summarizer:
             clients,
             self.cache if cache is _KEEP else cache,
             self.limits if limits is _KEEP else limits,
+            self.pipeline if new_settings == self.settings else None,
         )
         derived._sleep, derived._async_sleep = self._sleep, self._async_sleep
         return derived

@@ -410,19 +410,17 @@ class Transport:
         logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)
         return timeout
 
-    def _held(self, recorder: CallRecorder) -> float:
-        """How long the shared 429 gate holds this request back (0 when open)."""
-        held = self.limits.held() if self.limits is not None else 0.0
+    def _gate_wait(self, held: float, recorder: CallRecorder) -> float:
+        """A 429 gate's wait, cut to the time left."""
         return min(held, self._remaining(recorder)) if held > 0 else 0.0
 
     def _once(
         self, create: Callable[..., Any], body: dict[str, Any], recorder: CallRecorder, tokens: int
     ) -> Any:
-        if (held := self._held(recorder)) > 0:
-            self.sleep(held)
         if self.limits is None:
             return create(**body, timeout=self._attempt(recorder))
-        with self.limits.admit(tokens) as queued:
+        gate = lambda held: self.sleep(self._gate_wait(held, recorder))  # noqa: E731
+        with self.limits.admit(tokens, gate) as queued:
             return create(**body, timeout=self._attempt(recorder, queued))
 
     def send(
@@ -455,11 +453,10 @@ class Transport:
         recorder: CallRecorder,
         tokens: int,
     ) -> Any:
-        if (held := self._held(recorder)) > 0:
-            await self.async_sleep(held)
         if self.limits is None:
             return await create(**body, timeout=self._attempt(recorder))
-        async with self.limits.aadmit(tokens) as queued:
+        gate = lambda held: self.async_sleep(self._gate_wait(held, recorder))  # noqa: E731
+        async with self.limits.aadmit(tokens, gate) as queued:
             return await create(**body, timeout=self._attempt(recorder, queued))
 
     async def asend(
