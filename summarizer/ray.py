@@ -60,6 +60,7 @@ __all__ = [
     "SharedPacing",
     "dataset_of",
     "init",
+    "quiet",
     "records",
     "shutdown",
     "summarize_dataset",
@@ -141,6 +142,13 @@ def init(address: str | None = None, *, num_cpus: int | None = None) -> None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def quiet() -> None:
+    """Keep Ray Data's own progress lines off the terminal (the command line draws its own)."""
+    ray = _ray()
+    ray.data.DataContext.get_current().print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
 
 
 def shutdown() -> None:

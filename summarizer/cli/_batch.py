@@ -305,6 +305,7 @@ def run_ray_batch(
     if not articles:
         return stats
     ray_engine.init(address)
+    ray_engine.quiet()
     try:
         output = ray_engine.summarize_dataset(
             ray_engine.dataset_of(articles),
