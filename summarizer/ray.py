@@ -304,7 +304,9 @@ def summarize_dataset(
 
     Args:
         dataset: A ``ray.data.Dataset`` with ``id`` and ``text`` columns (optional
-            ``published``, ``source``, ``url``).
+            ``published``, ``source``, ``url``). A worker takes a block at a time, so give
+            it at least two blocks per worker (``override_num_blocks=`` when reading, or
+            ``repartition``): a single block would keep one worker busy and the rest idle.
         concurrency: HTTP requests in flight at once over all workers (an even split).
         rpm: Requests per minute for the whole run (one coordinating actor).
         tpm: Estimated tokens per minute for the whole run (input and expected answer).
@@ -330,6 +332,7 @@ def summarize_dataset(
         remote = ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)(_Coordinator)
         name = f"summarizer-pacing-{uuid.uuid4().hex[:12]}"
         coordinator = remote.options(name=name).remote(rpm, tpm)
+    size = batch_size or 2 * share
     return dataset.map_batches(
         _SummarizeRows,
         fn_constructor_kwargs={
@@ -340,7 +343,7 @@ def summarize_dataset(
             "counts_tokens": bool(tpm),
         },
         batch_format="pyarrow",
-        batch_size=batch_size or 2 * share,
+        batch_size=size,
         num_cpus=0.5,
         compute=ray.data.ActorPoolStrategy(size=count, max_concurrent_calls_per_actor=2),
     )

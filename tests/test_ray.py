@@ -225,3 +225,17 @@ def test_cli_engine_ray_survives_a_killed_worker_and_a_killed_run(tmp_path: Path
     records = _lines(output)
     assert sorted(r["id"] for r in records) == [f"article-{i:02d}" for i in range(40)]
     assert all(r["status"] == "ok" for r in records)
+
+
+def test_the_core_does_not_import_ray() -> None:
+    code = "import sys, summarizer, summarizer.cli, summarizer.ray; print('ray' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_without_the_extra_the_error_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(ConfigurationError, match=r'pip install "summarizer\[ray\]"'):
+        summarizer_ray.init()
