@@ -12,8 +12,10 @@
    - the library on a local Ray cluster with 2 workers (``summarizer.ray.summarize_dataset``;
      the cluster is started before the clock starts, the workers after).
    Ideal wall time is N·L/C; the share of ideal is ideal / measured (articles per second
-   beside it). For Ray the share is also given once its workers are up: from the server's
-   first request to its last answer. A fresh server per contender.
+   beside it). Raw openai and the library alternate ``--repeat`` times (the median run of
+   each, the range, and the difference run by run), so both see the same drift of the
+   machine's load. For Ray the share is also given once its workers are up: from the
+   server's first request to its last answer. A fresh server per run.
 2. The same as the library's in-process row, with the latency simulated in process (no
    HTTP server): the library and asyncio alone.
 3. CPU per call (``time.process_time``, this process only, so other load on the machine
@@ -194,17 +196,39 @@ def efficiency(
     }
 
 
-def compare(count: int, latency: float, concurrency: int, ray: bool) -> dict[str, Any]:
-    """Raw openai, the library in process and (optionally) on Ray, one after the other."""
+def _median_run(runs: list[dict[str, float]]) -> dict[str, Any]:
+    """The run with the median efficiency, and the range over all runs."""
+    ordered = sorted(runs, key=lambda r: r["efficiency"])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["runs"] = len(runs)
+    chosen["efficiency_range"] = [ordered[0]["efficiency"], ordered[-1]["efficiency"]]
+    return chosen
+
+
+def compare(
+    count: int, latency: float, concurrency: int, ray: bool, repeat: int = 3
+) -> dict[str, Any]:
+    """Raw openai and the library in process, alternated ``repeat`` times; then Ray once.
+
+    Alternating puts both through the same drift of the machine's load; the median run of
+    each is reported with the range.
+    """
     bodies = request_bodies(count)  # before the clock: raw openai gets them ready-made
+    raw_runs, library_runs, gaps = [], [], []
+    for _ in range(repeat):
+        raw = efficiency(lambda url, _, c: raw_openai(url, bodies, c), count, latency, concurrency)
+        lib = efficiency(library, count, latency, concurrency)
+        raw_runs.append(raw)
+        library_runs.append(lib)
+        gaps.append(round(raw["efficiency"] - lib["efficiency"], 3))
     figures: dict[str, Any] = {
         "articles": count,
         "latency_s": latency,
         "concurrency": concurrency,
-        "raw_openai": efficiency(
-            lambda url, _, c: raw_openai(url, bodies, c), count, latency, concurrency
-        ),
-        "library": efficiency(library, count, latency, concurrency),
+        "raw_openai": _median_run(raw_runs),
+        "library": _median_run(library_runs),
+        "gaps": gaps,
+        "median_gap": sorted(gaps)[len(gaps) // 2],
     }
     if ray:
         import summarizer.ray as summarizer_ray
@@ -379,9 +403,14 @@ def batch_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
         result = (
             f"{f['wall_s']} s, {f['articles_per_s']} articles/s = {f['efficiency']:.0%} of ideal"
         )
+        if "efficiency_range" in f:
+            low, high = f["efficiency_range"]
+            result += f" (median of {f['runs']}, range {low:.0%}–{high:.0%})"
         if key == "ray":
             result += f" ({f['efficiency_served']:.0%} once the workers are up)"
         rows.append((name, result))
+    gaps = ", ".join(f"{g:.3f}" for g in e["gaps"])
+    rows.append(("raw openai's share minus the library's, run by run", gaps))
     return rows
 
 
@@ -422,6 +451,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=3, help="alternated raw/library runs")
     parser.add_argument("--cpu-rounds", type=int, default=40, help="of 5 calls per contender")
     parser.add_argument("--cpu-articles", type=int, default=1000)
     parser.add_argument("--memory-articles", type=int, default=10_000)
@@ -434,7 +464,9 @@ def main() -> int:
         "in_process": in_process_efficiency(args.articles, args.latency, args.concurrency),
         "cpu_per_call": cpu_per_call(args.cpu_rounds),
         "cpu": cpu_per_article(args.cpu_articles, args.concurrency),
-        "compare": compare(args.articles, args.latency, args.concurrency, not args.no_ray),
+        "compare": compare(
+            args.articles, args.latency, args.concurrency, not args.no_ray, args.repeat
+        ),
         "machine": {**machine(), "platform": platform.platform()},
     }
     if args.json:

@@ -24,6 +24,8 @@ def test_batch_benchmark_runs() -> None:
         "0.01",
         "--concurrency",
         "3",
+        "--repeat",
+        "1",
         "--cpu-rounds",
         "1",
         "--cpu-articles",
