@@ -423,7 +423,7 @@ def batch(
     ],
     output: OutputOption,
     concurrency: Annotated[
-        int, typer.Option(min=1, help="HTTP requests (and articles) in flight at once, in all.")
+        int, typer.Option(min=1, help="HTTP requests in flight at once, in all (chunks too).")
     ] = 8,
     rpm: Annotated[
         int | None, typer.Option(min=1, help="Requests per minute, evenly spaced (all workers).")
