@@ -1,10 +1,15 @@
-"""Many articles at once: bounded concurrency, shared backoff, one result per article.
+"""Many articles at once: bounded concurrency, shared limits, one result per article.
 
 ``summarize_articles`` (threads) and ``asummarize_articles`` (asyncio) stream: they pull the
-input lazily, keep at most ``concurrency`` articles in flight and yield each result as it
-completes, so memory stays flat for an unbounded input. A failure is a result too (its
-``error`` is the typed exception), never an exception out of the iterator. A 429 on any
-request holds back every request of the batch for the wait the server asked for.
+input lazily, keep a bounded number of articles in progress (twice ``concurrency``, so that
+the request slots stay busy while finished answers are validated) and yield each result as
+it completes, so memory stays flat for an unbounded input. A failure is a result too (its
+``error`` is the typed exception), never an exception out of the iterator.
+
+Every HTTP request of a batch, chunk requests and retries included, passes the batch's
+:class:`~summarizer._limits.RequestLimits`: at most ``concurrency`` requests in flight,
+``rpm``/``tpm`` pacing when set, and a 429 on any request holds back every request of the
+batch for the wait the server asked for.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Ma
 from dataclasses import dataclass
 from typing import Any
 
+from summarizer._limits import RequestLimits
 from summarizer._summarizer import Summarizer
-from summarizer._transport import RateGate
 from summarizer.errors import InputError, SummarizerError
 from summarizer.schema import ArticleSummary
 
@@ -95,14 +100,31 @@ def _item_id(item: Any, index: int) -> str:
 
 
 def _batch_engine(
-    summarizer: Summarizer | None, settings: dict[str, Any]
-) -> tuple[Summarizer, bool]:
-    """A summarizer for this batch, with its own shared rate gate (the caller's is not touched)."""
+    summarizer: Summarizer | None,
+    settings: dict[str, Any],
+    concurrency: int,
+    limits: RequestLimits | None,
+    rpm: int | None,
+    tpm: int | None,
+) -> tuple[Summarizer, bool, int]:
+    """A summarizer for this batch, with the batch's limits (the caller's is not touched).
+
+    Also the number of articles to keep in progress: twice the request slots when requests
+    are bounded, so that while some articles are being validated (CPU, no request
+    outstanding) the others keep every slot busy; else ``concurrency``.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
     if summarizer is not None and settings:
         raise TypeError("pass either summarizer= or Summarizer settings, not both")
+    if limits is not None and (rpm or tpm):
+        raise TypeError("pass either limits= or rpm=/tpm=, not both")
+    if limits is None:
+        limits = RequestLimits(concurrency, rpm=rpm, tpm=tpm)
     owned = summarizer is None
     base = summarizer if summarizer is not None else Summarizer(**settings)
-    return base.with_options(gate=RateGate()), owned
+    articles = 2 * limits.slots.size if limits.slots is not None else concurrency
+    return base.with_options(limits=limits), owned, articles
 
 
 class _Attempt:
@@ -165,6 +187,9 @@ def summarize_articles(
     articles: Iterable[Any],
     *,
     concurrency: int = 8,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    limits: RequestLimits | None = None,
     summarizer: Summarizer | None = None,
     **settings: Any,
 ) -> Iterator[BatchResult]:
@@ -173,7 +198,13 @@ def summarize_articles(
     Args:
         articles: Texts, :class:`Article` records, mappings or objects with ``id`` and
             ``text`` (optional ``published``, ``source``, ``url``). Read lazily.
-        concurrency: Articles in flight at once.
+        concurrency: HTTP requests in flight at once across the batch (chunk requests,
+            retries and reasks included); twice as many articles are in progress.
+        rpm: Requests per minute, evenly spaced; None for no limit.
+        tpm: Estimated tokens per minute (input and the expected answer); None for no limit.
+        limits: A :class:`RequestLimits` to share with other runs, instead of
+            ``rpm``/``tpm`` and the request bound of ``concurrency``. The batch's limits
+            replace any the summarizer was given.
         summarizer: A configured :class:`Summarizer` (not modified).
         **settings: Or, instead, the settings of a new one (``client=``, ``model=``,
             ``cache=``...).
@@ -181,12 +212,10 @@ def summarize_articles(
     Yields:
         One :class:`BatchResult` per input item, in completion order.
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    engine, owned = _batch_engine(summarizer, settings)
+    engine, owned, in_progress = _batch_engine(summarizer, settings, concurrency, limits, rpm, tpm)
     items = enumerate(articles)
     pending: set[concurrent.futures.Future[BatchResult]] = set()
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=concurrency)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=in_progress)
 
     def launch() -> bool:
         try:
@@ -197,7 +226,7 @@ def summarize_articles(
         return True
 
     try:
-        for _ in range(concurrency):
+        for _ in range(in_progress):
             if not launch():
                 break
         while pending:
@@ -220,6 +249,9 @@ async def asummarize_articles(
     articles: Iterable[Any] | AsyncIterable[Any],
     *,
     concurrency: int = 8,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    limits: RequestLimits | None = None,
     summarizer: Summarizer | None = None,
     **settings: Any,
 ) -> AsyncIterator[BatchResult]:
@@ -227,9 +259,7 @@ async def asummarize_articles(
 
     Cancelling the consumer (e.g. Ctrl-C) cancels the requests in flight.
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    engine, owned = _batch_engine(summarizer, settings)
+    engine, owned, in_progress = _batch_engine(summarizer, settings, concurrency, limits, rpm, tpm)
     source = _aenumerate(articles)
     pending: set[asyncio.Task[BatchResult]] = set()
 
@@ -242,7 +272,7 @@ async def asummarize_articles(
         return True
 
     try:
-        for _ in range(concurrency):
+        for _ in range(in_progress):
             if not await launch():
                 break
         while pending:

@@ -162,6 +162,22 @@ class Pipeline:
         )
         return hit.model_copy(update={"meta": meta})
 
+    def estimated_tokens(self, exchange: Exchange) -> int:
+        """What a ``tpm`` limit counts for the exchange's next request.
+
+        The request as sent (instructions, schema, article, and on a reask the conversation
+        so far), estimated like an article (UTF-8 bytes / 3 of its JSON), plus the expected
+        answer: ``OUTPUT_PER_INPUT_TOKEN`` (6) tokens per article token, at most the
+        model's output limit when known. Providers reserve the answer's tokens when a
+        request arrives, so counting only the input would overrun their limit.
+        """
+        article = estimate_tokens(exchange.article.text)
+        answer = int(article * OUTPUT_PER_INPUT_TOKEN)
+        info = model_info(self.settings.model)
+        if info is not None and info.max_output_tokens:
+            answer = min(answer, info.max_output_tokens)
+        return exchange.input_tokens() + answer
+
     def exchange(
         self, part: PreparedArticle, secret: str | None, *, reasks: int | None = None
     ) -> Exchange:
@@ -272,21 +288,32 @@ class Call:
         return self.finish(outcomes)
 
 
-def extract(transport: Transport, client: openai.OpenAI, exchange: Exchange) -> Outcome:
+def extract(
+    pipeline: Pipeline, transport: Transport, client: openai.OpenAI, exchange: Exchange
+) -> Outcome:
     """Send an exchange's requests until it yields a summary (or fails), synchronously."""
     create = client.chat.completions.create
     while True:
-        completion = transport.send(create, exchange.body, exchange.recorder)
+        tokens = pipeline.estimated_tokens(exchange) if transport.counts_tokens else 0
+        completion = transport.send(create, exchange.body, exchange.recorder, tokens)
         if (summary := exchange.accept(completion)) is not None:
             return summary, exchange.recorder
 
 
-async def aextract(transport: Transport, client: openai.AsyncOpenAI, exchange: Exchange) -> Outcome:
-    """The asynchronous twin of :func:`extract`."""
+async def aextract(
+    pipeline: Pipeline, transport: Transport, client: openai.AsyncOpenAI, exchange: Exchange
+) -> Outcome:
+    """The asynchronous twin of :func:`extract`.
+
+    Validating and grounding an answer is the CPU-heavy step (milliseconds, more for a long
+    answer); it runs in a worker thread so the event loop stays free to send and receive
+    other requests meanwhile.
+    """
     create = client.chat.completions.create
     while True:
-        completion = await transport.asend(create, exchange.body, exchange.recorder)
-        if (summary := exchange.accept(completion)) is not None:
+        tokens = pipeline.estimated_tokens(exchange) if transport.counts_tokens else 0
+        completion = await transport.asend(create, exchange.body, exchange.recorder, tokens)
+        if (summary := await asyncio.to_thread(exchange.accept, completion)) is not None:
             return summary, exchange.recorder
 
 
@@ -300,11 +327,11 @@ def extract_parts(
     """
     try:
         if len(exchanges) == 1:
-            return [extract(transport, client, exchanges[0])]
+            return [extract(pipeline, transport, client, exchanges[0])]
         workers = min(pipeline.settings.chunk_concurrency, len(exchanges))
         with ThreadPoolExecutor(workers, "summarizer-chunk") as pool:
             try:
-                return list(pool.map(lambda e: extract(transport, client, e), exchanges))
+                return list(pool.map(lambda e: extract(pipeline, transport, client, e), exchanges))
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)  # don't start more chunks
                 raise
@@ -324,7 +351,7 @@ async def aextract_parts(
 
     async def one(exchange: Exchange) -> Outcome:
         async with limit:
-            return await aextract(transport, client, exchange)
+            return await aextract(pipeline, transport, client, exchange)
 
     tasks = [asyncio.create_task(one(e)) for e in exchanges]
     try:

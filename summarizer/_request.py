@@ -33,6 +33,7 @@ from pydantic import BaseModel
 from summarizer._article import PreparedArticle
 from summarizer._client import redact
 from summarizer._lean import LeanSummary, lean_json_schema
+from summarizer._models import estimate_tokens
 from summarizer._prompts import Prompt
 from summarizer._settings import MODES
 from summarizer._transport import CallRecorder
@@ -118,6 +119,9 @@ class RequestTemplate:
             (message, environment.from_string(message["content"])) for message in fixed["messages"]
         ]
         self._fixed = fixed  # its key order is the wire order: "messages" is replaced in place
+        rest = {key: value for key, value in fixed.items() if key != "messages"}
+        self.fixed_tokens = estimate_tokens(json.dumps(rest, ensure_ascii=False))
+        """Estimated tokens of the request's fixed part besides its messages (the schema)."""
 
     @staticmethod
     def context(article: PreparedArticle) -> dict[str, str]:
@@ -184,6 +188,11 @@ class Exchange:
 
     def __post_init__(self) -> None:
         self.body = self.template.body(self.article)
+
+    def input_tokens(self) -> int:
+        """Estimated input tokens of the next request (:attr:`body`)."""
+        messages = json.dumps(self.body["messages"], ensure_ascii=False, default=str)
+        return self.template.fixed_tokens + estimate_tokens(messages)
 
     def accept(self, completion: Any) -> ArticleSummary | None:
         """The summary in ``completion``, or None when :attr:`body` is now the reask.

@@ -178,6 +178,40 @@ class ResultRecord:
         status: Literal["ok", "error"] = "ok" if result.ok else "error"
         return cls(id=result.id, status=status, error=error, meta=meta, made=result.summary)
 
+    def row(self) -> dict[str, Any]:
+        """The record as a table row (the Ray engine's output; see ``summarizer.ray``).
+
+        ``summary`` is the whole summary as JSON, ``meta`` included; ``error`` the error's
+        JSON object as text.
+        """
+        summary = self.made.model_dump_json() if self.made is not None else None
+        source, url = self.meta.get("source"), self.meta.get("url")
+        return {
+            "id": self.id,
+            "status": self.status,
+            "summary": summary,
+            "error": json.dumps(self.error.as_json()) if self.error is not None else None,
+            "seconds": float(self.meta.get("seconds") or 0.0),
+            "source": source if isinstance(source, str) else None,
+            "url": url if isinstance(url, str) else None,
+        }
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], source: str = "row") -> ResultRecord:
+        """The record of a table row made by :meth:`row` (its summary validated on use).
+
+        Raises:
+            InputError: The row is not a result.
+        """
+        summary = json.loads(row["summary"]) if row.get("summary") else None
+        meta: dict[str, Any] = {k: row.get(k) for k in ("seconds", "source", "url")}
+        made_meta = summary.pop("meta", None) if isinstance(summary, dict) else None
+        if isinstance(made_meta, Mapping):
+            meta.update(made_meta)
+        error = json.loads(row["error"]) if row.get("error") else None
+        data = {"id": row.get("id"), "status": row.get("status"), "summary": summary}
+        return cls.from_json({**data, "error": error, "meta": meta}, source)
+
     def as_json(self) -> dict[str, Any]:
         """The JSON object of the line (the summary without its meta, which sits beside it)."""
         if self.made is not None:

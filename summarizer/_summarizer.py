@@ -14,9 +14,10 @@ import openai
 
 from summarizer._cache import ResultCache
 from summarizer._client import ResolvedClient, resolve_client
+from summarizer._limits import RequestLimits
 from summarizer._pipeline import Pipeline, aextract_parts, extract_parts
 from summarizer._settings import Settings
-from summarizer._transport import RateGate, RetryPolicy, Transport
+from summarizer._transport import RetryPolicy, Transport
 from summarizer.errors import ConfigurationError
 from summarizer.schema import ArticleSummary
 
@@ -116,7 +117,7 @@ class Summarizer:
         max_input_tokens: The input budget per request (the setting, else the model's
             context window less a reserve; None for unknown models).
         chunk_budget: The most article tokens sent in one request (see above), or None.
-        cache: The result cache, if any. ``gate``: the shared 429 backoff, if any.
+        cache: The result cache, if any. ``limits``: the run's :class:`RequestLimits`, if any.
     """
 
     def __init__(
@@ -159,12 +160,13 @@ class Summarizer:
         settings: Settings,
         clients: _Clients,
         cache: ResultCache | None,
-        gate: RateGate | None,
+        limits: RequestLimits | None,
+        pipeline: Pipeline | None = None,
     ) -> None:
         self.settings = settings
-        self.pipeline = Pipeline.build(settings)
+        self.pipeline = pipeline if pipeline is not None else Pipeline.build(settings)
         self.cache = cache
-        self.gate = gate
+        self.limits = limits
         # Read-only views of the settings, for callers and reprs.
         self.model, self.mode = settings.model, settings.mode
         self.prompt = self.pipeline.prompt
@@ -180,7 +182,7 @@ class Summarizer:
         self,
         *,
         cache: ResultCache | None = _KEEP,
-        gate: RateGate | None = _KEEP,
+        limits: RequestLimits | None = _KEEP,
         **settings: Any,
     ) -> Summarizer:
         """A summarizer like this one with some options changed; this one is not modified.
@@ -190,7 +192,8 @@ class Summarizer:
 
         Args:
             cache: Another result cache (None: no cache).
-            gate: A :class:`RateGate` shared by its requests: one 429 holds back them all.
+            limits: A run's :class:`RequestLimits`, shared by every summarizer given it
+                (requests in flight, rpm/tpm, one 429 gate); None: no limits.
             **settings: Any :class:`Settings` field, e.g. ``model=`` or ``max_reasks=``.
 
         Raises:
@@ -205,7 +208,8 @@ class Summarizer:
             new_settings,
             clients,
             self.cache if cache is _KEEP else cache,
-            self.gate if gate is _KEEP else gate,
+            self.limits if limits is _KEEP else limits,
+            self.pipeline if new_settings == self.settings else None,
         )
         derived._sleep, derived._async_sleep = self._sleep, self._async_sleep
         return derived
@@ -281,7 +285,7 @@ class Summarizer:
             total_timeout=float(s.total_timeout),
             sleep=self._sleep,
             async_sleep=self._async_sleep,
-            gate=self.gate,
+            limits=self.limits,
         )
 
     def summarize(self, text: str, published: dt.date | str | None = None) -> ArticleSummary:

@@ -359,11 +359,7 @@ class SummaryData(_Model):
 
     def speaker(self, name: str) -> Speaker | None:
         """The speaker known by ``name`` (full name or any alias), if any."""
-        key = form_key(name)
-        for speaker in self.speakers:
-            if any(form_key(form) == key for form in speaker.forms()):
-                return speaker
-        return None
+        return _speaker_index(self).get(form_key(name))
 
     def quotes_by(self, name: str) -> list[Quote]:
         """Quotes attributed to the speaker known by ``name``."""
@@ -401,6 +397,19 @@ def _article_from(context: Any) -> str | None:
     return None
 
 
+def _speaker_index(summary: SummaryData) -> dict[str, Speaker]:
+    """Each form's key -> the first speaker with that form: one pass, then dict lookups.
+
+    Grounding resolves every person reference of an answer (a few dozen) against every
+    speaker's forms; a scan per reference made that quadratic.
+    """
+    index: dict[str, Speaker] = {}
+    for speaker in summary.speakers:
+        for form in speaker.forms():
+            index.setdefault(form_key(form), speaker)
+    return index
+
+
 def assign_ids(summary: SummaryData) -> None:
     """Give every speaker its stable id and every person reference that resolves its id."""
     taken: set[str] = set()
@@ -414,11 +423,12 @@ def assign_ids(summary: SummaryData) -> None:
         speaker.id = sid
     people = [s.forms() for s in summary.speakers]
     kinds = [s.kind for s in summary.speakers]
+    index = _speaker_index(summary)
 
     def id_of(name: str | None) -> str | None:
         if not name:
             return None
-        speaker = summary.speaker(name)
+        speaker = index.get(form_key(name))
         if speaker is None and (i := resolve(name, people, kinds)) is not None:
             speaker = summary.speakers[i]
         return speaker.id if speaker else None
@@ -441,6 +451,7 @@ class _Grounder:
         self.summary = summary
         self.article = article
         self.problems: list[str] = []
+        self.index: dict[str, Speaker] = {}
 
     def run(self) -> list[str]:
         self.check_speakers()
@@ -453,6 +464,7 @@ class _Grounder:
                         field,
                         None if single and isinstance(visit.value, str | None) else [],
                     )
+        self.index = _speaker_index(self.summary)
         for visit in walk(self.summary):
             if isinstance(visit.role, Person):
                 self.canonicalise(visit.owner, visit.name, visit.role, visit.path)
@@ -465,7 +477,7 @@ class _Grounder:
         return self.problems
 
     def canonical(self, name: str) -> str:
-        speaker = self.summary.speaker(name)
+        speaker = self.index.get(form_key(name))
         return speaker.name if speaker else name
 
     def canonicalise(self, owner: BaseModel, name: str, role: Person, path: str) -> None:
@@ -473,7 +485,7 @@ class _Grounder:
         if isinstance(value, list):
             setattr(owner, name, [self.canonical(v) for v in value])
         elif value:
-            if role.speaker and self.summary.speaker(value) is None:
+            if role.speaker and form_key(value) not in self.index:
                 self.problems.append(f"{path} {value!r} is not one of speakers[].name")
             setattr(owner, name, self.canonical(value))
 

@@ -38,6 +38,7 @@ from tenacity import (
 )
 
 from summarizer._client import redact
+from summarizer._limits import RequestLimits
 from summarizer._meta import Usage
 from summarizer.errors import (
     ConfigurationError,
@@ -47,7 +48,7 @@ from summarizer.errors import (
     SummarizerError,
 )
 
-__all__ = ["CallRecorder", "RateGate", "RetryPolicy", "Transport", "receive"]
+__all__ = ["CallRecorder", "QueueClock", "RetryPolicy", "Transport", "receive"]
 
 logger = logging.getLogger("summarizer")
 
@@ -67,28 +68,6 @@ class RetryPolicy:
     max_retries: int = 3
     max_wait: float = 30.0
     initial_wait: float = 0.5
-
-
-class RateGate:
-    """Backoff shared by every request of a batch: one 429 slows them all.
-
-    When any request is told to wait (a 429 and its ``Retry-After``), the gate closes until
-    then; every request checks the gate before it is sent. Works across threads and tasks.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._open_at = 0.0
-
-    def hold(self, seconds: float) -> None:
-        """Keep every request back for ``seconds`` from now (never shortens a hold)."""
-        with self._lock:
-            self._open_at = max(self._open_at, time.monotonic() + seconds)
-
-    def delay(self) -> float:
-        """Seconds until requests may go again (0 when open)."""
-        with self._lock:
-            return max(self._open_at - time.monotonic(), 0.0)
 
 
 @dataclass
@@ -320,13 +299,31 @@ def receive(response: Any, recorder: CallRecorder) -> Any:
     return response
 
 
+class QueueClock:
+    """Seconds one call spent queued behind its run's own limits (a slot, the pacing).
+
+    Shared by the chunks of a call, which run at the same time; that time is the run's
+    queue, not the provider's, so it moves the call's deadline back.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.seconds = 0.0
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self.seconds += seconds
+
+
 @dataclass(frozen=True)
 class Transport:
     """Retrying, recording wrappers around the client's ``chat.completions.create``.
 
     One transport serves one summarise call: ``deadline`` (a ``time.monotonic()`` value)
     bounds the whole call, reasks included. No request starts after it, no retry is
-    scheduled to end past it, and each request's timeout is cut to the time left.
+    scheduled to end past it, and each request's timeout is cut to the time left. Time
+    queued behind the run's :class:`~summarizer._limits.RequestLimits` (a free slot, the
+    rpm/tpm pacing) moves the deadline back by as much; a 429's wait does not.
     """
 
     policy: RetryPolicy
@@ -338,10 +335,16 @@ class Transport:
     total_timeout: float
     sleep: Callable[[float], None] = time.sleep
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    gate: RateGate | None = None
+    limits: RequestLimits | None = None
+    queued: QueueClock = field(default_factory=QueueClock)
+
+    @property
+    def counts_tokens(self) -> bool:
+        """True when each request must bring its token estimate (a ``tpm`` limit is set)."""
+        return self.limits is not None and self.limits.counts_tokens
 
     def _remaining(self, recorder: CallRecorder) -> float:
-        remaining = self.deadline - time.monotonic()
+        remaining = self.deadline + self.queued.seconds - time.monotonic()
         if remaining <= 0:
             raise ProviderError(
                 f"the call ran past its total_timeout of {self.total_timeout:g}s "
@@ -369,8 +372,8 @@ class Transport:
                 multiplier=self.policy.initial_wait, max=self.policy.max_wait
             )
             wait = float(backoff(state))
-        if self.gate is not None and isinstance(exc, openai.RateLimitError):
-            self.gate.hold(wait)
+        if self.limits is not None and isinstance(exc, openai.RateLimitError):
+            self.limits.hold(wait)
         return wait
 
     def _before_sleep(self, state: RetryCallState) -> None:
@@ -399,57 +402,76 @@ class Transport:
             exc, attempts=recorder.attempts, secret=self.secret, mode=self.mode
         )
 
-    def _attempt(self, recorder: CallRecorder) -> float:
+    def _attempt(self, recorder: CallRecorder, queued: float = 0.0) -> float:
         """Count one request and return its timeout (cut to the time left)."""
+        self.queued.add(queued)
         timeout = min(self.request_timeout, self._remaining(recorder))
         recorder.attempts += 1
         logger.debug("request attempt %d (%s)", recorder.attempts, self.log_context)
         return timeout
 
-    def _held(self, recorder: CallRecorder) -> float:
-        """How long the shared gate holds this request back (0 when open)."""
-        held = self.gate.delay() if self.gate is not None else 0.0
+    def _gate_wait(self, held: float, recorder: CallRecorder) -> float:
+        """A 429 gate's wait, cut to the time left."""
         return min(held, self._remaining(recorder)) if held > 0 else 0.0
 
     def _once(
-        self, create: Callable[..., Any], body: dict[str, Any], recorder: CallRecorder
+        self, create: Callable[..., Any], body: dict[str, Any], recorder: CallRecorder, tokens: int
     ) -> Any:
-        if (held := self._held(recorder)) > 0:
-            self.sleep(held)
-        return create(**body, timeout=self._attempt(recorder))
+        if self.limits is None:
+            return create(**body, timeout=self._attempt(recorder))
+        gate = lambda held: self.sleep(self._gate_wait(held, recorder))  # noqa: E731
+        with self.limits.admit(tokens, gate) as queued:
+            return create(**body, timeout=self._attempt(recorder, queued))
 
-    def send(self, create: Callable[..., Any], body: dict[str, Any], recorder: CallRecorder) -> Any:
+    def send(
+        self,
+        create: Callable[..., Any],
+        body: dict[str, Any],
+        recorder: CallRecorder,
+        tokens: int = 0,
+    ) -> Any:
         """Send ``body`` through ``create`` (the client's ``chat.completions.create``).
 
         Retries what the world got wrong, records the answer and stops on answers no reask
-        can fix (no choices, a refusal, a cut-off output).
+        can fix (no choices, a refusal, a cut-off output). ``tokens`` is the request's
+        estimate, for a ``tpm`` limit.
 
         Raises:
             SummarizerError: The typed failure (see :func:`translate_failure`).
         """
         retrying = Retrying(sleep=self.sleep, **self._retry_args(self._starting(recorder)))
         try:
-            response = retrying(self._once, create, body, recorder)
+            response = retrying(self._once, create, body, recorder, tokens)
         except openai.OpenAIError as exc:
             raise self._fail(exc, recorder) from exc
         return receive(response, recorder)
 
     async def _aonce(
-        self, create: Callable[..., Awaitable[Any]], body: dict[str, Any], recorder: CallRecorder
+        self,
+        create: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        recorder: CallRecorder,
+        tokens: int,
     ) -> Any:
-        if (held := self._held(recorder)) > 0:
-            await self.async_sleep(held)
-        return await create(**body, timeout=self._attempt(recorder))
+        if self.limits is None:
+            return await create(**body, timeout=self._attempt(recorder))
+        gate = lambda held: self.async_sleep(self._gate_wait(held, recorder))  # noqa: E731
+        async with self.limits.aadmit(tokens, gate) as queued:
+            return await create(**body, timeout=self._attempt(recorder, queued))
 
     async def asend(
-        self, create: Callable[..., Awaitable[Any]], body: dict[str, Any], recorder: CallRecorder
+        self,
+        create: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        recorder: CallRecorder,
+        tokens: int = 0,
     ) -> Any:
         """The asynchronous twin of :meth:`send`."""
         retrying = AsyncRetrying(
             sleep=self.async_sleep, **self._retry_args(self._starting(recorder))
         )
         try:
-            response: Any = await retrying(self._aonce, create, body, recorder)
+            response: Any = await retrying(self._aonce, create, body, recorder, tokens)
         except openai.OpenAIError as exc:
             raise self._fail(exc, recorder) from exc
         return receive(response, recorder)

@@ -13,6 +13,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -149,3 +150,77 @@ def closed_port() -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     yield f"http://127.0.0.1:{port}/v1"
+
+
+class _Bucket:
+    """A provider's view of one limit: one second's worth, refilled continuously."""
+
+    def __init__(self, per_minute: float) -> None:
+        self.rate = per_minute / 60
+        self.level = self.rate
+        self.at = time.monotonic()
+
+    def take(self, amount: float) -> bool:
+        now = time.monotonic()
+        self.level = min(self.rate, self.level + (now - self.at) * self.rate)
+        self.at = now
+        if amount > self.level:
+            return False
+        self.level -= amount
+        return True
+
+
+def body_tokens(request: dict[str, Any]) -> int:
+    """What a :class:`MeteredEndpoint` counts for a request: its JSON, UTF-8 bytes / 3."""
+    return -(-len(json.dumps(request, ensure_ascii=False).encode()) // 3)
+
+
+class MeteredEndpoint:
+    """A reply that runs after ``delay`` seconds and is metered like a provider meters it.
+
+    Counts the requests in flight (``peak``) and, when ``rpm``/``tpm`` are set, enforces them
+    as OpenAI says it may (limits quantised to the second): a bucket of one second's worth
+    per limit, refilled continuously; a request that does not fit gets a 429 with a
+    ``retry-after`` (``limited`` counts them). Tokens are :func:`body_tokens`.
+    """
+
+    def __init__(
+        self,
+        reply: Reply,
+        *,
+        delay: float = 0.0,
+        rpm: float | None = None,
+        tpm: float | None = None,
+    ) -> None:
+        self.reply = reply
+        self.delay = delay
+        self.in_flight = self.peak = self.served = self.limited = 0
+        self.starts: list[float] = []
+        self._lock = threading.Lock()
+        self._requests = _Bucket(rpm) if rpm else None
+        self._tokens = _Bucket(tpm) if tpm else None
+
+    def _admitted(self, request: dict[str, Any]) -> bool:
+        with self._lock:
+            self.starts.append(time.monotonic())
+            if self._tokens is not None and not self._tokens.take(body_tokens(request)):
+                self.limited += 1
+                return False
+            if self._requests is not None and not self._requests.take(1):
+                self.limited += 1
+                return False
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            return True
+
+    def __call__(self, request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if not self._admitted(request):
+            body = {"error": {"message": "Rate limit reached", "type": "requests", "code": None}}
+            return 429, {"content-type": "application/json", "retry-after": "1"}, body
+        try:
+            time.sleep(self.delay)
+            return self.reply(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+                self.served += 1

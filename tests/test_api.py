@@ -48,6 +48,7 @@ def test_exported_members() -> None:
         "ProposedMeeting",
         "ProviderError",
         "Quote",
+        "RequestLimits",
         "ResultCache",
         "Settings",
         "Span",

@@ -1,4 +1,4 @@
-"""The batch benchmark runs (tiny sizes): it must not rot. No timing is asserted."""
+"""The batch benchmark runs (tiny sizes, Ray included): it must not rot. No timing is asserted."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ def test_batch_benchmark_runs() -> None:
         "0.01",
         "--concurrency",
         "3",
+        "--repeat",
+        "1",
+        "--cpu-rounds",
+        "1",
         "--cpu-articles",
         "5",
         "--memory-articles",
@@ -32,5 +36,16 @@ def test_batch_benchmark_runs() -> None:
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
-    assert figures["efficiency"]["articles"] == 6 and figures["efficiency"]["efficiency"] > 0
+    compared = figures["compare"]
+    assert compared["articles"] == 6
+    for engine in ("raw_openai", "library", "ray"):
+        assert compared[engine]["efficiency"] > 0, engine
+    calls = figures["cpu_per_call"]
+    assert set(calls["cpu_ms"]) == {
+        "raw openai",
+        "raw openai + validation",
+        "bare instructor",
+        "library",
+    }
+    assert calls["answer_bytes"] > 20_000
     assert figures["cpu"]["articles"] == 5 and figures["memory"]["articles"] == 20

@@ -28,6 +28,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from summarizer import ray as ray_engine
 from summarizer._batch import Article, BatchResult, asummarize_articles
 from summarizer._cache import ResultCache
 from summarizer._meta import Usage
@@ -41,7 +42,7 @@ from summarizer._openai_batch import (
     wait_for_batch,
 )
 from summarizer._render import plain
-from summarizer._results import ResultsFile
+from summarizer._results import ResultRecord, ResultsFile
 from summarizer._sources import (
     HTML_SUFFIXES,
     TEXT_SUFFIXES,
@@ -65,11 +66,13 @@ from summarizer.errors import ConfigurationError, InputError, SummarizerError
 __all__ = [
     "BatchInput",
     "BatchStats",
+    "RunLimits",
     "batch",
     "batch_collect",
     "batch_status",
     "parse_shard",
     "run_batch",
+    "run_ray_batch",
 ]
 
 
@@ -130,17 +133,19 @@ class BatchStats:
             return None
         return max(self.total - self.skipped - self.done, 0)
 
-    def add(self, result: BatchResult) -> None:
-        if result.ok:
+    def add(self, result: BatchResult | ResultRecord) -> None:
+        record = result if isinstance(result, ResultRecord) else ResultRecord.of(result)
+        if record.ok:
             self.ok += 1
         else:
             self.failed += 1
-            error = result.error
-            self.failures.append((result.id, f"{type(error).__name__}: {error}"))
-        meta = result.summary.meta if result.summary is not None else None
-        if meta is not None:
-            self.cached += int(meta.cached)
-            self.usage += meta.usage
+            error = record.error
+            message = f"{error.type}: {error.message}" if error is not None else "failed"
+            self.failures.append((record.id, message))
+        self.cached += int(record.meta.get("cached") is True)
+        usage = record.meta.get("usage")
+        if isinstance(usage, dict):
+            self.usage += Usage.model_validate(usage)
 
     def table(self) -> Table:
         elapsed = time.monotonic() - self.started
@@ -254,12 +259,19 @@ def _status(stats: BatchStats) -> str:
     )
 
 
-def run_batch(
-    job: BatchInput, summarizer: Summarizer, *, concurrency: int, console: Console
-) -> BatchStats:
-    """Run (or resume) a batch; Ctrl-C stops cleanly and the stats say what is left."""
-    results, stats = job.open(summarizer.model, console)
-    columns = (
+@dataclass(frozen=True)
+class RunLimits:
+    """The limits of one run, from ``--concurrency``, ``--rpm`` and ``--tpm``."""
+
+    concurrency: int = 8
+    rpm: int | None = None
+    tpm: int | None = None
+
+
+class _Recorder:
+    """Writes each result as it comes, and shows the progress bar of a run."""
+
+    COLUMNS = (
         TextColumn("[bold]summarising"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -268,28 +280,86 @@ def run_batch(
         TimeRemainingColumn(),
     )
 
-    async def consume(progress: Progress) -> None:
-        task = progress.add_task("batch", total=stats.total, status="")
-        progress.update(task, completed=stats.skipped)
+    def __init__(self, results: ResultsFile, stats: BatchStats, progress: Progress) -> None:
+        self.results, self.stats, self.progress = results, stats, progress
+        self.task = progress.add_task("batch", total=stats.total, status="")
+        progress.update(self.task, completed=stats.skipped)
+
+    def write(self, result: BatchResult | ResultRecord) -> None:
+        """Append one result; a configuration error (no key, rejected key) stops the run."""
+        record = result if isinstance(result, ResultRecord) else ResultRecord.of(result)
+        if isinstance(result, BatchResult) and isinstance(result.error, ConfigurationError):
+            raise result.error
+        if record.error is not None and record.error.type == "ConfigurationError":
+            raise ConfigurationError(record.error.message)
+        if record.id in self.results.done:
+            return  # a row delivered twice (a rerun of a worker's batch) is written once
+        self.results.append(record)
+        self.stats.add(record)
+        done = self.stats.skipped + self.stats.done
+        self.progress.update(self.task, completed=done, status=_status(self.stats))
+
+
+def run_batch(
+    job: BatchInput, summarizer: Summarizer, *, limits: RunLimits, console: Console
+) -> BatchStats:
+    """Run (or resume) a batch; Ctrl-C stops cleanly and the stats say what is left."""
+    results, stats = job.open(summarizer.model, console)
+
+    async def consume(recorder: _Recorder) -> None:
         try:
             async for result in asummarize_articles(
                 job.pending(results, stats),
-                concurrency=concurrency,
+                concurrency=limits.concurrency,
+                rpm=limits.rpm,
+                tpm=limits.tpm,
                 summarizer=summarizer,
             ):
-                if isinstance(result.error, ConfigurationError):
-                    raise result.error  # no key, rejected key, unknown model: stop, don't record
-                results.append(result)
-                stats.add(result)
-                progress.update(task, completed=stats.skipped + stats.done, status=_status(stats))
+                recorder.write(result)
         finally:
             await summarizer.aclose()  # the default client lives in this event loop
 
-    with Progress(*columns, console=console, transient=False) as progress:
+    with Progress(*_Recorder.COLUMNS, console=console, transient=False) as progress:
         try:
-            asyncio.run(consume(progress))
+            asyncio.run(consume(_Recorder(results, stats, progress)))
         except KeyboardInterrupt:
             stats.interrupted = True
+    return stats
+
+
+def run_ray_batch(
+    job: BatchInput,
+    summarizer: Summarizer,
+    *,
+    limits: RunLimits,
+    address: str | None,
+    workers: int | None,
+    console: Console,
+) -> BatchStats:
+    """The same on a Ray cluster (local unless ``address``): rows are written as they arrive."""
+    results, stats = job.open(summarizer.model, console)
+    articles = list(job.pending(results, stats))
+    if not articles:
+        return stats
+    ray_engine.init(address)
+    ray_engine.quiet()
+    try:
+        output = ray_engine.summarize_dataset(
+            ray_engine.dataset_of(articles),
+            concurrency=limits.concurrency,
+            rpm=limits.rpm,
+            tpm=limits.tpm,
+            workers=workers,
+            summarizer=summarizer,
+        )
+        with Progress(*_Recorder.COLUMNS, console=console, transient=False) as progress:
+            recorder = _Recorder(results, stats, progress)
+            for record in ray_engine.records(output):
+                recorder.write(record)
+    except KeyboardInterrupt:
+        stats.interrupted = True
+    finally:
+        ray_engine.shutdown()
     return stats
 
 
@@ -402,7 +472,16 @@ def batch(
         str, typer.Argument(metavar="INPUT", help="Folder of .txt/.md/.html files, or a JSONL.")
     ],
     output: OutputOption,
-    concurrency: Annotated[int, typer.Option(min=1, help="Articles in flight at once.")] = 8,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="HTTP requests in flight at once, in all (chunks too).")
+    ] = 8,
+    rpm: Annotated[
+        int | None, typer.Option(min=1, help="Requests per minute, evenly spaced (all workers).")
+    ] = None,
+    tpm: Annotated[
+        int | None,
+        typer.Option(min=1, help="Estimated tokens per minute, input and answer (all workers)."),
+    ] = None,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run again the ids that failed before.")
     ] = False,
@@ -418,6 +497,15 @@ def batch(
     via: Annotated[
         str, typer.Option(help="inprocess (concurrent requests) or openai-batch (Batch API).")
     ] = "inprocess",
+    engine: Annotated[
+        str, typer.Option(help="inprocess (this process) or ray (a Ray cluster; the ray extra).")
+    ] = "inprocess",
+    address: Annotated[
+        str | None, typer.Option(help="With --engine ray: an existing cluster (default: local).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="With --engine ray: worker actors (default 2).")
+    ] = None,
     submit_only: Annotated[
         bool, typer.Option("--submit-only", help="With --via openai-batch: submit and exit.")
     ] = False,
@@ -433,14 +521,25 @@ def batch(
         job = BatchInput(input_path, output, parse_shard(shard), retry_failed)
         if via not in ("inprocess", "openai-batch"):
             raise InputError(f"--via takes inprocess or openai-batch, got {via!r}")
+        if engine not in ("inprocess", "ray"):
+            raise InputError(f"--engine takes inprocess or ray, got {engine!r}")
+        if engine != "ray" and (address or workers):
+            raise InputError("--address and --workers go with --engine ray")
+        if engine == "ray" and via != "inprocess":
+            raise InputError("--engine ray sends requests itself: it does not go with --via")
         summarizer = Summarizer(
             model=model,
             prompt_version=prompt_version,
             mode=mode,
             cache=None if no_cache else ResultCache(cache_dir),
         )
-        if via == "inprocess":
-            stats = run_batch(job, summarizer, concurrency=concurrency, console=console)
+        limits = RunLimits(concurrency, rpm, tpm)
+        if engine == "ray":
+            stats = run_ray_batch(
+                job, summarizer, limits=limits, address=address, workers=workers, console=console
+            )
+        elif via == "inprocess":
+            stats = run_batch(job, summarizer, limits=limits, console=console)
         else:
             submitted, pending, results, stats = submit_openai_batch(
                 job, summarizer, console=console
