@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from summarizer._grounding import Span
 from summarizer.schema import ArticleSummary
 
 __all__ = ["CorpusArticle", "in_order"]
@@ -34,6 +35,14 @@ class CorpusArticle:
     def text(self) -> str:
         """The article as summarised (every span indexes it); empty when not stored."""
         return self.summary.article_text or ""
+
+    def offsets(self, span: Span | None) -> tuple[int | None, int | None]:
+        """``(start, end)`` of a span of this article, else ``(None, None)``.
+
+        None when the span is missing or does not fit the stored text (a record edited by hand).
+        """
+        located = span.within(self.text) if span else None
+        return (located.start, located.end) if located else (None, None)
 
     @property
     def order(self) -> tuple[dt.date, str]:

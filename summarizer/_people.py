@@ -274,7 +274,7 @@ def _quote_refs(index: int, article: CorpusArticle, people: People) -> Iterator[
         entry = people.resolve(index, quote.speaker)
         if entry is None:
             continue
-        location = quote.location.within(article.text) if quote.location else None
+        start, end = article.offsets(quote.location)
         entry.quotes.append(
             ref := QuoteRef(
                 article_id=article.id,
@@ -283,8 +283,8 @@ def _quote_refs(index: int, article: CorpusArticle, people: People) -> Iterator[
                 kind=quote.kind,
                 text=quote.text,
                 evidence=quote.evidence,
-                start=location.start if location else None,
-                end=location.end if location else None,
+                start=start,
+                end=end,
                 said_as=quote.speaker,
             )
         )

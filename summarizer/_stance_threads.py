@@ -153,7 +153,7 @@ def _groups(items: list[_Item]) -> list[list[_Item]]:
 
 def _event(article: CorpusArticle, item: _Item) -> StanceEvent:
     stance = item.stance
-    span = stance.evidence_span.within(article.text) if stance.evidence_span else None
+    start, end = article.offsets(stance.evidence_span)
     return StanceEvent(
         article_id=article.id,
         published=article.published,
@@ -162,8 +162,8 @@ def _event(article: CorpusArticle, item: _Item) -> StanceEvent:
         target=stance.target,
         holder=stance.holder,
         evidence=stance.evidence,
-        start=span.start if span else None,
-        end=span.end if span else None,
+        start=start,
+        end=end,
     )
 
 

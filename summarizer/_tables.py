@@ -138,7 +138,7 @@ def _quote_rows(corpus: CorpusData) -> list[dict[str, Any]]:
     for index, article in enumerate(corpus.articles):
         for j, quote in enumerate(article.summary.quotes):
             speaker = corpus.people.resolve(index, quote.speaker)
-            location = quote.location.within(article.text) if quote.location else None
+            start, end = article.offsets(quote.location)
             rows.append(
                 {
                     "article_id": article.id,
@@ -148,8 +148,8 @@ def _quote_rows(corpus: CorpusData) -> list[dict[str, Any]]:
                     "kind": quote.kind,
                     "text": quote.text,
                     "evidence": quote.evidence,
-                    "start": location.start if location else None,
-                    "end": location.end if location else None,
+                    "start": start,
+                    "end": end,
                 }
             )
     return rows

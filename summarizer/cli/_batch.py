@@ -268,17 +268,22 @@ class RunLimits:
     tpm: int | None = None
 
 
-class _Recorder:
-    """Writes each result as it comes, and shows the progress bar of a run."""
-
-    COLUMNS = (
-        TextColumn("[bold]summarising"),
+def _progress(label: str, console: Console, *, remaining: bool) -> Progress:
+    """The progress bar of a run: what it does, done/total, the last status, time."""
+    columns = [
+        TextColumn(f"[bold]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[status]}", markup=False),
         TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
+    ]
+    if remaining:  # a batch on the Batch API has no meaningful estimate
+        columns.append(TimeRemainingColumn())
+    return Progress(*columns, console=console, transient=False)
+
+
+class _Recorder:
+    """Writes each result as it comes, and shows the progress bar of a run."""
 
     def __init__(self, results: ResultsFile, stats: BatchStats, progress: Progress) -> None:
         self.results, self.stats, self.progress = results, stats, progress
@@ -319,7 +324,7 @@ def run_batch(
         finally:
             await summarizer.aclose()  # the default client lives in this event loop
 
-    with Progress(*_Recorder.COLUMNS, console=console, transient=False) as progress:
+    with _progress("summarising", console, remaining=True) as progress:
         try:
             asyncio.run(consume(_Recorder(results, stats, progress)))
         except KeyboardInterrupt:
@@ -352,7 +357,7 @@ def run_ray_batch(
             workers=workers,
             summarizer=summarizer,
         )
-        with Progress(*_Recorder.COLUMNS, console=console, transient=False) as progress:
+        with _progress("summarising", console, remaining=True) as progress:
             recorder = _Recorder(results, stats, progress)
             for record in ray_engine.records(output):
                 recorder.write(record)
@@ -416,14 +421,7 @@ def collect_openai_batch(
     console: Console,
 ) -> BatchStats:
     """Wait for the batch with a progress bar, then validate and write every result."""
-    columns = (
-        TextColumn("[bold]batch"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}", markup=False),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console) as progress:
+    with _progress("batch", console, remaining=False) as progress:
         task = progress.add_task("batch", total=len(articles), status="")
 
         def show(batch: Any) -> None:
