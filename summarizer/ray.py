@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import tempfile
 import uuid
 import warnings
@@ -106,6 +107,10 @@ def _ray() -> Any:
     return ray
 
 
+_local_home: Path | None = None
+"""The temporary home of the local cluster :func:`init` started, if any."""
+
+
 def init(address: str | None = None, *, num_cpus: int | None = None) -> None:
     """Connect to a Ray cluster, or start a local one that stays off the network.
 
@@ -120,6 +125,7 @@ def init(address: str | None = None, *, num_cpus: int | None = None) -> None:
     if address is not None:
         _ray().init(address=address, logging_level=logging.WARNING, log_to_driver=False)
         return
+    global _local_home
     home = Path(tempfile.mkdtemp(prefix="summarizer-ray-"))
     # Ray's usage module probes the cloud metadata address unless it finds this file.
     (home / "ray_bootstrap_config.yaml").write_text("{}\n", encoding="utf-8")
@@ -136,6 +142,11 @@ def init(address: str | None = None, *, num_cpus: int | None = None) -> None:
             logging_level=logging.WARNING,
             log_to_driver=False,
         )
+    except BaseException:
+        shutil.rmtree(home, ignore_errors=True)
+        raise
+    else:
+        _local_home = home  # removed by shutdown()
     finally:
         for name, value in saved.items():
             if value is None:
@@ -153,7 +164,11 @@ def quiet() -> None:
 
 def shutdown() -> None:
     """Disconnect from the cluster (and stop it, if :func:`init` started it)."""
+    global _local_home
     _ray().shutdown()
+    if _local_home is not None:
+        shutil.rmtree(_local_home, ignore_errors=True)
+        _local_home = None
 
 
 class _Coordinator:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,7 +179,12 @@ def _wait_for_lines(path: Path, count: int, timeout: float = 120) -> None:
     assert len(_lines(path)) >= count, "the batch did not get going"
 
 
+def _local_homes() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("summarizer-ray-*"))
+
+
 def test_cli_engine_ray_survives_a_killed_worker_and_a_killed_run(tmp_path: Path) -> None:
+    homes_before = _local_homes()
     inputs = tmp_path / "in"
     inputs.mkdir()
     for i in range(40):
@@ -225,6 +232,10 @@ def test_cli_engine_ray_survives_a_killed_worker_and_a_killed_run(tmp_path: Path
     records = _lines(output)
     assert sorted(r["id"] for r in records) == [f"article-{i:02d}" for i in range(40)]
     assert all(r["status"] == "ok" for r in records)
+    # The rerun shut its cluster down and removed its home; the killed run could not.
+    assert len(_local_homes() - homes_before) == 1
+    for home in _local_homes() - homes_before:
+        shutil.rmtree(home)
 
 
 def test_the_core_does_not_import_ray() -> None:
@@ -237,5 +248,18 @@ def test_the_core_does_not_import_ray() -> None:
 
 def test_without_the_extra_the_error_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)
+    homes = _local_homes()
     with pytest.raises(ConfigurationError, match=r'pip install "summarizer\[ray\]"'):
         summarizer_ray.init()
+    assert _local_homes() == homes  # nothing left behind
+
+
+def test_shutdown_removes_the_local_clusters_home(tmp_path: Path) -> None:
+    code = (
+        "import pathlib, summarizer.ray as r; r.init(num_cpus=1); home = r._local_home; "
+        "print(home.is_dir()); r.shutdown(); print(home.exists())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.stdout.split() == ["True", "False"], result.stderr[-2000:]
