@@ -337,3 +337,14 @@ async def test_async_path_survives_the_same_faults() -> None:
             result = await engine.asummarize(SEED)
     assert result.meta is not None
     assert (result.meta.attempts, result.meta.reasks) == (4, 1) and len(waits) == 2
+
+
+@pytest.mark.parametrize("value", ["nan", "soon", "inf", "-"])
+def test_429_with_a_malformed_retry_after_falls_back_to_the_backoff(value: str) -> None:
+    """A Retry-After that is neither seconds nor an HTTP date is ignored, not fatal."""
+    script = [error(429, "Rate limit reached", "requests", {"retry-after": value}), GOOD]
+    with FaultServer(script) as server:
+        engine, waits = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and result.meta.attempts == 2 == len(server.requests)
+    assert len(waits) == 1 and 0 <= waits[0] <= 0.5  # the first backoff window
