@@ -8,6 +8,7 @@ of HTTP requests the server received.
 
 from __future__ import annotations
 
+import random
 import time
 from typing import Any
 
@@ -348,3 +349,61 @@ def test_429_with_a_malformed_retry_after_falls_back_to_the_backoff(value: str) 
         result = engine.summarize(SEED)
     assert result.meta is not None and result.meta.attempts == 2 == len(server.requests)
     assert len(waits) == 1 and 0 <= waits[0] <= 0.5  # the first backoff window
+
+
+def test_retry_after_is_capped_by_max_retry_wait() -> None:
+    script = [error(429, "Rate limit reached", "requests", {"retry-after": "120"}), GOOD]
+    with FaultServer(script) as server:
+        engine, waits = summarizer(server.base_url, max_retry_wait=2)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and result.meta.attempts == 2 == len(server.requests)
+    assert waits == [2.0]
+
+
+def test_server_errors_back_off_exponentially_with_full_jitter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each wait is drawn from [0, 0.5 s x 2^(n-1)], the window capped by max_retry_wait."""
+    windows: list[tuple[float, float]] = []
+
+    def top_of_window(low: float, high: float) -> float:
+        windows.append((low, high))
+        return high
+
+    monkeypatch.setattr(random, "uniform", top_of_window)
+    with FaultServer([error(503, "busy", "server_error")], repeat_last=True) as server:
+        engine, waits = summarizer(server.base_url, max_retries=4, max_retry_wait=1.5)
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.status_code == 503 and caught.value.attempts == 5 == len(server.requests)
+    # tenacity also draws the wait after the last attempt, to see whether it would fit.
+    assert windows[:4] == [(0, 0.5), (0, 1.0), (0, 1.5), (0, 1.5)]
+    assert waits == [0.5, 1.0, 1.5, 1.5]
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_403_and_404_are_configuration_errors_not_retried(status: int) -> None:
+    message = f"The model `gpt-4.1-mini` does not exist or you do not have access to it ({KEY})."
+    with FaultServer([error(status, message, "invalid_request_error")], repeat_last=True) as server:
+        engine, waits = summarizer(server.base_url)
+        with pytest.raises(ConfigurationError, match=f"HTTP {status}") as caught:
+            engine.summarize(SEED)
+    assert len(server.requests) == 1 and waits == []
+    assert "check the model name and base URL" in str(caught.value)
+    assert "does not exist" in str(caught.value) and KEY not in str(caught.value)
+    assert caught.value.model == "gpt-4.1-mini"
+    assert caught.value.prompt_version == engine.prompt_version
+
+
+def test_content_filter_is_a_refusal_not_retried() -> None:
+    def filtered(body: dict[str, Any]) -> None:
+        body["choices"][0]["message"].update(tool_calls=None, content=None)
+        body["choices"][0]["finish_reason"] = "content_filter"
+
+    with FaultServer([custom(filtered)], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url)
+        with pytest.raises(ExtractionError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.kind == "refusal"
+    assert caught.value.refusal == "the provider's content filter stopped the answer"
+    assert caught.value.attempts == 1 == len(server.requests)
