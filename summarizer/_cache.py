@@ -1,11 +1,12 @@
 """A persistent result cache: no article is paid for twice.
 
 Results live in SQLite (in the user cache directory, or ``SUMMARIZER_CACHE_DIR``), keyed by
-everything that determines the answer: model, mode, prompt id, version and sha256, the
-schema's hash, the article's hash, the publication date and the temperature. A new prompt
-version, model or schema misses; the same article under the same configuration hits without
-any HTTP request. Each operation opens its own connection and the database runs in WAL mode
-with a busy timeout, so threads and processes can read and write it at the same time.
+everything that determines the answer: the endpoint (its base URL, never the key), model,
+mode, prompt id, version and sha256, the schema's hash, the chunk budget, the article's hash,
+the publication date and the temperature. A new endpoint, prompt version, model, schema or
+budget misses; the same article under the same configuration hits without any HTTP request.
+Each operation opens its own connection and the database runs in WAL mode with a busy
+timeout, so threads and processes can read and write it at the same time.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sqlite3
 from contextlib import closing
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
@@ -25,7 +27,7 @@ from summarizer._settings import cache_dir_from_env
 from summarizer.errors import ConfigurationError
 from summarizer.schema import ArticleSummary
 
-__all__ = ["ResultCache", "schema_sha256"]
+__all__ = ["ResultCache", "endpoint_id", "schema_sha256"]
 
 _FILE = "results.sqlite3"
 
@@ -35,6 +37,15 @@ def schema_sha256() -> str:
     """Hash of the JSON schema sent to the model: a schema change invalidates the cache."""
     schema = json.dumps(ArticleSummary.model_json_schema(), sort_keys=True)
     return hashlib.sha256(schema.encode()).hexdigest()
+
+
+def endpoint_id(base_url: str) -> str:
+    """A base URL as the cache knows it: no credentials, query or trailing slash."""
+    parts = urlsplit(base_url.strip())
+    host = (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host  # IPv6
+    netloc = f"{host}:{parts.port}" if parts.port is not None else host
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
 
 
 class ResultCache:
@@ -79,13 +90,21 @@ class ResultCache:
         article: str,
         published: dt.date | None,
         temperature: float | None,
+        endpoint: str | None = None,
+        chunk_budget: int | None = None,
     ) -> str:
-        """The cache key of one request configuration and article."""
+        """The cache key of one request configuration and article.
+
+        ``endpoint`` is the base URL the requests go to (``model="local"`` on two servers
+        is two models); ``chunk_budget`` decides whether and how the article is split.
+        """
         parts = {
+            "endpoint": endpoint_id(endpoint) if endpoint else None,
             "model": model,
             "mode": mode,
             "prompt": [prompt_id, prompt_version, prompt_sha256],
             "schema": schema_sha256(),
+            "chunk_budget": chunk_budget,
             "article": hashlib.sha256(article.encode("utf-8")).hexdigest(),
             "published": published.isoformat() if published else None,
             "temperature": temperature,

@@ -13,7 +13,7 @@ import instructor
 import openai
 
 from summarizer._cache import ResultCache
-from summarizer._client import ResolvedClient, resolve_client
+from summarizer._client import ResolvedClient, base_url_of, resolve_client
 from summarizer._pipeline import Pipeline, aextract_parts, extract_parts
 from summarizer._settings import Settings
 from summarizer._transport import RateGate, RetryPolicy, Transport
@@ -162,7 +162,7 @@ class Summarizer:
         gate: RateGate | None,
     ) -> None:
         self.settings = settings
-        self.pipeline = Pipeline.build(settings)
+        self.pipeline = Pipeline.build(settings, base_url_of(clients.client, settings))
         self.cache = cache
         self.gate = gate
         # Read-only views of the settings, for callers and reprs.

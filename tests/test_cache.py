@@ -1,0 +1,124 @@
+"""The result cache: what its key covers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from summarizer import ResultCache, Summarizer
+from summarizer._cache import endpoint_id
+from tests.fault_server import FaultServer
+from tests.scenarios import (
+    LONG_BUDGET,
+    SEED_ID,
+    TEST_API_KEY,
+    answer,
+    article,
+    chunk_answer,
+    gold,
+    long_article,
+    long_chunk_count,
+)
+
+SEED = article(SEED_ID)
+GOOD = answer(gold(SEED_ID), "good")
+KEY_PARTS: dict[str, Any] = {
+    "model": "m",
+    "mode": "tools",
+    "prompt_id": "article_summary",
+    "prompt_version": "v1",
+    "prompt_sha256": "a" * 64,
+    "article": "text",
+    "published": None,
+    "temperature": None,
+    "endpoint": "https://api.openai.com/v1",
+    "chunk_budget": 5000,
+}
+
+
+def engine(server: FaultServer, cache: ResultCache, **settings: Any) -> Summarizer:
+    client = openai.OpenAI(base_url=server.base_url, api_key=TEST_API_KEY)
+    return Summarizer(client=client, cache=cache, **settings)
+
+
+# -- the key --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("part", "other"),
+    [
+        ("model", "m2"),
+        ("mode", "json"),
+        ("prompt_id", "other_prompt"),
+        ("prompt_version", "v2"),
+        ("prompt_sha256", "b" * 64),
+        ("article", "text."),
+        ("temperature", 0.0),
+        ("endpoint", "http://127.0.0.1:8080/v1"),
+        ("chunk_budget", 400),
+        ("chunk_budget", None),
+    ],
+)
+def test_the_key_changes_with_each_part(part: str, other: Any) -> None:
+    assert ResultCache.key(**{**KEY_PARTS, part: other}) != ResultCache.key(**KEY_PARTS)
+
+
+def test_the_key_changes_with_the_schema_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = ResultCache.key(**KEY_PARTS)
+    monkeypatch.setattr("summarizer._cache.schema_sha256", lambda: "c" * 64)
+    assert ResultCache.key(**KEY_PARTS) != key
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "https://api.openai.com/v1/",
+        "HTTPS://API.OpenAI.com/v1",
+        "https://user:sk-secret@api.openai.com/v1",
+        "https://api.openai.com/v1?api-version=1",
+    ],
+)
+def test_the_endpoint_is_its_base_url_without_credentials(spelling: str) -> None:
+    assert endpoint_id(spelling) == "https://api.openai.com/v1"
+    assert ResultCache.key(**{**KEY_PARTS, "endpoint": spelling}) == ResultCache.key(**KEY_PARTS)
+
+
+def test_one_model_name_on_two_servers_is_two_cache_entries(tmp_path: Path) -> None:
+    """``model="local"`` on server A, then on server B, must ask B."""
+    cache = ResultCache(tmp_path)
+    with FaultServer([GOOD], repeat_last=True) as a, FaultServer([GOOD], repeat_last=True) as b:
+        engine(a, cache, model="local").summarize(SEED)
+        from_b = engine(b, cache, model="local").summarize(SEED)
+        again = engine(a, cache, model="local").summarize(SEED)
+        assert (len(a.requests), len(b.requests)) == (1, 1)
+    assert from_b.meta is not None and not from_b.meta.cached
+    assert again.meta is not None and again.meta.cached
+    assert len(cache) == 2
+
+
+def test_the_key_never_holds_the_api_key(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    with FaultServer([GOOD], repeat_last=True) as server:
+        first = openai.OpenAI(base_url=server.base_url, api_key=TEST_API_KEY)
+        other = openai.OpenAI(base_url=server.base_url, api_key="sk-another-key-0000000000")
+        Summarizer(client=first, cache=cache).summarize(SEED)
+        hit = Summarizer(client=other, cache=cache).summarize(SEED)
+        assert len(server.requests) == 1
+    assert hit.meta is not None and hit.meta.cached
+    assert TEST_API_KEY.encode() not in (tmp_path / "results.sqlite3").read_bytes()
+
+
+def test_a_run_that_would_chunk_misses_an_unchunked_entry(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    text = long_article()
+    with FaultServer([chunk_answer], repeat_last=True) as server:
+        whole = engine(server, cache).summarize(text)
+        chunked = engine(server, cache, max_input_tokens=LONG_BUDGET).summarize(text)
+        assert len(server.requests) == 1 + long_chunk_count()
+        engine(server, cache, max_input_tokens=LONG_BUDGET).summarize(text)
+        assert len(server.requests) == 1 + long_chunk_count()  # the chunked run is cached too
+    assert whole.meta is not None and whole.meta.chunks == []
+    assert chunked.meta is not None and len(chunked.meta.chunks) == long_chunk_count()
