@@ -7,6 +7,9 @@ the publication date and the temperature. A new endpoint, prompt version, model,
 budget misses; the same article under the same configuration hits without any HTTP request.
 Each operation opens its own connection and the database runs in WAL mode with a busy
 timeout, so threads and processes can read and write it at the same time.
+
+The database holds whole articles, so it is private: a directory the cache creates is
+``0700`` and its files are ``0600`` (group and other access is taken from existing ones).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 from contextlib import closing
 from functools import cache
 from pathlib import Path
@@ -30,6 +34,7 @@ from summarizer.schema import ArticleSummary
 __all__ = ["ResultCache", "endpoint_id", "schema_sha256"]
 
 _FILE = "results.sqlite3"
+_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 @cache
@@ -60,12 +65,13 @@ class ResultCache:
         chosen = directory or cache_dir_from_env() or platformdirs.user_cache_dir("summarizer")
         self.directory = Path(chosen)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.path = self.directory / _FILE
+            self._make_private()
         except OSError as exc:
             raise ConfigurationError(
                 f"cannot create cache directory {self.directory}: {exc}"
             ) from exc
-        self.path = self.directory / _FILE
         with closing(self._connect()) as db, db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(
@@ -75,6 +81,18 @@ class ResultCache:
 
     def __repr__(self) -> str:
         return f"ResultCache({str(self.directory)!r})"
+
+    def _make_private(self) -> None:
+        """Create the database file owner-only, and take group and other access from old ones."""
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for path in [self.path, *(Path(f"{self.path}{suffix}") for suffix in _SIDE_FILES)]:
+            try:
+                mode = stat.S_IMODE(path.stat().st_mode)
+            except FileNotFoundError:
+                continue
+            if mode & 0o077:
+                path.chmod(mode & 0o700)
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30.0)

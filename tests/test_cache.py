@@ -1,7 +1,9 @@
-"""The result cache: what its key covers."""
+"""The result cache: what its key covers, and its files' privacy."""
 
 from __future__ import annotations
 
+import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,10 @@ KEY_PARTS: dict[str, Any] = {
 def engine(server: FaultServer, cache: ResultCache, **settings: Any) -> Summarizer:
     client = openai.OpenAI(base_url=server.base_url, api_key=TEST_API_KEY)
     return Summarizer(client=client, cache=cache, **settings)
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
 
 
 # -- the key --------------------------------------------------------------------------------
@@ -122,3 +128,30 @@ def test_a_run_that_would_chunk_misses_an_unchunked_entry(tmp_path: Path) -> Non
         assert len(server.requests) == 1 + long_chunk_count()  # the chunked run is cached too
     assert whole.meta is not None and whole.meta.chunks == []
     assert chunked.meta is not None and len(chunked.meta.chunks) == long_chunk_count()
+
+
+# -- privacy --------------------------------------------------------------------------------
+
+
+def test_a_new_cache_is_private(tmp_path: Path) -> None:
+    directory = tmp_path / "deep" / "cache"
+    cache = ResultCache(directory)
+    reader = sqlite3.connect(cache.path)  # kept open: the WAL files stay after the write
+    try:
+        reader.execute("SELECT COUNT(*) FROM results").fetchone()
+        with FaultServer([GOOD]) as server:
+            engine(server, cache).summarize(SEED)
+        files = {f.name: mode_of(f) for f in directory.iterdir()}
+    finally:
+        reader.close()
+    assert mode_of(directory) == 0o700
+    assert set(files) == {"results.sqlite3", "results.sqlite3-wal", "results.sqlite3-shm"}
+    assert files == dict.fromkeys(files, 0o600)
+
+
+def test_an_existing_world_readable_database_is_made_private(tmp_path: Path) -> None:
+    ResultCache(tmp_path)
+    database = tmp_path / "results.sqlite3"
+    database.chmod(0o644)
+    ResultCache(tmp_path)
+    assert mode_of(database) == 0o600
