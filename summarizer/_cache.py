@@ -9,7 +9,11 @@ Each operation opens its own connection and the database runs in WAL mode with a
 timeout, so threads and processes can read and write it at the same time.
 
 The database holds whole articles, so it is private: a directory the cache creates is
-``0700`` and its files are ``0600`` (group and other access is taken from existing ones).
+``0700`` and its files are ``0600``. A cache that cannot be opened is a
+:class:`ConfigurationError` naming its path, raised when the :class:`ResultCache` is made,
+before any request. A cache that fails later (locked past the busy timeout, made read-only,
+corrupted) never costs a summary: the failure is logged as a warning and the call goes on
+as if there were no cache.
 """
 
 from __future__ import annotations
@@ -17,21 +21,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import stat
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
+import pydantic
 
 from summarizer._settings import cache_dir_from_env
 from summarizer.errors import ConfigurationError
 from summarizer.schema import ArticleSummary
 
 __all__ = ["ResultCache", "endpoint_id", "schema_sha256"]
+
+logger = logging.getLogger("summarizer")
 
 _FILE = "results.sqlite3"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -59,25 +68,32 @@ class ResultCache:
     Args:
         directory: Where the database lives. Default: ``SUMMARIZER_CACHE_DIR``, else the
             user cache directory (e.g. ``~/.cache/summarizer``).
+        timeout: Seconds an operation waits for another writer's lock before it gives up
+            (and the call goes on without the cache).
+
+    Raises:
+        ConfigurationError: The directory or database cannot be created or opened (not
+            writable, not a database); the message names the path.
     """
 
-    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, directory: str | os.PathLike[str] | None = None, *, timeout: float = 30.0
+    ) -> None:
         chosen = directory or cache_dir_from_env() or platformdirs.user_cache_dir("summarizer")
         self.directory = Path(chosen)
+        self.path = self.directory / _FILE
+        self.timeout = timeout
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self.path = self.directory / _FILE
             self._make_private()
-        except OSError as exc:
-            raise ConfigurationError(
-                f"cannot create cache directory {self.directory}: {exc}"
-            ) from exc
-        with closing(self._connect()) as db, db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS results ("
-                " key TEXT PRIMARY KEY, summary TEXT NOT NULL, created_at TEXT NOT NULL)"
-            )
+            with closing(self._connect()) as db, db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS results ("
+                    " key TEXT PRIMARY KEY, summary TEXT NOT NULL, created_at TEXT NOT NULL)"
+                )
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigurationError(f"cannot use the result cache at {self.path}: {exc}") from exc
 
     def __repr__(self) -> str:
         return f"ResultCache({str(self.directory)!r})"
@@ -95,7 +111,16 @@ class ResultCache:
                 path.chmod(mode & 0o700)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30.0)
+        return sqlite3.connect(self.path, timeout=self.timeout)
+
+    def _skipped(self, doing: str, exc: Exception) -> None:
+        logger.warning(
+            "result cache at %s could not %s (%s: %s); going on without it",
+            self.path,
+            doing,
+            type(exc).__name__,
+            exc,
+        )
 
     @staticmethod
     def key(
@@ -130,28 +155,52 @@ class ResultCache:
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def get(self, key: str) -> ArticleSummary | None:
-        """The stored summary for ``key``, or None."""
-        with closing(self._connect()) as db:
-            row = db.execute("SELECT summary FROM results WHERE key = ?", (key,)).fetchone()
-        if row is None:
+        """The stored summary for ``key``, or None (also when the cache cannot be read)."""
+        try:
+            with closing(self._connect()) as db:
+                row = db.execute("SELECT summary FROM results WHERE key = ?", (key,)).fetchone()
+            return None if row is None else ArticleSummary.model_validate_json(row[0])
+        except (sqlite3.Error, pydantic.ValidationError) as exc:
+            self._skipped("be read", exc)
             return None
-        return ArticleSummary.model_validate_json(row[0])
 
     def put(self, key: str, summary: ArticleSummary) -> None:
-        """Store ``summary`` under ``key`` (the last writer wins; all write the same)."""
+        """Store ``summary`` under ``key`` (the last writer wins; all write the same).
+
+        A cache that cannot be written is logged as a warning, never raised: the summary
+        was paid for and the caller still gets it.
+        """
         now = dt.datetime.now(dt.UTC).isoformat()
-        with closing(self._connect()) as db, db:
-            db.execute(
-                "INSERT OR REPLACE INTO results (key, summary, created_at) VALUES (?, ?, ?)",
-                (key, summary.model_dump_json(), now),
-            )
+        try:
+            with closing(self._connect()) as db, db:
+                db.execute(
+                    "INSERT OR REPLACE INTO results (key, summary, created_at) VALUES (?, ?, ?)",
+                    (key, summary.model_dump_json(), now),
+                )
+        except sqlite3.Error as exc:
+            self._skipped("store a summary", exc)
+
+    @contextmanager
+    def _strict(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """A connection (and transaction) whose failure is a ConfigurationError."""
+        try:
+            with closing(self._connect()) as db, db:
+                yield db
+        except sqlite3.Error as exc:
+            raise ConfigurationError(
+                f"result cache at {self.path} could not {doing}: {exc}"
+            ) from exc
 
     def __len__(self) -> int:
-        with closing(self._connect()) as db:
+        with self._strict("count its results") as db:
             (count,) = db.execute("SELECT COUNT(*) FROM results").fetchone()
         return int(count)
 
     def clear(self) -> None:
-        """Delete every stored result."""
-        with closing(self._connect()) as db, db:
+        """Delete every stored result.
+
+        Raises:
+            ConfigurationError: The cache cannot be written; the message names its path.
+        """
+        with self._strict("be cleared") as db:
             db.execute("DELETE FROM results")

@@ -1,7 +1,9 @@
-"""The result cache: what its key covers, and its files' privacy."""
+"""The result cache: what its key covers, its files' privacy, and a cache that fails."""
 
 from __future__ import annotations
 
+import logging
+import re
 import sqlite3
 import stat
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 import openai
 import pytest
 
-from summarizer import ResultCache, Summarizer
+from summarizer import ConfigurationError, ResultCache, Summarizer
 from summarizer._cache import endpoint_id
 from tests.fault_server import FaultServer
 from tests.scenarios import (
@@ -155,3 +157,88 @@ def test_an_existing_world_readable_database_is_made_private(tmp_path: Path) -> 
     database.chmod(0o644)
     ResultCache(tmp_path)
     assert mode_of(database) == 0o600
+
+
+# -- a cache that fails ---------------------------------------------------------------------
+
+
+def test_an_unusable_cache_is_a_configuration_error_naming_its_path(tmp_path: Path) -> None:
+    (tmp_path / "results.sqlite3").write_bytes(b"this is not a database, " * 100)
+    with pytest.raises(ConfigurationError, match=r"results\.sqlite3") as caught:
+        ResultCache(tmp_path)
+    assert str(tmp_path) in str(caught.value)
+    assert isinstance(caught.value.__cause__, sqlite3.DatabaseError)
+
+
+def test_a_cache_folder_that_cannot_be_made_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ConfigurationError, match=re.escape(str(tmp_path / "file"))):
+        ResultCache(tmp_path / "file" / "cache")
+
+
+def test_a_locked_cache_keeps_the_summary_that_was_paid_for(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = ResultCache(tmp_path, timeout=0.2)
+    holder = sqlite3.connect(tmp_path / "results.sqlite3")
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing, past the busy timeout
+    try:
+        with caplog.at_level(logging.WARNING, logger="summarizer"):
+            with FaultServer([GOOD]) as server:
+                summary = engine(server, cache).summarize(SEED)
+            assert len(server.requests) == 1
+    finally:
+        holder.rollback()
+        holder.close()
+    assert summary.meta is not None and summary.meta.attempts == 1
+    assert "could not store a summary" in caplog.text and str(cache.path) in caplog.text
+    assert len(cache) == 0
+
+
+def test_a_read_only_cache_is_skipped_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = ResultCache(tmp_path)
+    uri = f"file:{cache.path}?mode=ro"
+    monkeypatch.setattr(cache, "_connect", lambda: sqlite3.connect(uri, uri=True))
+    with caplog.at_level(logging.WARNING, logger="summarizer"), FaultServer([GOOD]) as server:
+        summary = engine(server, cache).summarize(SEED)
+    assert summary.meta is not None and summary.meta.attempts == 1 == len(server.requests)
+    assert "readonly" in caplog.text and str(cache.path) in caplog.text
+
+
+def overwrite(database: Path) -> None:
+    """Replace a database (and its side files) with garbage."""
+    database.write_bytes(b"garbage " * 4096)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+async def test_a_cache_corrupted_after_it_was_opened_is_skipped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = ResultCache(tmp_path)
+    overwrite(cache.path)
+    with caplog.at_level(logging.WARNING, logger="summarizer"), FaultServer([GOOD]) as server:
+        async with openai.AsyncOpenAI(base_url=server.base_url, api_key=TEST_API_KEY) as client:
+            summary = await Summarizer(client=client, cache=cache).asummarize(SEED)
+    assert summary.meta is not None and summary.meta.attempts == 1 == len(server.requests)
+    assert "could not be read" in caplog.text and "could not store a summary" in caplog.text
+    with pytest.raises(ConfigurationError, match=r"results\.sqlite3"):
+        len(cache)
+
+
+def test_a_stored_summary_that_no_longer_reads_is_a_miss(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = ResultCache(tmp_path)
+    with FaultServer([GOOD], repeat_last=True) as server:
+        first = engine(server, cache)
+        first.summarize(SEED)
+        with sqlite3.connect(cache.path) as db:
+            db.execute("UPDATE results SET summary = '{\"headline\": 1}'")
+        with caplog.at_level(logging.WARNING, logger="summarizer"):
+            again = first.summarize(SEED)
+        assert len(server.requests) == 2
+    assert again.meta is not None and not again.meta.cached
+    assert "could not be read" in caplog.text
