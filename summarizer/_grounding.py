@@ -9,7 +9,8 @@ are rejected.
 Both sides are put through the same character-level normalisation; the article's
 normalised form keeps a map back to the original offsets, so a match always yields the
 span of the caller's own string. The normalised article is cached, so grounding fifty
-strings in one article normalises it once.
+strings in one article normalises it once. Every search is linear in the article's length:
+finding every occurrence of a phrase passes over the article once per case variant.
 """
 
 from __future__ import annotations
@@ -175,15 +176,52 @@ def _first_letter_variants(piece: str) -> tuple[str, ...]:
     return (piece, swapped + piece[1:])
 
 
-def _find(haystack: str, piece: str, start: int) -> int:
-    """Earliest position of ``piece`` (or its first-letter case variant) from ``start``."""
-    hits = [pos for v in _first_letter_variants(piece) if (pos := haystack.find(v, start)) >= 0]
-    return min(hits, default=-1)
+def _find(haystack: str, piece: str, start: int) -> tuple[int, int] | None:
+    """The earliest match of ``piece`` (or its first-letter case variant) from ``start``.
+
+    Returns its (start, end): a case variant may differ in length (``ß`` -> ``SS``).
+    """
+    best: tuple[int, int] | None = None
+    for variant in _first_letter_variants(piece):
+        pos = haystack.find(variant, start)
+        if pos >= 0 and (best is None or pos < best[0]):
+            best = (pos, pos + len(variant))
+    return best
 
 
-def _rfind(haystack: str, piece: str, start: int, end: int) -> int:
-    """Latest position of ``piece`` (or its first-letter variant) within ``[start, end)``."""
-    return max((haystack.rfind(v, start, end) for v in _first_letter_variants(piece)), default=-1)
+def _rfind(haystack: str, piece: str, start: int, end: int) -> tuple[int, int] | None:
+    """The latest match of ``piece`` (or its first-letter variant) within ``[start, end)``."""
+    best: tuple[int, int] | None = None
+    for variant in _first_letter_variants(piece):
+        pos = haystack.rfind(variant, start, end)
+        if pos >= 0 and (best is None or pos > best[0]):
+            best = (pos, pos + len(variant))
+    return best
+
+
+class _Occurrences:
+    """Successive matches of a piece (or its first-letter variant), in one pass per variant.
+
+    Each variant's next match is kept and searched again only once the cursor has passed
+    it, so a variant that never occurs is looked for once, not once per match of the other:
+    finding every occurrence is linear in the article's length.
+    """
+
+    def __init__(self, haystack: str, piece: str) -> None:
+        self.haystack = haystack
+        self.variants = _first_letter_variants(piece)
+        self.hits = [haystack.find(v) for v in self.variants]
+
+    def next(self, start: int) -> tuple[int, int] | None:
+        """The earliest match that starts at or after ``start``: (start, end), or None."""
+        best: tuple[int, int] | None = None
+        for k, variant in enumerate(self.variants):
+            if 0 <= self.hits[k] < start:
+                self.hits[k] = self.haystack.find(variant, start)
+            pos = self.hits[k]
+            if pos >= 0 and (best is None or pos < best[0]):
+                best = (pos, pos + len(variant))
+        return best
 
 
 def _trailing_punctuation(needle: str) -> str:
@@ -203,19 +241,19 @@ def _piece_positions(
     cursor = 0
     found: list[tuple[int, int]] = []
     for piece in pieces:
-        pos = _find(article.text, piece, cursor)
-        if pos < 0:
+        hit = _find(article.text, piece, cursor)
+        if hit is None:
             return None
-        found.append((pos, pos + len(piece)))
-        cursor = pos + len(piece)
+        found.append(hit)
+        cursor = hit[1]
     # Tighten: each earlier piece moves to its last occurrence before the next one, so
     # "According to the ... last words" is the passage that ends there, not one from an
     # earlier "According to the".
     for i in range(len(found) - 2, -1, -1):
         lower = found[i - 1][1] if i else 0
-        pos = _rfind(article.text, pieces[i], lower, found[i + 1][0])
-        if pos > found[i][0]:
-            found[i] = (pos, pos + len(pieces[i]))
+        hit = _rfind(article.text, pieces[i], lower, found[i + 1][0])
+        if hit is not None and hit[0] > found[i][0]:
+            found[i] = hit
     return _with_suffix(article, found, suffix)
 
 
@@ -314,11 +352,11 @@ def _next_piece(
         piece = _clean_piece(rest[: word.end()])
         if not any(ch.isalnum() for ch in piece):
             continue
-        pos = _find(article.text, piece, cursor)
-        if pos < 0:
+        hit = _find(article.text, piece, cursor)
+        if hit is None:
             continue
-        if first or _is_attribution(article, original, cursor, pos):
-            return pos, pos + len(piece), word.end()
+        if first or _is_attribution(article, original, cursor, hit[0]):
+            return hit[0], hit[1], word.end()
     return None
 
 
@@ -393,10 +431,12 @@ def locate_all(phrase: str, text: str) -> list[Span]:
     if not needle or not any(ch.isalnum() for ch in needle):
         return []
     article = _normalized_article(text)
+    occurrences = _Occurrences(article.text, needle)
     spans: list[Span] = []
     cursor = 0
-    while (pos := _find(article.text, needle, cursor)) >= 0:
-        end = pos + len(needle)
-        spans.append(Span(start=article.original_start(pos), end=article.original_end(end - 1)))
-        cursor = end
+    while (hit := occurrences.next(cursor)) is not None:
+        start, cursor = hit
+        spans.append(
+            Span(start=article.original_start(start), end=article.original_end(cursor - 1))
+        )
     return spans
