@@ -283,3 +283,43 @@ async def test_a_failing_chunk_cancels_the_others_async() -> None:
             engine = Summarizer(client=client, max_input_tokens=LONG_BUDGET)
             with pytest.raises(ProviderError, match="this chunk is refused"):
                 await engine.asummarize(LONG)
+
+
+def test_chunks_naming_two_people_alike_keep_them_and_their_quotes_apart() -> None:
+    """A father and son (middle names differ), a king and a singer (a given name)."""
+    chunks = [
+        '"Read my lips," said George H. W. Bush. King Charles smiled.',
+        '"Mission accomplished," said George W. Bush. "Hit the road," sang Ray Charles.',
+    ]
+    text = "\n\n".join(chunks)
+
+    def part(chunk: str, speakers: list[str], quotes: list[tuple[str, str]]) -> ArticleSummary:
+        data = {
+            "headline": "h",
+            "summary": "s",
+            "speakers": [{"name": name} for name in speakers],
+            "quotes": [{"speaker": who, "kind": "direct", "text": said} for who, said in quotes],
+        }
+        return ArticleSummary.model_validate(data, context={"article": chunk})
+
+    first = part(
+        chunks[0], ["George H. W. Bush", "King Charles"], [("George H. W. Bush", "Read my lips")]
+    )
+    second = part(
+        chunks[1],
+        ["George W. Bush", "Ray Charles"],
+        [("George W. Bush", "Mission accomplished"), ("Ray Charles", "Hit the road")],
+    )
+    shift_spans(second, Span(start=len(chunks[0]) + 2, end=len(text)), text)
+    merged = merge_chunks([first, second], text)
+    assert [s.id for s in merged.speakers] == [
+        "george-h-w-bush",
+        "charles",
+        "george-w-bush",
+        "ray-charles",
+    ]
+    assert [(q.text, q.speaker, q.speaker_id) for q in merged.quotes] == [
+        ("Read my lips", "George H. W. Bush", "george-h-w-bush"),
+        ("Mission accomplished", "George W. Bush", "george-w-bush"),
+        ("Hit the road", "Ray Charles", "ray-charles"),
+    ]
