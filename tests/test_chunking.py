@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+import time
 from typing import Any
 
 import openai
@@ -275,14 +277,34 @@ def test_a_failing_chunk_fails_the_call_with_its_typed_error() -> None:
 
 
 async def test_a_failing_chunk_cancels_the_others_async() -> None:
+    """The other chunks' requests are cancelled, not awaited: they would never answer."""
     from summarizer import ProviderError
     from tests.fault_server import FaultServer
+    from tests.scenarios import answer, error, long_chunk_count
 
-    with FaultServer([chunk_reply("Vestland")], repeat_last=True) as server:
+    release = threading.Event()
+    held: list[str] = []
+
+    def reply(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        chunk = sent_article(request)
+        if "Vestland" in chunk:
+            return error(400, "this chunk is refused", "invalid_request_error")(request)
+        held.append(chunk)
+        release.wait(60)  # answers only when the test lets it: after the call has ended
+        return answer(gold_for_chunk(chunk), "chunk")(request)
+
+    with FaultServer([reply], repeat_last=True) as server:
         async with openai.AsyncOpenAI(base_url=server.base_url, api_key=TEST_API_KEY) as client:
-            engine = Summarizer(client=client, max_input_tokens=LONG_BUDGET)
-            with pytest.raises(ProviderError, match="this chunk is refused"):
-                await engine.asummarize(LONG)
+            engine = Summarizer(client=client, max_input_tokens=LONG_BUDGET, timeout=60)
+            started = time.monotonic()
+            try:
+                with pytest.raises(ProviderError, match="this chunk is refused"):
+                    await engine.asummarize(LONG)
+                elapsed = time.monotonic() - started
+            finally:
+                release.set()
+    assert len(server.requests) == long_chunk_count() and held  # all were in flight at once
+    assert elapsed < 20, f"the call waited {elapsed:.0f}s for chunks it should have cancelled"
 
 
 def test_chunks_naming_two_people_alike_keep_them_and_their_quotes_apart() -> None:
