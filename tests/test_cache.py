@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import sqlite3
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,9 @@ def mode_of(path: Path) -> int:
         ("prompt_sha256", "b" * 64),
         ("article", "text."),
         ("temperature", 0.0),
+        ("published", dt.date(2024, 12, 23)),
         ("endpoint", "http://127.0.0.1:8080/v1"),
+        ("endpoint", None),
         ("chunk_budget", 400),
         ("chunk_budget", None),
     ],
@@ -92,6 +96,12 @@ def test_the_key_changes_with_the_schema_hash(monkeypatch: pytest.MonkeyPatch) -
 def test_the_endpoint_is_its_base_url_without_credentials(spelling: str) -> None:
     assert endpoint_id(spelling) == "https://api.openai.com/v1"
     assert ResultCache.key(**{**KEY_PARTS, "endpoint": spelling}) == ResultCache.key(**KEY_PARTS)
+
+
+def test_an_ipv6_endpoint_keeps_its_brackets() -> None:
+    """``[::1]:8080`` and the address ``::1:8080`` (no port) are two endpoints."""
+    assert endpoint_id("http://[::1]:8080/v1/") == "http://[::1]:8080/v1"
+    assert endpoint_id("http://[::1:8080]/v1") == "http://[::1:8080]/v1"
 
 
 def test_one_model_name_on_two_servers_is_two_cache_entries(tmp_path: Path) -> None:
@@ -154,9 +164,39 @@ def test_a_new_cache_is_private(tmp_path: Path) -> None:
 def test_an_existing_world_readable_database_is_made_private(tmp_path: Path) -> None:
     ResultCache(tmp_path)
     database = tmp_path / "results.sqlite3"
-    database.chmod(0o644)
+    journal = tmp_path / "results.sqlite3-journal"  # a side file left by an older run
+    journal.write_bytes(b"")
+    for path in (database, journal):
+        path.chmod(0o644)
     ResultCache(tmp_path)
-    assert mode_of(database) == 0o600
+    assert (mode_of(database), mode_of(journal)) == (0o600, 0o600)
+
+
+def test_where_the_cache_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder given, else SUMMARIZER_CACHE_DIR, else the user cache folder."""
+    monkeypatch.delenv("SUMMARIZER_CACHE_DIR", raising=False)
+    asked: list[str] = []
+
+    def user_cache_dir(name: str) -> str:
+        asked.append(name)
+        return str(tmp_path / "user")
+
+    monkeypatch.setattr("platformdirs.user_cache_dir", user_cache_dir)
+    assert ResultCache().path == tmp_path / "user" / "results.sqlite3"
+    assert asked == ["summarizer"]
+    monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(tmp_path / "env"))
+    assert ResultCache().path == tmp_path / "env" / "results.sqlite3"
+    assert ResultCache(tmp_path / "given").path == tmp_path / "given" / "results.sqlite3"
+    assert repr(ResultCache(tmp_path / "given")) == f"ResultCache({str(tmp_path / 'given')!r})"
+
+
+def test_clear_empties_the_cache(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    with FaultServer([GOOD]) as server:
+        engine(server, cache).summarize(SEED)
+    assert len(cache) == 1
+    cache.clear()
+    assert len(cache) == 0 and len(ResultCache(tmp_path)) == 0
 
 
 # -- a cache that fails ---------------------------------------------------------------------
@@ -185,13 +225,16 @@ def test_a_locked_cache_keeps_the_summary_that_was_paid_for(
     try:
         with caplog.at_level(logging.WARNING, logger="summarizer"):
             with FaultServer([GOOD]) as server:
+                started = time.monotonic()
                 summary = engine(server, cache).summarize(SEED)
+                elapsed = time.monotonic() - started
             assert len(server.requests) == 1
     finally:
         holder.rollback()
         holder.close()
     assert summary.meta is not None and summary.meta.attempts == 1
     assert "could not store a summary" in caplog.text and str(cache.path) in caplog.text
+    assert elapsed < 4  # the busy timeout given (0.2 s), not SQLite's default (5 s)
     assert len(cache) == 0
 
 

@@ -8,6 +8,9 @@ of HTTP requests the server received.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import logging
 import random
 import time
 from typing import Any
@@ -129,8 +132,10 @@ def test_400_is_not_retried() -> None:
         with pytest.raises(ProviderError) as caught:
             engine.summarize(SEED)
     assert caught.value.status_code == 400 and caught.value.attempts == 1 == len(server.requests)
+    assert caught.value.provider_message == "Invalid value for 'tool_choice'."
     assert "Invalid value for 'tool_choice'." in str(caught.value)
-    assert waits == []
+    assert "another mode" not in str(caught.value)  # the hint is for 5xx only
+    assert not caught.value.retryable and waits == []
 
 
 def test_context_length_exceeded_is_an_input_error() -> None:
@@ -167,7 +172,7 @@ def test_401_is_a_configuration_error_without_the_key() -> None:
 def test_connection_refused_is_retried_then_provider_error() -> None:
     with closed_port() as url:
         engine, waits = summarizer(url, max_retries=2)
-        with pytest.raises(ProviderError) as caught:
+        with pytest.raises(ProviderError, match="the request could not connect") as caught:
             engine.summarize(SEED)
     assert caught.value.status_code is None and caught.value.attempts == 3
     assert caught.value.retryable and len(waits) == 2
@@ -201,7 +206,7 @@ def test_server_that_never_answers_times_out_and_is_retried() -> None:
     with FaultServer([Hang()], repeat_last=True) as server:
         engine, _ = summarizer(server.base_url, timeout=0.5, max_retries=1)
         started = time.monotonic()
-        with pytest.raises(ProviderError, match="timed out") as caught:
+        with pytest.raises(ProviderError, match="the request timed out") as caught:
             engine.summarize(SEED)
         elapsed = time.monotonic() - started
     assert caught.value.attempts == 2 == len(server.requests)
@@ -213,10 +218,10 @@ def test_total_timeout_bounds_a_hanging_server_however_many_retries() -> None:
     with FaultServer([Hang()], repeat_last=True) as server:
         engine, _ = summarizer(server.base_url, timeout=5, total_timeout=0.8, max_retries=10)
         started = time.monotonic()
-        with pytest.raises(ProviderError):
+        with pytest.raises(ProviderError) as caught:
             engine.summarize(SEED)
         elapsed = time.monotonic() - started
-    assert elapsed < 2
+    assert elapsed < 2 and caught.value.retryable
 
 
 def test_output_that_is_not_json_is_reasked() -> None:
@@ -274,6 +279,7 @@ def test_truncated_output_is_never_a_partial_object() -> None:
             engine.summarize(SEED)
     assert caught.value.kind == "truncated" and caught.value.attempts == 1
     assert caught.value.last_raw_output is not None and len(caught.value.last_raw_output) == 300
+    assert caught.value.usage is not None and caught.value.usage.output_tokens > 0
 
 
 def test_refusal_is_an_extraction_error_with_the_refusal_text() -> None:
@@ -288,7 +294,9 @@ def test_refusal_is_an_extraction_error_with_the_refusal_text() -> None:
             engine.summarize(SEED)
     assert caught.value.kind == "refusal"
     assert caught.value.refusal == "I'm sorry, I can't help with that."
-    assert len(server.requests) == 1
+    assert "the model refused: I'm sorry" in str(caught.value)
+    assert caught.value.attempts == 1 == len(server.requests)
+    assert caught.value.usage is not None and caught.value.usage.input_tokens > 0
 
 
 def test_empty_choices_is_an_extraction_error() -> None:
@@ -296,7 +304,9 @@ def test_empty_choices_is_an_extraction_error() -> None:
         engine, _ = summarizer(server.base_url)
         with pytest.raises(ExtractionError) as caught:
             engine.summarize(SEED)
-    assert caught.value.kind == "empty" and len(server.requests) == 1
+    assert caught.value.kind == "empty" and caught.value.attempts == 1 == len(server.requests)
+    assert "no choices" in str(caught.value)
+    assert caught.value.usage is not None and caught.value.usage.input_tokens > 0
 
 
 def test_missing_tool_call_is_reasked() -> None:
@@ -361,7 +371,7 @@ def test_retry_after_is_capped_by_max_retry_wait() -> None:
 
 
 def test_server_errors_back_off_exponentially_with_full_jitter(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Each wait is drawn from [0, 0.5 s x 2^(n-1)], the window capped by max_retry_wait."""
     windows: list[tuple[float, float]] = []
@@ -371,11 +381,19 @@ def test_server_errors_back_off_exponentially_with_full_jitter(
         return high
 
     monkeypatch.setattr(random, "uniform", top_of_window)
+    caplog.set_level(logging.INFO, logger="summarizer")
     with FaultServer([error(503, "busy", "server_error")], repeat_last=True) as server:
         engine, waits = summarizer(server.base_url, max_retries=4, max_retry_wait=1.5)
         with pytest.raises(ProviderError) as caught:
             engine.summarize(SEED)
     assert caught.value.status_code == 503 and caught.value.attempts == 5 == len(server.requests)
+    assert caught.value.retryable and "another mode" not in str(caught.value)
+    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert retries[0] == (
+        "retrying in 0.50s after InternalServerError (attempt 1 of 5; "
+        f"model=gpt-4.1-mini prompt={engine.prompt_version})"
+    )
+    assert len(retries) == 4 and retries[-1].startswith("retrying in 1.50s")
     # tenacity also draws the wait after the last attempt, to see whether it would fit.
     assert windows[:4] == [(0, 0.5), (0, 1.0), (0, 1.5), (0, 1.5)]
     assert waits == [0.5, 1.0, 1.5, 1.5]
@@ -407,3 +425,66 @@ def test_content_filter_is_a_refusal_not_retried() -> None:
     assert caught.value.kind == "refusal"
     assert caught.value.refusal == "the provider's content filter stopped the answer"
     assert caught.value.attempts == 1 == len(server.requests)
+
+
+def test_retry_after_ms_is_honoured_first() -> None:
+    headers = {"retry-after-ms": "1500", "retry-after": "9"}
+    with FaultServer([error(429, "Rate limit reached", "requests", headers), GOOD]) as server:
+        engine, waits = summarizer(server.base_url)
+        engine.summarize(SEED)
+    assert waits == [1.5] and len(server.requests) == 2
+
+
+@pytest.mark.parametrize("zone", ["GMT", "-0000"])
+def test_retry_after_as_an_http_date(zone: str) -> None:
+    """``Retry-After: <HTTP date>``; a date without a time zone (``-0000``) is UTC."""
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=20)
+    value = email.utils.format_datetime(
+        when if zone == "GMT" else when.replace(tzinfo=None), usegmt=zone == "GMT"
+    )
+    assert value.endswith(zone)
+    script = [error(429, "Rate limit reached", "requests", {"retry-after": value}), GOOD]
+    with FaultServer(script) as server:
+        engine, waits = summarizer(server.base_url, max_retry_wait=60)
+        engine.summarize(SEED)
+    assert len(waits) == 1 and 15 < waits[0] <= 20
+
+
+def test_429_out_of_credit_is_not_retried() -> None:
+    def no_credit(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        status, headers, body = error(429, "You exceeded your current quota.", "requests")(request)
+        body["error"]["code"] = "insufficient_quota"
+        return status, headers, body
+
+    with FaultServer([no_credit], repeat_last=True) as server:
+        engine, waits = summarizer(server.base_url)
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.status_code == 429 and not caught.value.retryable
+    assert caught.value.attempts == 1 == len(server.requests) and waits == []
+
+
+async def test_async_failure_is_the_same_typed_error() -> None:
+    with FaultServer([error(400, "Invalid value for 'tool_choice'.", "bad")]) as server:
+        async with openai.AsyncOpenAI(base_url=server.base_url, api_key=KEY) as client:
+            with pytest.raises(ProviderError) as caught:
+                await Summarizer(client=client).asummarize(SEED)
+    assert caught.value.status_code == 400 and caught.value.attempts == 1 == len(server.requests)
+    assert caught.value.provider_message == "Invalid value for 'tool_choice'."
+    assert caught.value.model == "gpt-4.1-mini"
+
+
+def test_cached_input_tokens_are_summed_over_every_answer() -> None:
+    def cached(reply: Any) -> Any:
+        def edit(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+            status, headers, body = reply(request)
+            body["usage"]["prompt_tokens_details"]["cached_tokens"] = 1024
+            return status, headers, body
+
+        return edit
+
+    with FaultServer([cached(answer(fabricated_seed(), "fab")), cached(GOOD)]) as server:
+        engine, _ = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and result.meta.reasks == 1
+    assert result.meta.usage.cached_input_tokens == 2048
