@@ -33,6 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 import pydantic
+import tenacity
 
 from summarizer._settings import cache_dir_from_env
 from summarizer.errors import ConfigurationError
@@ -62,6 +63,12 @@ def endpoint_id(base_url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
 
 
+def _is_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED, extended codes included: another connection holds a lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.OperationalError) and code is not None and code & 0xFF in (5, 6)
+
+
 class ResultCache:
     """Summaries stored by the hash of everything that determines them.
 
@@ -86,12 +93,14 @@ class ResultCache:
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._make_private()
-            with closing(self._connect()) as db, db:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS results ("
-                    " key TEXT PRIMARY KEY, summary TEXT NOT NULL, created_at TEXT NOT NULL)"
-                )
+            for attempt in tenacity.Retrying(
+                retry=tenacity.retry_if_exception(_is_busy),
+                stop=tenacity.stop_after_delay(self.timeout),
+                wait=tenacity.wait_random(0.005, 0.05),
+                reraise=True,
+            ):
+                with attempt:
+                    self._prepare()
         except (OSError, sqlite3.Error) as exc:
             raise ConfigurationError(f"cannot use the result cache at {self.path}: {exc}") from exc
 
@@ -109,6 +118,21 @@ class ResultCache:
                 continue
             if mode & 0o077:
                 path.chmod(mode & 0o700)
+
+    def _prepare(self) -> None:
+        """Switch the database to WAL (once: the mode is stored in the file) and make the table.
+
+        Switching needs a lock that SQLite's busy timeout does not wait for when another
+        connection is opening the same new database, so the caller retries a busy error.
+        """
+        with closing(self._connect()) as db, db:
+            (journal_mode,) = db.execute("PRAGMA journal_mode").fetchone()
+            if journal_mode != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS results ("
+                " key TEXT PRIMARY KEY, summary TEXT NOT NULL, created_at TEXT NOT NULL)"
+            )
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=self.timeout)

@@ -7,6 +7,7 @@ import logging
 import re
 import sqlite3
 import stat
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -214,6 +215,42 @@ def test_a_cache_folder_that_cannot_be_made_is_a_configuration_error(tmp_path: P
     (tmp_path / "file").write_text("")
     with pytest.raises(ConfigurationError, match=re.escape(str(tmp_path / "file"))):
         ResultCache(tmp_path / "file" / "cache")
+
+
+def test_caches_opened_at_once_on_a_new_folder_all_open(tmp_path: Path) -> None:
+    # Switching a new database to WAL takes a lock SQLite's busy timeout does not wait for:
+    # before the retry, about one round in twenty failed with "database is locked".
+    failures: list[BaseException] = []
+
+    def open_cache(folder: Path) -> None:
+        try:
+            ResultCache(folder)
+        except BaseException as exc:
+            failures.append(exc)
+
+    for round_ in range(40):
+        folder = tmp_path / str(round_)
+        threads = [threading.Thread(target=open_cache, args=(folder,)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+
+
+def test_a_cache_held_locked_past_its_timeout_fails_to_open_in_time(tmp_path: Path) -> None:
+    holder = sqlite3.connect(tmp_path / "results.sqlite3")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE other (x)")  # a rollback-journal database, locked
+    try:
+        started = time.monotonic()
+        with pytest.raises(ConfigurationError, match="locked"):
+            ResultCache(tmp_path, timeout=0.3)
+        elapsed = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert elapsed < 4  # the timeout given, retried, and then given up
 
 
 def test_a_locked_cache_keeps_the_summary_that_was_paid_for(
