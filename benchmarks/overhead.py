@@ -25,6 +25,15 @@ article): ``locate_quote`` on the 50 quotes, on 50 quotes that are absent (one w
 full scans), and ``ArticleSummary.model_validate`` with the article as context on a summary
 with those 50 quotes plus every speaker, position, meeting, stance and framing expression of
 the three gold files.
+
+Grounding at scale: adversarial articles of 60 KB and 480 KB (8x the size), made of short
+lines (``the war goes on`` and CRLF: one whitespace run a line for the offset map) full of a
+lower-case term whose capitalised form never occurs (the case that made ``locate_all``
+quadratic). Cold: ``locate_all`` of that term; ``locate_quote`` of 50 absent quotes (full
+scans); ``locate_pieces`` of 10 absent quotes (the attribution search, longest prefix first);
+and ``ArticleSummary.model_validate`` of a short summary with that term as a framing
+expression. The ratio of the 480 KB time to the 60 KB time is linear when it is about 8, and
+the target is at most 12.
 """
 
 from __future__ import annotations
@@ -62,7 +71,14 @@ from _common import (
 )
 from rich.console import Console
 
-from summarizer import ArticleSummary, Summarizer, locate_quote, summarize_article
+from summarizer import (
+    ArticleSummary,
+    Summarizer,
+    locate_all,
+    locate_pieces,
+    locate_quote,
+    summarize_article,
+)
 from summarizer._grounding import _normalized_article
 from summarizer._identity import form_key
 
@@ -70,6 +86,8 @@ WALL_TARGET = 1.25
 GROUNDING_TARGET_MS = 50.0
 ARTICLE_BYTES = 100_000
 QUOTES = 50
+SCALING_SIZES = (60_000, 480_000)
+SCALING_TARGET = 12.0
 
 
 # --- endpoints -------------------------------------------------------------------------------
@@ -319,6 +337,69 @@ def grounding(repeats: int) -> dict[str, Any]:
     }
 
 
+# --- grounding at scale: adversarial articles --------------------------------------------------
+
+ADVERSARIAL_LINE = "the war goes on\r\n"
+
+
+def adversarial_article(size: int) -> str:
+    """Short lines full of a lower-case term whose capitalised form never occurs."""
+    return (ADVERSARIAL_LINE * (size // len(ADVERSARIAL_LINE) + 1))[:size]
+
+
+def adversarial_cases(text: str) -> dict[str, Callable[[], object]]:
+    """The grounding calls timed on an adversarial article (see the module docstring)."""
+    missing = [f"the war goes on the war {n} goes on the war goes on" for n in range(50)]
+    attributed = [f"The war goes on, said {n}, the war went on" for n in range(10)]
+    payload = {
+        "headline": "Fighting continues in the region",
+        "summary": "Fighting continues, the outlet reports.",
+        "framing": {"expressions": [{"text": "war", "refers_to": "the conflict"}]},
+    }
+    return {
+        "locate_all, a term whose capital form never occurs": lambda: locate_all("war", text),
+        "locate_quote x50 (absent)": lambda: [locate_quote(q, text) for q in missing],
+        "locate_pieces x10 (absent, attribution search)": lambda: [
+            locate_pieces(q, text) for q in attributed
+        ],
+        "model_validate, one framing term": lambda: ArticleSummary.model_validate(
+            payload, context={"article": text}
+        ),
+    }
+
+
+def grounding_scaling(repeats: int) -> dict[str, Any]:
+    small, large = (adversarial_article(size) for size in SCALING_SIZES)
+    assert "War" not in large and "war" in small
+    timed = {
+        size: {
+            name: median_ms(time_cold(work, repeats))
+            for name, work in adversarial_cases(text).items()
+        }
+        for size, text in zip(SCALING_SIZES, (small, large), strict=True)
+    }
+    rows = []
+    for name in timed[SCALING_SIZES[0]]:
+        first, last = (timed[size][name] for size in SCALING_SIZES)
+        ratio = last / first if first else float("inf")
+        rows.append(
+            {
+                "case": name,
+                "small_ms": round(first, 2),
+                "large_ms": round(last, 2),
+                "ratio": round(ratio, 1),
+                "target": SCALING_TARGET,
+                "met": ratio <= SCALING_TARGET,
+            }
+        )
+    return {
+        "sizes_bytes": list(SCALING_SIZES),
+        "matches": len(locate_all("war", small)),
+        "repeats": repeats,
+        "rows": rows,
+    }
+
+
 # --- output ----------------------------------------------------------------------------------
 
 
@@ -338,6 +419,7 @@ def collect(
         "wall_target": WALL_TARGET,
         "wall_met": {r["transport"]: r["ratio"] <= WALL_TARGET for r in one_call},
         "grounding": grounding(repeats),
+        "grounding_scaling": grounding_scaling(max(1, repeats // 3)),
     }
 
 
@@ -346,6 +428,14 @@ WALL_COLUMNS = [
     for c in ("transport", "call", "median_ms", "p10_ms", "p90_ms", "ratio", "ratio_vs_wrapped")
 ]
 GROUNDING_COLUMNS = [(c, c) for c in ("case", "median_ms", "p90_ms", "target_ms", "met")]
+SCALING_COLUMNS = [
+    ("case", "case"),
+    ("small_ms", "60 KB ms"),
+    ("large_ms", "480 KB ms"),
+    ("ratio", "ratio"),
+    ("target", "target"),
+    ("met", "met"),
+]
 
 
 def notes(data: dict[str, Any]) -> list[str]:
@@ -373,12 +463,20 @@ def notes(data: dict[str, Any]) -> list[str]:
         f"{g['copies']} seed copies), {g['quotes']} quotes; validation grounds "
         f"{g['strings_grounded_by_validation']} strings; median of {g['repeats']} cold runs."
     )
+    scaling = data["grounding_scaling"]
+    lines.append(
+        f"Grounding at scale: adversarial articles of {scaling['sizes_bytes'][0]:,} and "
+        f"{scaling['sizes_bytes'][1]:,} bytes of short lines ({scaling['matches']:,} matches "
+        f"of the term in the smaller); median of {scaling['repeats']} cold runs; ratio = "
+        f"large / small, linear when about 8 (target <= {SCALING_TARGET:g})."
+    )
     return lines
 
 
 def markdown(data: dict[str, Any]) -> str:
     lines = [*markdown_table(WALL_COLUMNS, data["wall_time"]), ""]
     lines += [*markdown_table(GROUNDING_COLUMNS, data["grounding"]["rows"]), ""]
+    lines += [*markdown_table(SCALING_COLUMNS, data["grounding_scaling"]["rows"]), ""]
     lines += [f"- {line}" for line in notes(data)]
     return "\n".join(lines)
 
@@ -387,6 +485,11 @@ def render(data: dict[str, Any], console: Console) -> None:
     for title, columns, rows in (
         ("Wall time per call, zero-latency endpoint", WALL_COLUMNS, data["wall_time"]),
         ("Grounding a ~100 KB article", GROUNDING_COLUMNS, data["grounding"]["rows"]),
+        (
+            "Grounding adversarial articles, 60 KB and 480 KB",
+            SCALING_COLUMNS,
+            data["grounding_scaling"]["rows"],
+        ),
     ):
         console.print(rich_table(title, columns, rows, left={"call", "case"}))
     for line in notes(data):

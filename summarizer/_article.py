@@ -17,6 +17,8 @@ from summarizer.errors import InputError
 __all__ = ["PreparedArticle", "parse_published", "prepare_article"]
 
 _DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b")
+# A date, alone or followed by a time ("2024-01-19T10:00:00Z", "2024-01-19 10:00 UTC").
+_ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}\b.*)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,10 @@ class PreparedArticle:
 
 
 def parse_published(value: dt.date | str | None) -> dt.date | None:
-    """Accept a date, a datetime or an ISO ``YYYY-MM-DD`` string.
+    """Accept a date, a datetime, or an ISO ``YYYY-MM-DD`` string (a time may follow it).
+
+    The string must be a date and nothing else but a time: ``"2024-01-1999"`` is refused,
+    not read as its first ten characters.
 
     Raises:
         InputError: The value is not a date.
@@ -40,8 +45,11 @@ def parse_published(value: dt.date | str | None) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
+        match = _ISO_DATE.fullmatch(value.strip())
         try:
-            return dt.date.fromisoformat(value.strip()[:10])
+            if match is None:
+                raise ValueError("not an ISO date")
+            return dt.date.fromisoformat(match.group(1))
         except ValueError as exc:
             raise InputError(f"published must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
     raise InputError(f"published must be a date or an ISO date string, got {type(value).__name__}")

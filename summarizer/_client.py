@@ -20,7 +20,10 @@ import openai
 from summarizer._settings import API_KEY_ENV, BASE_URL_ENV, Settings
 from summarizer.errors import ConfigurationError
 
-__all__ = ["ResolvedClient", "redact", "resolve_client"]
+__all__ = ["OPENAI_BASE_URL", "ResolvedClient", "base_url_of", "redact", "resolve_client"]
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+"""Where the default client sends requests when no base URL is set."""
 
 _KEY_LIKE = re.compile(r"(sk-[A-Za-z0-9*_\-]{6,}|Bearer\s+[A-Za-z0-9._\-*]{8,})")
 
@@ -58,6 +61,19 @@ def _unwrap(client: Any) -> tuple[Any, instructor.Mode | None]:
     if isinstance(client, instructor.Instructor | instructor.AsyncInstructor):
         return client.client, client.mode
     return client, None
+
+
+def base_url_of(client: Any, settings: Settings) -> str | None:
+    """The base URL requests will go to, known without building a client or needing a key.
+
+    None for an object that is not an OpenAI client (:func:`resolve_client` refuses it).
+    """
+    if client is None:
+        return settings.base_url or OPENAI_BASE_URL
+    raw, _ = _unwrap(client)
+    if not isinstance(raw, openai.OpenAI | openai.AsyncOpenAI):
+        return None
+    return str(raw.base_url)
 
 
 def resolve_client(client: Any, settings: Settings, *, want_async: bool) -> ResolvedClient:

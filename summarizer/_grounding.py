@@ -8,16 +8,21 @@ are rejected.
 
 Both sides are put through the same character-level normalisation; the article's
 normalised form keeps a map back to the original offsets, so a match always yields the
-span of the caller's own string. The normalised article is cached, so grounding fifty
-strings in one article normalises it once.
+span of the caller's own string. The normalised article is cached (bounded by the memory
+its entries hold, not by their count), so grounding fifty strings in one article normalises
+it once. Every search is linear in the article's length: finding every occurrence of a
+phrase passes over the article once per case variant.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+import threading
+from array import array
 from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -62,39 +67,37 @@ class Span(BaseModel):
         return f"{self.start}–{self.end}"
 
 
-# One character in, one character out, so str.translate keeps offsets aligned.
-_EQUIVALENT_CHARS = str.maketrans(
-    {
-        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u00b4`", "'"),
-        **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e", '"'),
-        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
-        **dict.fromkeys("\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000", " "),
-    }
+# One character in, one character out, so offsets stay aligned: look-alike quotation marks,
+# apostrophes and dashes become their ASCII form, and every whitespace character a space.
+# Each class is one substitution with a fixed replacement, done in C: no Python call per
+# character, however many line breaks a long article has.
+_EQUIVALENT_CLASSES = (
+    (re.compile("[\u2018\u2019\u201a\u201b\u2032\u02bc\u00b4`]"), "'"),
+    (re.compile("[\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e]"), '"'),
+    (re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]"), "-"),
+    (re.compile(r"[^\S ]"), " "),
 )
-_EQUIVALENT = {chr(code): char for code, char in _EQUIVALENT_CHARS.items()}
-# str.translate looks every character of a long article up in the table; a regex that
-# touches only the few characters that change is an order of magnitude faster.
-_TO_EQUIVALENT = re.compile("[" + re.escape("".join(_EQUIVALENT)) + "]")
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-# Everything that is not a one-to-one character: whitespace runs (or any whitespace other
-# than a plain space), invisible characters, and the one-character ellipsis.
-_IRREGULAR = re.compile(rf"\s{{2,}}|[^\S ]|[{_INVISIBLE}]+|\u2026")
+# What is not one-to-one once the equivalents are in: a run of two or more spaces and
+# invisible characters (one space if it holds a space: "a \u200b b" is "a b"), an invisible
+# character alone (nothing), and the one-character ellipsis ("...").
+_IRREGULAR = re.compile(rf"[ {_INVISIBLE}]{{2,}}|[{_INVISIBLE}]|\u2026")
 _ELLIPSIS_SPLIT = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.)\s*")
 _LEADING_JUNK = "\"' "
 _TRAILING_JUNK = "\"' .,;:!?"
 
 
 def _replacement(run: str) -> str:
-    if run[0] in _INVISIBLE:
-        return ""
     if run == "\u2026":
         return "..."
-    return " "
+    return " " if " " in run else ""
 
 
 def _equivalents(text: str) -> str:
-    """``text.translate(_EQUIVALENT_CHARS)``, fast on long texts."""
-    return _TO_EQUIVALENT.sub(lambda m: _EQUIVALENT[m.group()], text)
+    """Look-alike characters replaced one for one (offsets unchanged)."""
+    for pattern, char in _EQUIVALENT_CLASSES:
+        text = pattern.sub(char, text)
+    return text
 
 
 def normalize_surface(text: str) -> str:
@@ -106,61 +109,116 @@ def normalize_surface(text: str) -> str:
 class _NormalizedText:
     """An article in normalised form, with the map back to original offsets.
 
-    The normalised text is a sequence of segments: copies (offsets shift by a constant)
-    and replacements (a whitespace run or an ellipsis that map to one original range).
+    The normalised text is the original with some runs replaced (see ``_IRREGULAR``); the
+    arrays hold one entry per replaced run, in order: where its replacement starts and ends
+    in the normalised text, and the original range it stands for. Elsewhere the text is a
+    copy, so offsets shift by a constant between two runs. Four machine integers a run: a
+    long article of short lines costs a few bytes per line, not Python objects.
     """
 
     text: str
-    seg_norm_starts: list[int]
-    seg_orig_starts: list[int]
-    seg_orig_ends: list[int]
-    seg_is_copy: list[bool]
+    norm_starts: array[int]
+    norm_ends: array[int]
+    orig_starts: array[int]
+    orig_ends: array[int]
 
     def original_start(self, i: int) -> int:
-        k = bisect_right(self.seg_norm_starts, i) - 1
-        if self.seg_is_copy[k]:
-            return self.seg_orig_starts[k] + (i - self.seg_norm_starts[k])
-        return self.seg_orig_starts[k]
+        """Original start offset of a match whose first normalised character is at ``i``."""
+        k = bisect_right(self.norm_starts, i) - 1
+        if k < 0:
+            return i
+        if i < self.norm_ends[k]:
+            return self.orig_starts[k]
+        return self.orig_ends[k] + (i - self.norm_ends[k])
 
     def original_end(self, i: int) -> int:
         """Original end offset of a match whose last normalised character is at ``i``."""
-        k = bisect_right(self.seg_norm_starts, i) - 1
-        if self.seg_is_copy[k]:
-            return self.seg_orig_starts[k] + (i - self.seg_norm_starts[k]) + 1
-        return self.seg_orig_ends[k]
+        k = bisect_right(self.norm_starts, i) - 1
+        if k < 0:
+            return i + 1
+        if i < self.norm_ends[k]:
+            return self.orig_ends[k]
+        return self.orig_ends[k] + (i - self.norm_ends[k]) + 1
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by this object (the original article not counted)."""
+        arrays = (self.norm_starts, self.norm_ends, self.orig_starts, self.orig_ends)
+        return sys.getsizeof(self.text) + sum(a.itemsize * len(a) for a in arrays)
 
 
-@lru_cache(maxsize=32)
-def _normalized_article(text: str) -> _NormalizedText:
+def _normalize(text: str) -> _NormalizedText:
     translated = _equivalents(text)
-    parts: list[str] = []
-    norm_starts: list[int] = []
-    orig_starts: list[int] = []
-    orig_ends: list[int] = []
-    is_copy: list[bool] = []
-    norm_len = 0
-    last = 0
+    # Normalised offsets are at most three times the original's (an ellipsis grows by two).
+    kind = "i" if 3 * len(text) < 2**31 else "q"
+    norm_starts, norm_ends, orig_starts, orig_ends = (array(kind) for _ in range(4))
+    shift = 0  # original minus normalised length, so far
 
-    def add(piece: str, orig_start: int, orig_end: int, copy: bool) -> None:
-        nonlocal norm_len
-        parts.append(piece)
-        norm_starts.append(norm_len)
-        orig_starts.append(orig_start)
-        orig_ends.append(orig_end)
-        is_copy.append(copy)
-        norm_len += len(piece)
-
-    for match in _IRREGULAR.finditer(translated):
+    def replace(match: re.Match[str]) -> str:
+        nonlocal shift
         start, end = match.span()
-        if start > last:
-            add(translated[last:start], last, start, True)
         replacement = _replacement(match.group())
-        if replacement:
-            add(replacement, start, end, False)
-        last = end
-    if last < len(translated) or not parts:
-        add(translated[last:], last, len(translated), True)
-    return _NormalizedText("".join(parts), norm_starts, orig_starts, orig_ends, is_copy)
+        norm_starts.append(start - shift)
+        norm_ends.append(start - shift + len(replacement))
+        orig_starts.append(start)
+        orig_ends.append(end)
+        shift += end - start - len(replacement)
+        return replacement
+
+    normalized = _IRREGULAR.sub(replace, translated)
+    return _NormalizedText(normalized, norm_starts, norm_ends, orig_starts, orig_ends)
+
+
+class _ArticleCache:
+    """Normalised articles by text, least recently used first out, bounded by memory.
+
+    ``max_bytes`` bounds what the entries hold (their normalised text and offset maps, and
+    the article strings they keep alive), not how many there are: a 4 MB article and a
+    thousand short ones weigh what they weigh. The article grounded last is always kept,
+    even alone over the bound, so grounding many strings in one article normalises it once.
+    Safe across threads.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[_NormalizedText, int]] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> _NormalizedText:
+        with self._lock:
+            if (entry := self._entries.get(text)) is not None:
+                self._entries.move_to_end(text)
+                return entry[0]
+        normalized = _normalize(text)
+        size = normalized.nbytes + sys.getsizeof(text)
+        with self._lock:
+            if text not in self._entries:
+                self._entries[text] = (normalized, size)
+                self._held += size
+            self._entries.move_to_end(text)
+            while self._held > self.max_bytes and len(self._entries) > 1:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._held -= dropped
+        return normalized
+
+    @property
+    def nbytes(self) -> int:
+        """What the cached entries hold, in bytes."""
+        return self._held
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def cache_clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+            self._held = 0
+
+
+_normalized_article = _ArticleCache(max_bytes=64 * 2**20)
+"""The normalised form of each recent article: grounding fifty strings normalises once."""
 
 
 def _clean_piece(piece: str) -> str:
@@ -175,15 +233,52 @@ def _first_letter_variants(piece: str) -> tuple[str, ...]:
     return (piece, swapped + piece[1:])
 
 
-def _find(haystack: str, piece: str, start: int) -> int:
-    """Earliest position of ``piece`` (or its first-letter case variant) from ``start``."""
-    hits = [pos for v in _first_letter_variants(piece) if (pos := haystack.find(v, start)) >= 0]
-    return min(hits, default=-1)
+def _find(haystack: str, piece: str, start: int) -> tuple[int, int] | None:
+    """The earliest match of ``piece`` (or its first-letter case variant) from ``start``.
+
+    Returns its (start, end): a case variant may differ in length (``ß`` -> ``SS``).
+    """
+    best: tuple[int, int] | None = None
+    for variant in _first_letter_variants(piece):
+        pos = haystack.find(variant, start)
+        if pos >= 0 and (best is None or pos < best[0]):
+            best = (pos, pos + len(variant))
+    return best
 
 
-def _rfind(haystack: str, piece: str, start: int, end: int) -> int:
-    """Latest position of ``piece`` (or its first-letter variant) within ``[start, end)``."""
-    return max((haystack.rfind(v, start, end) for v in _first_letter_variants(piece)), default=-1)
+def _rfind(haystack: str, piece: str, start: int, end: int) -> tuple[int, int] | None:
+    """The latest match of ``piece`` (or its first-letter variant) within ``[start, end)``."""
+    best: tuple[int, int] | None = None
+    for variant in _first_letter_variants(piece):
+        pos = haystack.rfind(variant, start, end)
+        if pos >= 0 and (best is None or pos > best[0]):
+            best = (pos, pos + len(variant))
+    return best
+
+
+class _Occurrences:
+    """Successive matches of a piece (or its first-letter variant), in one pass per variant.
+
+    Each variant's next match is kept and searched again only once the cursor has passed
+    it, so a variant that never occurs is looked for once, not once per match of the other:
+    finding every occurrence is linear in the article's length.
+    """
+
+    def __init__(self, haystack: str, piece: str) -> None:
+        self.haystack = haystack
+        self.variants = _first_letter_variants(piece)
+        self.hits = [haystack.find(v) for v in self.variants]
+
+    def next(self, start: int) -> tuple[int, int] | None:
+        """The earliest match that starts at or after ``start``: (start, end), or None."""
+        best: tuple[int, int] | None = None
+        for k, variant in enumerate(self.variants):
+            if 0 <= self.hits[k] < start:
+                self.hits[k] = self.haystack.find(variant, start)
+            pos = self.hits[k]
+            if pos >= 0 and (best is None or pos < best[0]):
+                best = (pos, pos + len(variant))
+        return best
 
 
 def _trailing_punctuation(needle: str) -> str:
@@ -203,19 +298,19 @@ def _piece_positions(
     cursor = 0
     found: list[tuple[int, int]] = []
     for piece in pieces:
-        pos = _find(article.text, piece, cursor)
-        if pos < 0:
+        hit = _find(article.text, piece, cursor)
+        if hit is None:
             return None
-        found.append((pos, pos + len(piece)))
-        cursor = pos + len(piece)
+        found.append(hit)
+        cursor = hit[1]
     # Tighten: each earlier piece moves to its last occurrence before the next one, so
     # "According to the ... last words" is the passage that ends there, not one from an
     # earlier "According to the".
     for i in range(len(found) - 2, -1, -1):
         lower = found[i - 1][1] if i else 0
-        pos = _rfind(article.text, pieces[i], lower, found[i + 1][0])
-        if pos > found[i][0]:
-            found[i] = (pos, pos + len(pieces[i]))
+        hit = _rfind(article.text, pieces[i], lower, found[i + 1][0])
+        if hit is not None and hit[0] > found[i][0]:
+            found[i] = hit
     return _with_suffix(article, found, suffix)
 
 
@@ -314,11 +409,11 @@ def _next_piece(
         piece = _clean_piece(rest[: word.end()])
         if not any(ch.isalnum() for ch in piece):
             continue
-        pos = _find(article.text, piece, cursor)
-        if pos < 0:
+        hit = _find(article.text, piece, cursor)
+        if hit is None:
             continue
-        if first or _is_attribution(article, original, cursor, pos):
-            return pos, pos + len(piece), word.end()
+        if first or _is_attribution(article, original, cursor, hit[0]):
+            return hit[0], hit[1], word.end()
     return None
 
 
@@ -393,10 +488,12 @@ def locate_all(phrase: str, text: str) -> list[Span]:
     if not needle or not any(ch.isalnum() for ch in needle):
         return []
     article = _normalized_article(text)
+    occurrences = _Occurrences(article.text, needle)
     spans: list[Span] = []
     cursor = 0
-    while (pos := _find(article.text, needle, cursor)) >= 0:
-        end = pos + len(needle)
-        spans.append(Span(start=article.original_start(pos), end=article.original_end(end - 1)))
-        cursor = end
+    while (hit := occurrences.next(cursor)) is not None:
+        start, cursor = hit
+        spans.append(
+            Span(start=article.original_start(start), end=article.original_end(cursor - 1))
+        )
     return spans

@@ -23,14 +23,21 @@ to the names shown), a small fixed rule set for romanised Slavic names:
 - ``zh`` becomes ``j``: Zhanna / Janna.
 
 Matching (:func:`forms_match`): two forms match when their folded words are equal, or both
-have two or more words and agree on the first and the last (a middle name or initial is
-ignored: ``Donald J. Trump`` / ``Donald Trump``). A one-word form (a surname once titles
-are dropped: ``Putin``, ``President Putin``, ``Putin's``) matches a longer form with that
-last word. When resolving against a list of known people (:func:`resolve`,
+have two or more words and agree on the first and the last, and on the middle names when
+both give them, word for word, an initial standing for a name: ``George W. Bush`` /
+``George Walker Bush`` match, ``George H. W. Bush`` / ``George W. Bush`` do not, and a form
+without middle names matches either (``Donald J. Trump`` / ``Donald Trump``). A one-word
+form (a surname once titles are dropped: ``Putin``, ``President Putin``, ``Putin's``)
+matches a longer form with that last word. After a title that comes before a given name
+(:data:`GIVEN_NAME_TITLES`: ``King Charles``, ``Pope Francis``) the one word is not a
+surname: the title is kept as the form's first word, so ``King Charles`` and ``Ray
+Charles`` share no surname. When resolving against a list of known people (:func:`resolve`,
 :func:`cluster`) a surname matches only when exactly one known person has it: two
-people named ``Johnson`` stay apart. A form left with no words (``President``) names nobody, and a
-title-only reference (``the Russian president``) is never matched by these rules unless
-the model listed it as an alias of one person.
+people named ``Johnson`` stay apart, and likewise a form without middle names joins only
+when one known person has that first and last name (beside ``George H. W. Bush`` and
+``George W. Bush``, ``George Bush`` stays apart). A form left with no words
+(``President``) names nobody, and a title-only reference (``the Russian president``) is
+never matched by these rules unless the model listed it as an alias of one person.
 
 Ids (:func:`speaker_id`): the slug of the canonical name, titles dropped, diacritics
 stripped, words joined by ``-`` (``Vladimir Putin`` -> ``vladimir-putin``); deterministic,
@@ -48,6 +55,7 @@ from summarizer._grounding import normalize_surface
 
 __all__ = [
     "COMMON_WORDS",
+    "GIVEN_NAME_TITLES",
     "TITLES",
     "cluster",
     "fold_token",
@@ -182,8 +190,40 @@ def fold_token(word: str) -> str:
     return word
 
 
+GIVEN_NAME_TITLES = frozenset({"king", "queen", "prince", "princess", "pope"})
+"""Titles followed by a given name, not a surname: "King Charles" is no Charles by surname."""
+
+
+@lru_cache(maxsize=4096)
 def _key(name: str) -> tuple[str, ...]:
-    return tuple(fold_token(t) for t in name_tokens(name))
+    """The folded words a name is compared by (see the module docstring)."""
+    tokens = tuple(fold_token(t) for t in name_tokens(name))
+    if len(tokens) == 1:
+        words = plain_words(name)
+        at = next(i for i, w in enumerate(words) if w not in TITLES and _plain(w) not in TITLES)
+        if at and words[at - 1] in GIVEN_NAME_TITLES:
+            return (words[at - 1], *tokens)
+    return tokens
+
+
+def _middles_agree(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Middle names agree: one side gives none, or word for word, an initial for a name."""
+    if not a or not b:
+        return True
+    return len(a) == len(b) and all(
+        x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _full_names_match(ka: tuple[str, ...], kb: tuple[str, ...]) -> bool:
+    return (
+        len(ka) >= 2
+        and len(kb) >= 2
+        and ka[0] == kb[0]
+        and ka[-1] == kb[-1]
+        and _middles_agree(ka[1:-1], kb[1:-1])
+    )
 
 
 def forms_match(a: str, b: str) -> bool:
@@ -197,17 +237,13 @@ def forms_match(a: str, b: str) -> bool:
     if ka == kb:
         return True
     if len(ka) >= 2 and len(kb) >= 2:
-        return ka[0] == kb[0] and ka[-1] == kb[-1]
+        return _full_names_match(ka, kb)
     return ka[-1] == kb[-1]
 
 
 def _full_match(a: str, b: str) -> bool:
     ka, kb = _key(a), _key(b)
-    if not ka or not kb:
-        return False
-    if ka == kb:
-        return True
-    return len(ka) >= 2 and len(kb) >= 2 and ka[0] == kb[0] and ka[-1] == kb[-1]
+    return bool(ka) and (ka == kb or _full_names_match(ka, kb))
 
 
 def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
@@ -258,52 +294,106 @@ def resolve(
     return owners[0] if len(owners) == 1 else None
 
 
+class _Groups:
+    """Union-find over source indices; a group is named by its smallest index."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def root(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, i: int, j: int) -> None:
+        ri, rj = self.root(i), self.root(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+def _identities(middles: list[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+    """The people one first and last name stands for, by middle names (none: absent).
+
+    Middle names that agree are one person (``W.``, ``Walker``), unless agreement would
+    chain people who disagree (``H.`` with ``Herbert`` and with ``Hank``): then only equal
+    middle names are. A form without middle names is the one person when there is exactly
+    one, and nobody's when there are several (``George Bush`` beside ``George H. W. Bush``
+    and ``George W. Bush``).
+    """
+    given = list(dict.fromkeys(m for m in middles if m))
+    parts = _Groups(len(given))
+    for a in range(len(given)):
+        for b in range(a):
+            if _middles_agree(given[a], given[b]):
+                parts.join(a, b)
+    roots = [parts.root(a) for a in range(len(given))]
+    components: dict[int, list[tuple[str, ...]]] = {}
+    for middle, root in zip(given, roots, strict=True):
+        components.setdefault(root, []).append(middle)
+    chained = {
+        root
+        for root, same in components.items()
+        if not all(_middles_agree(x, y) for x in same for y in same)
+    }
+    identity = {middle: a if roots[a] in chained else roots[a] for a, middle in enumerate(given)}
+    if len(set(identity.values())) <= 1:
+        identity[()] = next(iter(identity.values()), -1)
+    return identity
+
+
 def cluster(people: Sequence[Sequence[str]], kinds: Sequence[str] | None = None) -> list[int]:
     """Group sources (each given as forms, name first) into identities; deterministic.
 
     Returns, for each source, the index of the first source of its group. People with a
-    multi-word form are grouped by full-name matches first; a person known only by one-word
-    forms then joins the one group whose surname it is, if exactly one group has it.
-    Sources that are not persons (``kinds``) join only a source of the same kind with the
-    same form: an anonymous source or an organisation is never merged into a person.
+    multi-word form are grouped by full-name matches first (the same first and last name,
+    middle names agreeing, see :func:`_identities`); people known only by one-word forms are
+    grouped by that word, then join the one group whose surname it is, if exactly one group
+    has it. Sources that are not persons (``kinds``) join only a source of the same kind
+    with the same form: an anonymous source or an organisation is never merged into a
+    person. Each step looks names up in tables, so the time grows with the number of forms,
+    not with its square.
     """
     kinds_ = _kinds(people, kinds)
-    group = list(range(len(people)))
+    groups = _Groups(len(people))
+    keys = [[_key(f) for f in forms] for forms in people]
+    persons = [i for i, kind in enumerate(kinds_) if kind == "person"]
+    full = [i for i in persons if any(len(k) >= 2 for k in keys[i])]
+    single = [i for i in persons if not any(len(k) >= 2 for k in keys[i])]
 
-    def root(i: int) -> int:
-        while group[i] != i:
-            i = group[i]
-        return i
-
-    def join(i: int, j: int) -> None:
-        ri, rj = root(i), root(j)
-        if ri != rj:
-            group[max(ri, rj)] = min(ri, rj)
-
-    full = [bool(_surnames(forms)) for forms in people]
-    keys = [{form_key(f) for f in forms} for forms in people]
-    for i, a in enumerate(people):
-        for j in range(i):
-            if kinds_[i] != kinds_[j]:
-                continue
-            if kinds_[i] != "person":
-                if keys[i] & keys[j]:
-                    join(i, j)
-                continue
-            if full[i] != full[j]:
-                continue  # a surname-only person joins in the second pass, if unambiguous
-            pairs = ((x, y) for x in a for y in people[j])
-            if any(_full_match(x, y) and (len(_key(x)) >= 2 or not full[i]) for x, y in pairs):
-                join(i, j)
-    persons = [j for j, kind in enumerate(kinds_) if kind == "person"]
-    for i in persons:
-        if full[i]:
-            continue  # has a full name: grouped above
-        words = {key[0] for f in people[i] if len(key := _key(f)) == 1}
-        owners = {root(j) for j in persons if j != i and words & _surnames(people[j])}
-        if len(owners) == 1:
-            join(i, owners.pop())
-    return [root(i) for i in range(len(people))]
+    # Each table maps what makes sources one identity to the first source seen with it.
+    by_form: dict[tuple[str, str], int] = {}
+    for i, forms in enumerate(people):
+        if kinds_[i] != "person":
+            for form in forms:
+                groups.join(i, by_form.setdefault((kinds_[i], form_key(form)), i))
+    by_name: dict[tuple[str, str], list[tuple[int, tuple[str, ...]]]] = {}
+    for i in full:
+        for k in keys[i]:
+            if len(k) >= 2:
+                by_name.setdefault((k[0], k[-1]), []).append((i, k[1:-1]))
+    for members in by_name.values():
+        identity = _identities([middle for _, middle in members])
+        by_identity: dict[int, int] = {}
+        for i, middle in members:
+            if (found := identity.get(middle)) is not None:
+                groups.join(i, by_identity.setdefault(found, i))
+    by_word: dict[str, int] = {}
+    for i in single:
+        for k in keys[i]:
+            if len(k) == 1:
+                groups.join(i, by_word.setdefault(k[0], i))
+    owners: dict[str, set[int]] = {}
+    for i in full:
+        for k in keys[i]:
+            if len(k) >= 2:
+                owners.setdefault(k[-1], set()).add(groups.root(i))
+    for i in single:
+        words = {k[0] for k in keys[i] if len(k) == 1}
+        candidates = {groups.root(r) for w in words for r in owners.get(w, ())}
+        if len(candidates) == 1:
+            groups.join(i, candidates.pop())
+    return [groups.root(i) for i in range(len(people))]
 
 
 def speaker_id(name: str) -> str:

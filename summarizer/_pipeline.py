@@ -48,18 +48,22 @@ Outcome = tuple[ArticleSummary, CallRecorder]
 
 @dataclass(frozen=True)
 class Pipeline:
-    """The pure steps of an extraction under one :class:`Settings`."""
+    """The pure steps of an extraction under one :class:`Settings`.
+
+    ``endpoint`` is the base URL requests go to: part of the cache key, never sent.
+    """
 
     settings: Settings
     prompt: Prompt
     template: RequestTemplate
+    endpoint: str | None = None
 
     @classmethod
-    def build(cls, settings: Settings) -> Pipeline:
+    def build(cls, settings: Settings, endpoint: str | None = None) -> Pipeline:
         """Load the prompt and prepare the fixed part of the request, once."""
         prompt = load_prompt(settings.prompt_version)
         template = RequestTemplate(prompt, settings.mode, settings.model, settings.temperature)
-        return cls(settings, prompt, template)
+        return cls(settings, prompt, template, endpoint)
 
     @property
     def log_context(self) -> str:
@@ -135,6 +139,8 @@ class Pipeline:
         """The cache key of ``article`` under this configuration."""
         s = self.settings
         return cache.key(
+            endpoint=self.endpoint,
+            chunk_budget=self.chunk_budget,
             model=s.model,
             mode=s.mode,
             prompt_id=self.prompt.id,

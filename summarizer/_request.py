@@ -9,6 +9,13 @@ templates, exactly as instructor renders them (sandboxed Jinja, then ``textwrap.
 the bytes sent are those of ``instructor.patch(...)(**request)`` and template syntax in an
 article stays inert text.
 
+The article sits between ``<article>`` and ``</article>`` in the user message. A tag of that
+name inside the article would close (or reopen) the data block early, putting the rest of
+the article outside it; so what is sent has a zero-width space after the ``<`` of every such
+tag (:func:`inert_delimiters`). Only the request changes: answers are validated against the
+caller's own text, and grounding ignores zero-width spaces, so a quote copied with or without
+one is found at its place. An ordinary article is sent byte for byte.
+
 An :class:`Exchange` is one extraction: the current request body, and what to do with
 each answer (a summary, or the next body when the answer must be reasked).
 """
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from textwrap import dedent
@@ -40,10 +48,25 @@ from summarizer._transport import CallRecorder
 from summarizer.errors import ExtractionError
 from summarizer.schema import Answer, ArticleSummary
 
-__all__ = ["PARSE_ERRORS", "Exchange", "RequestTemplate", "validation_errors"]
+__all__ = ["PARSE_ERRORS", "Exchange", "RequestTemplate", "inert_delimiters", "validation_errors"]
 
 PARSE_ERRORS = (pydantic.ValidationError, json.JSONDecodeError, ResponseParsingError)
 """What an answer can fail with that a reask may fix (instructor's own list)."""
+
+
+# An opening or closing tag named "article", however spaced or cased: "</article>",
+# "< / ARTICLE >", "<article id=1>".
+_DELIMITER_TAG = re.compile(r"<(?=\s*/?\s*article\b)", re.IGNORECASE)
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def inert_delimiters(text: str) -> str:
+    """``text`` with every ``<article>``/``</article>`` tag broken by a zero-width space.
+
+    What the prompt's delimiters hold cannot end them: ``</article>`` is sent as
+    ``<\u200b/article>``. Nothing else changes.
+    """
+    return _DELIMITER_TAG.sub("<" + _ZERO_WIDTH_SPACE, text)
 
 
 def validation_errors(exc: Exception) -> list[dict[str, Any]]:
@@ -130,8 +153,8 @@ class RequestTemplate:
         return {"article": article.text, "published": published}
 
     def body(self, article: PreparedArticle) -> dict[str, Any]:
-        """The chat-completions request body for ``article``."""
-        context = self.context(article)
+        """The chat-completions request body for ``article`` (its delimiters made inert)."""
+        context = {**self.context(article), "article": inert_delimiters(article.text)}
         messages = [
             {**message, "content": dedent(template.render(**context))}
             for message, template in self._messages

@@ -13,7 +13,7 @@ import instructor
 import openai
 
 from summarizer._cache import ResultCache
-from summarizer._client import ResolvedClient, resolve_client
+from summarizer._client import ResolvedClient, base_url_of, resolve_client
 from summarizer._limits import RequestLimits
 from summarizer._pipeline import Pipeline, aextract_parts, extract_parts
 from summarizer._settings import Settings
@@ -164,7 +164,7 @@ class Summarizer:
         pipeline: Pipeline | None = None,
     ) -> None:
         self.settings = settings
-        self.pipeline = pipeline if pipeline is not None else Pipeline.build(settings)
+        self.pipeline = pipeline or Pipeline.build(settings, base_url_of(clients.client, settings))
         self.cache = cache
         self.limits = limits
         # Read-only views of the settings, for callers and reprs.

@@ -17,7 +17,9 @@ nothing against an article.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -557,11 +559,22 @@ class _Grounder:
                     )
 
     def check_neutral_wording(self) -> None:
-        """The headline and summary must not repeat the outlet's loaded terms."""
+        """The headline and summary must not repeat the outlet's loaded terms.
+
+        A term is matched as words (case, typographic variants and spacing aside, a plural
+        or possessive ending allowed): framing ``war`` rejects "the war" and "wars", not
+        "Warsaw" or "toward".
+        """
         neutral_text = form_key(f"{self.summary.headline} {self.summary.summary}")
         for expression in self.summary.framing.expressions:
-            if expression.spans and form_key(expression.text) in neutral_text:
+            if expression.spans and _as_words(form_key(expression.text)).search(neutral_text):
                 self.problems.append(
                     f"headline/summary adopt the outlet's loaded term {expression.text!r}: "
                     "describe neutrally"
                 )
+
+
+@lru_cache(maxsize=1024)
+def _as_words(term: str) -> re.Pattern[str]:
+    """A pattern for ``term`` as whole words, with an optional plural or possessive ending."""
+    return re.compile(rf"(?<!\w){re.escape(term)}(?:'s|s|es)?(?!\w)")

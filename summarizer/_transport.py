@@ -17,9 +17,11 @@ that cannot succeed.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email.utils
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -159,27 +161,46 @@ def _error_code(exc: openai.APIStatusError) -> str | None:
     return code if isinstance(code, str) else None
 
 
+def _seconds(value: str, scale: float = 1.0) -> float | None:
+    """A finite, non-negative number of seconds, or None for anything else (``nan``, ``soon``)."""
+    try:
+        seconds = float(value) * scale
+    except ValueError:
+        return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
+def _http_date_seconds(value: str) -> float | None:
+    """Seconds until an HTTP date (``Wed, 21 Oct 2015 07:28:00 GMT``), or None if it is not one."""
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000": UTC with no source time zone
+        when = when.replace(tzinfo=dt.UTC)
+    return max(when.timestamp() - time.time(), 0.0)
+
+
 def retry_after_seconds(exc: BaseException) -> float | None:
-    """The wait the server asked for, from ``retry-after-ms`` or ``Retry-After``."""
+    """The wait the server asked for, from ``retry-after-ms`` or ``Retry-After``.
+
+    None when the server asked for none, or sent a value that is not a number of seconds or
+    an HTTP date (``nan``, ``soon``): the caller then falls back to its own backoff.
+    """
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     if headers is None:
         return None
-    if (ms := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(float(ms) / 1000, 0.0)
-        except ValueError:
-            pass
+    if (ms := headers.get("retry-after-ms")) is not None and (
+        seconds := _seconds(ms, 1 / 1000)
+    ) is not None:
+        return seconds
     value = headers.get("retry-after")
     if value is None:
         return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
-            return None
-        return max(parsed.timestamp() - time.time(), 0.0)
+    value = value.strip()
+    seconds = _seconds(value)
+    return seconds if seconds is not None else _http_date_seconds(value)
 
 
 def provider_message(exc: BaseException, secret: str | None) -> str:

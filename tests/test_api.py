@@ -195,9 +195,29 @@ async def test_async_tasks_share_one_summarizer() -> None:
 
 
 async def test_asummarize_with_a_sync_client_runs_in_a_thread() -> None:
-    client = ScriptedEndpoint([answer(gold(SEED_ID), "a")]).client()
-    result = await asummarize_article(SEED, client=client)
-    assert result.meta is not None
+    """The sync request runs in a worker thread while the event loop goes on running."""
+    loop, loop_thread = asyncio.get_running_loop(), threading.get_ident()
+    request_threads: list[int] = []
+    request_started = asyncio.Event()
+    loop_ran = threading.Event()
+
+    def reply(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        request_threads.append(threading.get_ident())
+        loop.call_soon_threadsafe(request_started.set)
+        loop_ran.wait(10)  # a blocked event loop never sets it
+        return answer(gold(SEED_ID), "a")(request)
+
+    async def loop_keeps_running() -> None:
+        await request_started.wait()
+        loop_ran.set()
+
+    client = ScriptedEndpoint([reply]).client()
+    result, _ = await asyncio.gather(asummarize_article(SEED, client=client), loop_keeps_running())
+    assert request_threads and request_threads[0] != loop_thread
+    assert loop_ran.is_set()
+    assert result.meta is not None and result.meta.attempts == 1
+    assert result.quotes[1].span is not None
+    assert result.quotes[1].span.slice(SEED) == "There have been no real impulses so far"
 
 
 def test_sync_summarize_with_an_async_client_is_a_clear_error() -> None:

@@ -130,6 +130,9 @@ def test_overhead_benchmark_script_runs() -> None:
         "Summarizer.summarize",
     }
     assert len(data["grounding"]["rows"]) == 3
+    scaling = data["grounding_scaling"]
+    assert scaling["sizes_bytes"] == [60_000, 480_000]
+    assert len(scaling["rows"]) == 4 and all(r["small_ms"] > 0 for r in scaling["rows"])
 
 
 def test_output_benchmark_compares_the_answer_sizes_of_v1_and_v2() -> None:

@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from summarizer import ArticleSummary, ExtractionError, ProviderError, Summarizer, load_prompt
+from summarizer._grounding import normalize_surface
 from tests.record import BATCH_CASSETTES
 from tests.record_llama import CASSETTE as LLAMA_CASSETTE
 from tests.record_written import WRITTEN_CASSETTES
@@ -41,22 +42,43 @@ def request_bodies(name: str) -> list[dict[str, Any]]:
     return [json.loads(i["request"]["body"]) for i in cassette(name)["interactions"]]
 
 
+def words(text: str) -> list[str]:
+    """The words of a string as grounding compares them: quotes, dashes, case of a letter."""
+    return re.findall(r"\w+", normalize_surface(text).casefold())
+
+
 def assert_spans_index_the_article(summary: ArticleSummary, text: str) -> None:
-    located = 0
+    """Every verbatim string has a span, and the span's text is that string, word for word.
+
+    A direct quote is compared through its pieces (an attribution may interrupt it, and the
+    model may join the pieces with ``...``); evidence through its span.
+    """
+    assert summary.quotes
     for quote in summary.quotes:
+        assert quote.location is not None, quote
         if quote.kind == "direct":
-            assert quote.span is not None
-            assert quote.span.slice(text).startswith(quote.text[:10].lstrip('"“'))
-        if quote.evidence:
+            assert quote.span is not None and quote.pieces
+            assert (quote.span.start, quote.span.end) == (
+                quote.pieces[0].start,
+                quote.pieces[-1].end,
+            )
+            assert words(" ".join(p.slice(text) for p in quote.pieces)) == words(quote.text)
+        if quote.evidence is not None:
             assert quote.evidence_span is not None
-        located += 1
-    for position in summary.positions:
-        assert position.evidence_span is not None
-    for stance in summary.stances:
-        assert stance.evidence_span is not None
+            assert words(quote.evidence_span.slice(text)) == words(quote.evidence)
+        if quote.kind == "mixed" and quote.evidence_span is not None:  # fragments inside it
+            span = quote.evidence_span
+            assert all(span.start <= p.start and p.end <= span.end + 1 for p in quote.pieces)
+    for item in [*summary.positions, *summary.stances]:
+        assert item.evidence_span is not None
+        assert words(item.evidence_span.slice(text)) == words(item.evidence)
     for meeting in summary.proposed_meetings:
-        assert len(meeting.evidence_spans) == len(meeting.evidence)
-    assert located == len(summary.quotes)
+        assert [words(s.slice(text)) for s in meeting.evidence_spans] == [
+            words(e) for e in meeting.evidence
+        ]
+    for expression in summary.framing.expressions:
+        assert expression.spans
+        assert all(words(s.slice(text)) == words(expression.text) for s in expression.spans)
 
 
 def test_seed_article(replay: Any, replay_client: openai.OpenAI) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+import time
 from typing import Any
 
 import openai
@@ -275,11 +277,71 @@ def test_a_failing_chunk_fails_the_call_with_its_typed_error() -> None:
 
 
 async def test_a_failing_chunk_cancels_the_others_async() -> None:
+    """The other chunks' requests are cancelled, not awaited: they would never answer."""
     from summarizer import ProviderError
     from tests.fault_server import FaultServer
+    from tests.scenarios import answer, error, long_chunk_count
 
-    with FaultServer([chunk_reply("Vestland")], repeat_last=True) as server:
+    release = threading.Event()
+    held: list[str] = []
+
+    def reply(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        chunk = sent_article(request)
+        if "Vestland" in chunk:
+            return error(400, "this chunk is refused", "invalid_request_error")(request)
+        held.append(chunk)
+        release.wait(60)  # answers only when the test lets it: after the call has ended
+        return answer(gold_for_chunk(chunk), "chunk")(request)
+
+    with FaultServer([reply], repeat_last=True) as server:
         async with openai.AsyncOpenAI(base_url=server.base_url, api_key=TEST_API_KEY) as client:
-            engine = Summarizer(client=client, max_input_tokens=LONG_BUDGET)
-            with pytest.raises(ProviderError, match="this chunk is refused"):
-                await engine.asummarize(LONG)
+            engine = Summarizer(client=client, max_input_tokens=LONG_BUDGET, timeout=60)
+            started = time.monotonic()
+            try:
+                with pytest.raises(ProviderError, match="this chunk is refused"):
+                    await engine.asummarize(LONG)
+                elapsed = time.monotonic() - started
+            finally:
+                release.set()
+    assert len(server.requests) == long_chunk_count() and held  # all were in flight at once
+    assert elapsed < 20, f"the call waited {elapsed:.0f}s for chunks it should have cancelled"
+
+
+def test_chunks_naming_two_people_alike_keep_them_and_their_quotes_apart() -> None:
+    """A father and son (middle names differ), a king and a singer (a given name)."""
+    chunks = [
+        '"Read my lips," said George H. W. Bush. King Charles smiled.',
+        '"Mission accomplished," said George W. Bush. "Hit the road," sang Ray Charles.',
+    ]
+    text = "\n\n".join(chunks)
+
+    def part(chunk: str, speakers: list[str], quotes: list[tuple[str, str]]) -> ArticleSummary:
+        data = {
+            "headline": "h",
+            "summary": "s",
+            "speakers": [{"name": name} for name in speakers],
+            "quotes": [{"speaker": who, "kind": "direct", "text": said} for who, said in quotes],
+        }
+        return ArticleSummary.model_validate(data, context={"article": chunk})
+
+    first = part(
+        chunks[0], ["George H. W. Bush", "King Charles"], [("George H. W. Bush", "Read my lips")]
+    )
+    second = part(
+        chunks[1],
+        ["George W. Bush", "Ray Charles"],
+        [("George W. Bush", "Mission accomplished"), ("Ray Charles", "Hit the road")],
+    )
+    shift_spans(second, Span(start=len(chunks[0]) + 2, end=len(text)), text)
+    merged = merge_chunks([first, second], text)
+    assert [s.id for s in merged.speakers] == [
+        "george-h-w-bush",
+        "charles",
+        "george-w-bush",
+        "ray-charles",
+    ]
+    assert [(q.text, q.speaker, q.speaker_id) for q in merged.quotes] == [
+        ("Read my lips", "George H. W. Bush", "george-h-w-bush"),
+        ("Mission accomplished", "George W. Bush", "george-w-bush"),
+        ("Hit the road", "Ray Charles", "ray-charles"),
+    ]

@@ -8,7 +8,13 @@ of HTTP requests the server received.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import importlib
+import logging
+import random
 import time
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -104,7 +110,7 @@ def test_server_error_then_success(status: int) -> None:
         engine, waits = summarizer(server.base_url)
         result = engine.summarize(SEED)
     assert result.meta is not None and result.meta.attempts == 2 == len(server.requests)
-    assert len(waits) == 1 and 0 <= waits[0] <= engine.settings.max_retry_wait  # backoff
+    assert len(waits) == 1 and 0 <= waits[0] <= 0.5  # the first backoff window
 
 
 def test_permanent_error_dressed_as_500() -> None:
@@ -128,8 +134,10 @@ def test_400_is_not_retried() -> None:
         with pytest.raises(ProviderError) as caught:
             engine.summarize(SEED)
     assert caught.value.status_code == 400 and caught.value.attempts == 1 == len(server.requests)
+    assert caught.value.provider_message == "Invalid value for 'tool_choice'."
     assert "Invalid value for 'tool_choice'." in str(caught.value)
-    assert waits == []
+    assert "another mode" not in str(caught.value)  # the hint is for 5xx only
+    assert not caught.value.retryable and waits == []
 
 
 def test_context_length_exceeded_is_an_input_error() -> None:
@@ -166,7 +174,7 @@ def test_401_is_a_configuration_error_without_the_key() -> None:
 def test_connection_refused_is_retried_then_provider_error() -> None:
     with closed_port() as url:
         engine, waits = summarizer(url, max_retries=2)
-        with pytest.raises(ProviderError) as caught:
+        with pytest.raises(ProviderError, match="the request could not connect") as caught:
             engine.summarize(SEED)
     assert caught.value.status_code is None and caught.value.attempts == 3
     assert caught.value.retryable and len(waits) == 2
@@ -175,10 +183,12 @@ def test_connection_refused_is_retried_then_provider_error() -> None:
 
 def test_connection_reset_is_retried_then_provider_error() -> None:
     with FaultServer([Reset()], repeat_last=True) as server:
-        engine, _ = summarizer(server.base_url, max_retries=2)
+        engine, waits = summarizer(server.base_url, max_retries=2)
         with pytest.raises(ProviderError) as caught:
             engine.summarize(SEED)
-    assert caught.value.attempts == 3 == len(server.requests)
+    assert caught.value.attempts == 3 == len(server.requests) and len(waits) == 2
+    assert caught.value.status_code is None and caught.value.retryable
+    assert isinstance(caught.value.__cause__, openai.APIConnectionError)
 
 
 def test_response_dropped_midway_is_retried_then_succeeds() -> None:
@@ -190,17 +200,19 @@ def test_response_dropped_midway_is_retried_then_succeeds() -> None:
 
 def test_response_dropped_every_time_is_a_provider_error() -> None:
     with FaultServer([Drop()], repeat_last=True) as server:
-        engine, _ = summarizer(server.base_url, max_retries=1)
+        engine, waits = summarizer(server.base_url, max_retries=1)
         with pytest.raises(ProviderError) as caught:
             engine.summarize(SEED)
-    assert caught.value.attempts == 2 == len(server.requests)
+    assert caught.value.attempts == 2 == len(server.requests) and len(waits) == 1
+    assert caught.value.status_code is None and caught.value.retryable
+    assert isinstance(caught.value.__cause__, openai.APIConnectionError)
 
 
 def test_server_that_never_answers_times_out_and_is_retried() -> None:
     with FaultServer([Hang()], repeat_last=True) as server:
         engine, _ = summarizer(server.base_url, timeout=0.5, max_retries=1)
         started = time.monotonic()
-        with pytest.raises(ProviderError, match="timed out") as caught:
+        with pytest.raises(ProviderError, match="the request timed out") as caught:
             engine.summarize(SEED)
         elapsed = time.monotonic() - started
     assert caught.value.attempts == 2 == len(server.requests)
@@ -212,10 +224,12 @@ def test_total_timeout_bounds_a_hanging_server_however_many_retries() -> None:
     with FaultServer([Hang()], repeat_last=True) as server:
         engine, _ = summarizer(server.base_url, timeout=5, total_timeout=0.8, max_retries=10)
         started = time.monotonic()
-        with pytest.raises(ProviderError):
+        with pytest.raises(ProviderError) as caught:
             engine.summarize(SEED)
         elapsed = time.monotonic() - started
-    assert elapsed < 2
+    assert elapsed < 2 and caught.value.retryable and caught.value.status_code is None
+    assert caught.value.attempts == len(server.requests) <= 2  # 0.8 s holds one 5 s request
+    assert isinstance(caught.value.__cause__, openai.APITimeoutError)
 
 
 def test_output_that_is_not_json_is_reasked() -> None:
@@ -233,7 +247,7 @@ def test_json_that_violates_the_schema_is_reasked_with_the_errors() -> None:
     with FaultServer([answer(bad, "bad"), GOOD]) as server:
         engine, _ = summarizer(server.base_url, prompt_version="v1")  # an answer in v1's shape
         result = engine.summarize(SEED)
-    assert result.meta is not None and result.meta.reasks == 1
+    assert result.meta is not None and (result.meta.attempts, result.meta.reasks) == (2, 1)
     reask = server.requests[1]["messages"][-1]["content"]
     assert "headline" in reask and "proposed_meetings.0.status" in reask
 
@@ -242,6 +256,7 @@ def test_fabricated_quote_is_reasked_and_never_accepted() -> None:
     with FaultServer([answer(fabricated_seed(), "fab"), GOOD]) as server:
         engine, _ = summarizer(server.base_url)
         result = engine.summarize(SEED)
+    assert result.meta is not None and (result.meta.attempts, result.meta.reasks) == (2, 1)
     assert all("genuine" not in q.text for q in result.quotes)
     assert (
         "So far there have been no genuine impulses"
@@ -273,6 +288,7 @@ def test_truncated_output_is_never_a_partial_object() -> None:
             engine.summarize(SEED)
     assert caught.value.kind == "truncated" and caught.value.attempts == 1
     assert caught.value.last_raw_output is not None and len(caught.value.last_raw_output) == 300
+    assert caught.value.usage is not None and caught.value.usage.output_tokens > 0
 
 
 def test_refusal_is_an_extraction_error_with_the_refusal_text() -> None:
@@ -287,7 +303,9 @@ def test_refusal_is_an_extraction_error_with_the_refusal_text() -> None:
             engine.summarize(SEED)
     assert caught.value.kind == "refusal"
     assert caught.value.refusal == "I'm sorry, I can't help with that."
-    assert len(server.requests) == 1
+    assert "the model refused: I'm sorry" in str(caught.value)
+    assert caught.value.attempts == 1 == len(server.requests)
+    assert caught.value.usage is not None and caught.value.usage.input_tokens > 0
 
 
 def test_empty_choices_is_an_extraction_error() -> None:
@@ -295,7 +313,9 @@ def test_empty_choices_is_an_extraction_error() -> None:
         engine, _ = summarizer(server.base_url)
         with pytest.raises(ExtractionError) as caught:
             engine.summarize(SEED)
-    assert caught.value.kind == "empty" and len(server.requests) == 1
+    assert caught.value.kind == "empty" and caught.value.attempts == 1 == len(server.requests)
+    assert "no choices" in str(caught.value)
+    assert caught.value.usage is not None and caught.value.usage.input_tokens > 0
 
 
 def test_missing_tool_call_is_reasked() -> None:
@@ -307,7 +327,7 @@ def test_missing_tool_call_is_reasked() -> None:
     with FaultServer([custom(no_tool), GOOD]) as server:
         engine, _ = summarizer(server.base_url)
         result = engine.summarize(SEED)
-    assert result.meta is not None and result.meta.reasks == 1
+    assert result.meta is not None and (result.meta.attempts, result.meta.reasks) == (2, 1)
     assert server.requests[1]["messages"][-1]["role"] == "user"  # no tool call to answer
 
 
@@ -319,6 +339,7 @@ def test_missing_tool_call_every_time_is_an_extraction_error() -> None:
         engine, _ = summarizer(server.base_url, max_reasks=1)
         with pytest.raises(ExtractionError) as caught:
             engine.summarize(SEED)
+    assert caught.value.kind == "invalid"
     assert caught.value.attempts == 2 == len(server.requests)
     assert caught.value.last_raw_output == "No."
 
@@ -337,3 +358,281 @@ async def test_async_path_survives_the_same_faults() -> None:
             result = await engine.asummarize(SEED)
     assert result.meta is not None
     assert (result.meta.attempts, result.meta.reasks) == (4, 1) and len(waits) == 2
+
+
+@pytest.mark.parametrize("value", ["nan", "soon", "inf", "-"])
+def test_429_with_a_malformed_retry_after_falls_back_to_the_backoff(value: str) -> None:
+    """A Retry-After that is neither seconds nor an HTTP date is ignored, not fatal."""
+    script = [error(429, "Rate limit reached", "requests", {"retry-after": value}), GOOD]
+    with FaultServer(script) as server:
+        engine, waits = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and result.meta.attempts == 2 == len(server.requests)
+    assert len(waits) == 1 and 0 <= waits[0] <= 0.5  # the first backoff window
+
+
+def test_retry_after_is_capped_by_max_retry_wait() -> None:
+    script = [error(429, "Rate limit reached", "requests", {"retry-after": "120"}), GOOD]
+    with FaultServer(script) as server:
+        engine, waits = summarizer(server.base_url, max_retry_wait=2)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and result.meta.attempts == 2 == len(server.requests)
+    assert waits == [2.0]
+
+
+def test_server_errors_back_off_exponentially_with_full_jitter(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each wait is drawn from [0, 0.5 s x 2^(n-1)], the window capped by max_retry_wait."""
+    windows: list[tuple[float, float]] = []
+
+    def top_of_window(low: float, high: float) -> float:
+        windows.append((low, high))
+        return high
+
+    monkeypatch.setattr(random, "uniform", top_of_window)
+    caplog.set_level(logging.INFO, logger="summarizer")
+    with FaultServer([error(503, "busy", "server_error")], repeat_last=True) as server:
+        engine, waits = summarizer(server.base_url, max_retries=4, max_retry_wait=1.5)
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.status_code == 503 and caught.value.attempts == 5 == len(server.requests)
+    assert caught.value.retryable and "another mode" not in str(caught.value)
+    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert retries[0] == (
+        "retrying in 0.50s after InternalServerError (attempt 1 of 5; "
+        f"model=gpt-4.1-mini prompt={engine.prompt_version})"
+    )
+    assert len(retries) == 4 and retries[-1].startswith("retrying in 1.50s")
+    # tenacity also draws the wait after the last attempt, to see whether it would fit.
+    assert windows[:4] == [(0, 0.5), (0, 1.0), (0, 1.5), (0, 1.5)]
+    assert waits == [0.5, 1.0, 1.5, 1.5]
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_403_and_404_are_configuration_errors_not_retried(status: int) -> None:
+    message = f"The model `gpt-4.1-mini` does not exist or you do not have access to it ({KEY})."
+    with FaultServer([error(status, message, "invalid_request_error")], repeat_last=True) as server:
+        engine, waits = summarizer(server.base_url)
+        with pytest.raises(ConfigurationError, match=f"HTTP {status}") as caught:
+            engine.summarize(SEED)
+    assert len(server.requests) == 1 and waits == []
+    assert "check the model name and base URL" in str(caught.value)
+    assert "does not exist" in str(caught.value) and KEY not in str(caught.value)
+    assert caught.value.model == "gpt-4.1-mini"
+    assert caught.value.prompt_version == engine.prompt_version
+
+
+def test_content_filter_is_a_refusal_not_retried() -> None:
+    def filtered(body: dict[str, Any]) -> None:
+        body["choices"][0]["message"].update(tool_calls=None, content=None)
+        body["choices"][0]["finish_reason"] = "content_filter"
+
+    with FaultServer([custom(filtered)], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url)
+        with pytest.raises(ExtractionError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.kind == "refusal"
+    assert caught.value.refusal == "the provider's content filter stopped the answer"
+    assert caught.value.attempts == 1 == len(server.requests)
+
+
+def test_retry_after_ms_is_honoured_first() -> None:
+    headers = {"retry-after-ms": "1500", "retry-after": "9"}
+    with FaultServer([error(429, "Rate limit reached", "requests", headers), GOOD]) as server:
+        engine, waits = summarizer(server.base_url)
+        engine.summarize(SEED)
+    assert waits == [1.5] and len(server.requests) == 2
+
+
+@pytest.mark.parametrize("zone", ["GMT", "-0000"])
+def test_retry_after_as_an_http_date(zone: str) -> None:
+    """``Retry-After: <HTTP date>``; a date without a time zone (``-0000``) is UTC."""
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=20)
+    value = email.utils.format_datetime(
+        when if zone == "GMT" else when.replace(tzinfo=None), usegmt=zone == "GMT"
+    )
+    assert value.endswith(zone)
+    script = [error(429, "Rate limit reached", "requests", {"retry-after": value}), GOOD]
+    with FaultServer(script) as server:
+        engine, waits = summarizer(server.base_url, max_retry_wait=60)
+        engine.summarize(SEED)
+    assert len(waits) == 1 and 15 < waits[0] <= 20
+
+
+def test_429_out_of_credit_is_not_retried() -> None:
+    def no_credit(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        status, headers, body = error(429, "You exceeded your current quota.", "requests")(request)
+        body["error"]["code"] = "insufficient_quota"
+        return status, headers, body
+
+    with FaultServer([no_credit], repeat_last=True) as server:
+        engine, waits = summarizer(server.base_url)
+        with pytest.raises(ProviderError) as caught:
+            engine.summarize(SEED)
+    assert caught.value.status_code == 429 and not caught.value.retryable
+    assert caught.value.attempts == 1 == len(server.requests) and waits == []
+
+
+async def test_async_failure_is_the_same_typed_error() -> None:
+    with FaultServer([error(400, "Invalid value for 'tool_choice'.", "bad")]) as server:
+        async with openai.AsyncOpenAI(base_url=server.base_url, api_key=KEY) as client:
+            with pytest.raises(ProviderError) as caught:
+                await Summarizer(client=client).asummarize(SEED)
+    assert caught.value.status_code == 400 and caught.value.attempts == 1 == len(server.requests)
+    assert caught.value.provider_message == "Invalid value for 'tool_choice'."
+    assert caught.value.model == "gpt-4.1-mini"
+
+
+def test_cached_input_tokens_are_summed_over_every_answer() -> None:
+    def cached(reply: Any) -> Any:
+        def edit(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+            status, headers, body = reply(request)
+            body["usage"]["prompt_tokens_details"]["cached_tokens"] = 1024
+            return status, headers, body
+
+        return edit
+
+    with FaultServer([cached(answer(fabricated_seed(), "fab")), cached(GOOD)]) as server:
+        engine, _ = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and result.meta.reasks == 1
+    assert result.meta.usage.cached_input_tokens == 2048
+
+
+def test_fabricated_evidence_is_reasked_and_never_accepted() -> None:
+    fabricated = gold(SEED_ID)
+    fabricated["stances"][0]["evidence"] = "I am ready for that at any moment, of course."
+    with FaultServer([answer(fabricated, "fab-evidence"), GOOD]) as server:
+        engine, _ = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and (result.meta.attempts, result.meta.reasks) == (2, 1)
+    assert (
+        "stances[0].evidence is not in the article" in server.requests[1]["messages"][-1]["content"]
+    )
+    assert all("any moment" not in stance.evidence for stance in result.stances)
+
+
+def test_backoff_waits_are_random_within_their_windows() -> None:
+    """Real jitter: eight retries at once must not all wait the same (a thundering herd)."""
+    with FaultServer([error(503, "busy", "server_error")], repeat_last=True) as server:
+        engine, waits = summarizer(server.base_url, max_retries=8, max_retry_wait=4)
+        with pytest.raises(ProviderError):
+            engine.summarize(SEED)
+    windows = [min(4.0, 0.5 * 2**n) for n in range(8)]
+    assert len(waits) == 8 and all(0 <= w <= top for w, top in zip(waits, windows, strict=True))
+    assert len(set(waits)) == 8  # drawn, not fixed: equal draws have probability zero
+    assert any(w < top * 0.99 for w, top in zip(waits, windows, strict=True))
+
+
+# Every row of the README's failure-modes table, and the tests that guard it.
+FAILURE_MODES: dict[str, list[str]] = {
+    "429 with `Retry-After`, then success": [
+        "test_faults::test_429_with_retry_after_then_success",
+        "test_faults::test_retry_after_is_capped_by_max_retry_wait",
+        "test_faults::test_retry_after_ms_is_honoured_first",
+        "test_faults::test_retry_after_as_an_http_date",
+    ],
+    "429 with a `Retry-After` that is neither seconds nor an HTTP date (`nan`, `soon`)": [
+        "test_faults::test_429_with_a_malformed_retry_after_falls_back_to_the_backoff",
+    ],
+    "429 with the code `insufficient_quota` (out of credit)": [
+        "test_faults::test_429_out_of_credit_is_not_retried",
+    ],
+    "429 on every attempt": [
+        "test_faults::test_429_on_every_attempt_exhausts_the_budget",
+        "test_faults::test_429_on_every_attempt_stops_at_the_total_time_bound",
+    ],
+    "500 / 502 / 503 / 504, then success": [
+        "test_faults::test_server_error_then_success",
+        "test_faults::test_server_errors_back_off_exponentially_with_full_jitter",
+        "test_faults::test_backoff_waits_are_random_within_their_windows",
+    ],
+    "a permanent error dressed as 500 (llama.cpp refusing `response_format` json_schema)": [
+        "test_faults::test_permanent_error_dressed_as_500",
+    ],
+    "400": [
+        "test_faults::test_400_is_not_retried",
+        "test_faults::test_context_length_exceeded_is_an_input_error",
+        "test_faults::test_async_failure_is_the_same_typed_error",
+    ],
+    "401 / 403 / 404": [
+        "test_faults::test_401_is_a_configuration_error_without_the_key",
+        "test_faults::test_403_and_404_are_configuration_errors_not_retried",
+    ],
+    "connection refused, reset, or dropped mid-response": [
+        "test_faults::test_connection_refused_is_retried_then_provider_error",
+        "test_faults::test_connection_reset_is_retried_then_provider_error",
+        "test_faults::test_response_dropped_midway_is_retried_then_succeeds",
+        "test_faults::test_response_dropped_every_time_is_a_provider_error",
+    ],
+    "the server accepts and never answers": [
+        "test_faults::test_server_that_never_answers_times_out_and_is_retried",
+        "test_faults::test_total_timeout_bounds_a_hanging_server_however_many_retries",
+    ],
+    "output that is not JSON, or JSON that violates the schema": [
+        "test_faults::test_output_that_is_not_json_is_reasked",
+        "test_faults::test_json_that_violates_the_schema_is_reasked_with_the_errors",
+    ],
+    "raw newlines inside JSON strings (local servers' grammars)": [
+        "test_api::test_raw_newlines_inside_json_strings_are_repaired_not_reasked",
+    ],
+    "a fabricated quote or evidence string": [
+        "test_faults::test_fabricated_quote_is_reasked_and_never_accepted",
+        "test_faults::test_fabricated_evidence_is_reasked_and_never_accepted",
+    ],
+    "fabrication (or any invalid answer) on every attempt": [
+        "test_faults::test_fabrication_on_every_attempt_is_an_extraction_error",
+    ],
+    '`finish_reason == "length"`': [
+        "test_faults::test_truncated_output_is_never_a_partial_object",
+    ],
+    "a refusal (`message.refusal`, or the content filter)": [
+        "test_faults::test_refusal_is_an_extraction_error_with_the_refusal_text",
+        "test_faults::test_content_filter_is_a_refusal_not_retried",
+    ],
+    "no choices": ["test_faults::test_empty_choices_is_an_extraction_error"],
+    "an answer without the tool call": [
+        "test_faults::test_missing_tool_call_is_reasked",
+        "test_faults::test_missing_tool_call_every_time_is_an_extraction_error",
+    ],
+    "empty, whitespace-only, `None` or non-text input; undecodable bytes; a sentence longer "
+    "than the chunk budget; a `published` that is not a date (`2024-01-1999`)": [
+        "test_inputs::test_bad_input_never_reaches_the_network",
+        "test_inputs::test_a_sentence_over_the_input_budget_is_refused_with_its_size",
+        "test_inputs::test_article_over_the_input_budget_is_chunked_not_refused",
+        "test_article_data::test_published_refuses_a_string_that_only_starts_with_a_date",
+    ],
+    "an article containing `</article>` (or `<article>`), the prompt's own delimiters": [
+        "test_article_data::test_an_embedded_closing_tag_cannot_end_the_data_block",
+        "test_article_data::test_only_the_delimiter_tags_are_made_inert",
+    ],
+    "the result cache cannot be created or opened (a folder that cannot be made, not a database)": [
+        "test_cache::test_an_unusable_cache_is_a_configuration_error_naming_its_path",
+        "test_cache::test_a_cache_folder_that_cannot_be_made_is_a_configuration_error",
+    ],
+    "the result cache fails during a call (locked past its busy timeout, read-only, "
+    "corrupted, an entry that no longer reads)": [
+        "test_cache::test_a_locked_cache_keeps_the_summary_that_was_paid_for",
+        "test_cache::test_a_read_only_cache_is_skipped_with_a_warning",
+        "test_cache::test_a_cache_corrupted_after_it_was_opened_is_skipped",
+        "test_cache::test_a_stored_summary_that_no_longer_reads_is_a_miss",
+    ],
+}
+
+
+def readme_failure_modes() -> list[str]:
+    """The first cell of each row of the README's failure-modes table."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Failure modes\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    return [row[2:].split(" | ", 1)[0] for row in rows[2:]]  # after the header and rule
+
+
+def test_every_failure_mode_in_the_readme_is_guarded_by_tests() -> None:
+    assert readme_failure_modes() == list(FAILURE_MODES)
+    for row, tests in FAILURE_MODES.items():
+        for test in tests:
+            module, name = test.split("::")
+            found = getattr(importlib.import_module(f"tests.{module}"), name, None)
+            assert callable(found), f"{row!r}: no test {test}"

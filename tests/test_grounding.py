@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+import tracemalloc
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from summarizer import Span, locate_all, locate_quote
+from summarizer import Span, locate_all, locate_pieces, locate_quote
+from summarizer._grounding import _normalized_article
 from tests.scenarios import SEED_ID, VISIT_ID, article
 
 SEED = article(SEED_ID)
@@ -164,14 +168,123 @@ def test_any_passage_of_the_article_is_found_where_it_is(data: st.DataObject) ->
     )
 
 
-@settings(max_examples=200, deadline=None)
+# Around the passage: anything but letters and numbers, so the passage occurs only there.
+_SURROUNDINGS = st.text(st.characters(categories=["P", "S", "Z", "Cc", "Cf", "M"]), max_size=200)
+# Between its words: any run of whitespace and invisible characters that holds whitespace.
+_GAPS = st.text(" \t\n\r\u00a0\u2009\u3000\u2028\u200b\u00ad\u2060\ufeff", min_size=1, max_size=5)
+_WORDS = st.lists(
+    st.text(st.characters(categories=["L", "N"], exclude_characters="\u02bc"), min_size=1),
+    min_size=1,
+    max_size=4,
+).filter(lambda words: sum(map(len, words)) >= 3)
+
+
+@settings(max_examples=300, deadline=None)
 @given(
-    prefix=st.text(max_size=200),
-    suffix=st.text(max_size=200),
-    passage=st.text(alphabet=st.characters(categories=["L", "N"]), min_size=3, max_size=40),
+    prefix=_SURROUNDINGS,
+    suffix=_SURROUNDINGS,
+    words=_WORDS,
+    gaps=st.lists(_GAPS.filter(lambda g: any(ch.isspace() for ch in g)), min_size=3, max_size=3),
 )
-def test_offsets_are_exact_around_arbitrary_unicode(prefix: str, suffix: str, passage: str) -> None:
+def test_offsets_are_exact_around_arbitrary_unicode(
+    prefix: str, suffix: str, words: list[str], gaps: list[str]
+) -> None:
+    """The span's text is the passage as the article writes it, to the character."""
+    gaps = gaps[: len(words) - 1]
+    passage = words[0] + "".join(gap + word for gap, word in zip(gaps, words[1:], strict=True))
     text = f"{prefix} {passage} {suffix}"
-    span = locate_quote(passage, text)
+    span = locate_quote(" ".join(words), text)
     assert span is not None
-    assert locate_quote(span.slice(text), text) == span
+    assert span.slice(text) == passage
+    assert [s.slice(text) for s in locate_all(" ".join(words), text)] == [passage]
+    pieces = locate_pieces(" ".join(words), text)
+    assert pieces is not None and [p.slice(text) for p in pieces] == [passage]
+
+
+# (the caller's string, the article, the exact passage the span must cover)
+EXACT = [
+    # a first-letter case variant that changes length: ß upper-cases to SS
+    ("ßo nicht", "Er rief: SSo nicht! Dann ging er.", "SSo nicht"),
+    # ...and İ lower-cases to i + a combining dot
+    ("İstanbul is calm", "Reports say i\u0307stanbul is calm today.", "i\u0307stanbul is calm"),
+    # a zero-width space between two spaces is still one gap
+    (
+        "We are ready to talk",
+        "He said: We are \u200b ready to talk.",
+        "We are \u200b ready to talk",
+    ),
+    ("ready to talk", "We are ready \u2060\n\u200b to talk.", "ready \u2060\n\u200b to talk"),
+    # a line break, a tab and a narrow no-break space, each alone
+    ("one two three four", "one\ntwo\tthree\u202ffour", "one\ntwo\tthree\u202ffour"),
+]
+
+
+@pytest.mark.parametrize(("quote", "text", "expected"), EXACT)
+def test_span_is_the_exact_passage(quote: str, text: str, expected: str) -> None:
+    span = locate_quote(quote, text)
+    assert span is not None and span.slice(text) == expected
+    assert [s.slice(text) for s in locate_all(quote, text)] == [expected]
+    pieces = locate_pieces(quote, text)
+    assert pieces is not None and [p.slice(text) for p in pieces] == [expected]
+
+
+def test_locate_all_with_a_length_changing_case_variant_keeps_every_span_exact() -> None:
+    text = "SSo nicht. ßo nicht. SSo nicht."
+    spans = locate_all("ßo nicht", text)
+    assert [s.slice(text) for s in spans] == ["SSo nicht", "ßo nicht", "SSo nicht"]
+
+
+def adversarial_article(size: int) -> str:
+    """Short lines full of a lower-case term whose capitalised form never occurs."""
+    line = "the war goes on\r\n"
+    return (line * (size // len(line) + 1))[:size]
+
+
+def test_locate_all_is_linear_in_the_article() -> None:
+    """A first-letter variant that never occurs is looked for once, not once per match.
+
+    Rescanning it to the end for each of the 32,000 matches took 15 s or more at this size
+    (quadratic); one pass takes well under a second. The bound is loose on purpose.
+    """
+    text = adversarial_article(480_000)
+    started = time.perf_counter()
+    spans = locate_all("war", text)
+    elapsed = time.perf_counter() - started
+    assert len(spans) == text.count("war")
+    assert all(s.slice(text) == "war" for s in spans)
+    assert elapsed < 5, f"locate_all took {elapsed:.1f}s on 480 KB"
+
+
+def test_a_long_article_of_short_lines_costs_little_memory() -> None:
+    """The offset map is a few bytes a line: a 1 MB article of short lines held 60+ MB."""
+    text = "ab\r\n" * 250_000
+    _normalized_article.cache_clear()
+    tracemalloc.start()
+    try:
+        assert locate_quote("ab ab ab", text) == Span(start=0, end=10)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        _normalized_article.cache_clear()
+    assert held < 8 * 2**20, f"{held / 2**20:.0f} MB held for a 1 MB article"
+
+
+def test_the_normalised_article_cache_is_bounded_by_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many big articles never hold more than the bound; the last one is always kept."""
+    monkeypatch.setattr(_normalized_article, "max_bytes", 3 * 2**20)
+    _normalized_article.cache_clear()
+    try:
+        for n in range(8):
+            text = f"Article {n}.\r\n" + "a line\r\n" * 60_000  # about 0.5 MB each
+            assert locate_quote(f"Article {n}", text) == Span(start=0, end=len(f"Article {n}"))
+            assert _normalized_article.nbytes <= 3 * 2**20
+            assert 1 <= len(_normalized_article) < 8
+            cached = _normalized_article(text)
+            assert _normalized_article(text) is cached  # the article in use stays cached
+        huge = "a line\r\n" * 500_000  # alone over the bound: kept, alone
+        _normalized_article(huge)
+        assert len(_normalized_article) == 1 and _normalized_article(huge) is _normalized_article(
+            huge
+        )
+    finally:
+        _normalized_article.cache_clear()

@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from summarizer import InputError, Summarizer, load_prompt, summarize_article
+from summarizer._request import inert_delimiters
 from tests.fault_server import FaultServer
 from tests.scenarios import (
     GERMAN_ID,
@@ -152,16 +153,16 @@ def test_template_syntax_and_injection_are_sent_verbatim_as_data() -> None:
     [request] = server.requests
     system, user = request["messages"]
     assert system == {"role": "system", "content": load_prompt().spec.system}
-    assert user["content"] == expected_user_message(INJECTION, "2025-01-02")
+    assert user["content"] == expected_user_message(inert_delimiters(INJECTION), "2025-01-02")
     # Rendered as data: no expression was evaluated, no tag executed.
     assert "{{ 7 * 7 }}" in user["content"] and "49" not in user["content"]
     assert "{% for x in range(3) %}loop{% endfor %}" in user["content"]
     assert "{# comment #}" in user["content"] and "{{ article }}" in user["content"]
-    # The fake delimiters sit inside the real ones, after the unchanged instructions.
+    # The fake delimiters are made inert (tests/test_article_data.py): one real pair remains.
     assert user["content"].endswith("“We will meet on Friday.”\n\n</article>")
-    assert user["content"].count("</article>") == 2
-    # The only change: instructor's dedent empties a whitespace-only line.
-    assert sent_article(request) == INJECTION.replace("\n   \n", "\n\n")
+    assert user["content"].count("</article>") == 1
+    # Besides that, the only change: instructor's dedent empties a whitespace-only line.
+    assert sent_article(request) == inert_delimiters(INJECTION).replace("\n   \n", "\n\n")
 
 
 def test_non_english_article(replay: Any, replay_client: openai.OpenAI) -> None:

@@ -146,3 +146,37 @@ def test_schema_sent_to_the_model_hides_library_fields() -> None:
     assert "span" not in schema["$defs"]["Quote"]["properties"]
     assert "title" not in schema["$defs"]["Quote"]["properties"]["text"]
     assert schema["title"] == "ArticleSummary"
+
+
+LOADED = (
+    "The war in the east goes on, the paper wrote. Talks are planned in Warsaw next week, "
+    "a step toward peace, and the regime's envoys will attend.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("summary", "adopts"),
+    [
+        ("Talks are planned in Warsaw, a step toward peace.", None),  # words, not substrings
+        ("Fighting continues; talks are planned for next week.", None),
+        ("The war goes on, and talks are planned in Warsaw.", "war"),
+        ("Wars go on while talks are planned.", "war"),  # a plural is the same term
+        ("The regime's envoys will attend the talks.", "regime"),  # so is a possessive
+        ("Envoys of the REGIME will attend.", "regime"),  # case aside
+    ],
+)
+def test_loaded_terms_are_matched_as_words(summary: str, adopts: str | None) -> None:
+    data = {
+        "headline": "Talks planned for next week",
+        "summary": summary,
+        "framing": {
+            "expressions": [
+                {"text": "war", "refers_to": "the east"},
+                {"text": "regime", "refers_to": "the government"},
+            ]
+        },
+    }
+    if adopts is None:
+        validate(data, LOADED)
+    else:
+        assert f"adopt the outlet's loaded term {adopts!r}" in problems(data, LOADED)

@@ -117,3 +117,23 @@ def test_cli_output_does_not_leak_the_key(
             result = CliRunner().invoke(app, ["summarize", str(path), *extra])
             assert_clean(result.output)
             assert (result.exit_code == 0) == (case == "ok"), result.output
+
+
+PLAIN_KEY = "local-server-token-5e8d2b7a9c41f036"  # shaped like no known key: only its value
+
+
+@pytest.mark.parametrize("status", [400, 401, 500])
+def test_a_key_of_any_shape_is_removed(status: int, caplog: pytest.LogCaptureFixture) -> None:
+    """Keys for local servers look like anything: the key's own value is what is removed."""
+    caplog.set_level(logging.DEBUG)
+    said = f"Bad things happened to key {PLAIN_KEY} ({[PLAIN_KEY]})"
+    with FaultServer([error(status, said, "error")], repeat_last=True) as server:
+        engine = Summarizer(
+            client=openai.OpenAI(base_url=server.base_url, api_key=PLAIN_KEY), max_retries=1
+        )
+        engine._sleep = lambda seconds: None
+        with pytest.raises(SummarizerError) as caught:
+            engine.summarize(SEED)
+    everything = everything_said_about(caught.value) + caplog.text
+    assert "Bad things happened to key" in everything  # the message itself is kept
+    assert PLAIN_KEY not in everything and PLAIN_KEY[-16:] not in everything
