@@ -618,15 +618,68 @@ FAILURE_MODES: dict[str, list[str]] = {
         "test_cache::test_a_cache_corrupted_after_it_was_opened_is_skipped",
         "test_cache::test_a_stored_summary_that_no_longer_reads_is_a_miss",
     ],
+    # A batch never dies of one record, nor loses one.
+    'one record\'s text is not valid Unicode (a lone surrogate, from a JSON `"\\ud800"` escape)': [
+        "test_batch_inputs::test_a_lone_surrogate_fails_its_article_and_the_batch_goes_on",
+        "test_batch_inputs::test_a_jsonl_line_that_is_not_utf8_fails_only_that_line",
+    ],
+    "undecodable bytes piped to `summarize -`": [
+        "test_batch_inputs::test_text_that_is_not_unicode_is_an_input_error_everywhere",
+    ],
+    'one bad record in a `--via openai-batch` run (`published: "last Tuesday"`), or an answer '
+    "that is not a chat completion": [
+        "test_batch_inputs::test_one_bad_record_on_the_batch_api_is_one_failed_article",
+        "test_batch_inputs::test_a_batch_api_answer_that_cannot_be_read_fails_only_its_article",
+        "test_batch_inputs::test_submit_batch_leaves_out_what_cannot_be_sent",
+    ],
+    "strings holding U+2028, U+2029 or U+0085": [
+        "test_batch_inputs::test_line_separators_in_results_survive_report_eval_and_resume",
+        "test_batch_inputs::test_results_written_raw_with_line_separators_are_read_whole",
+    ],
+    "two files with one id (`story.txt`, `story.md`) or two JSONL records with the same `id`": [
+        "test_batch_inputs::test_two_files_with_one_id_are_refused_naming_both",
+        "test_batch_inputs::test_duplicate_jsonl_ids_are_refused_naming_the_lines",
+    ],
+    "a symbolic link in the input folder to a file outside it": [
+        "test_batch_inputs::test_a_link_out_of_the_input_folder_is_not_read",
+        "test_batch_inputs::test_a_dangling_link_is_its_articles_error",
+    ],
+    "a whole last record without its final newline; a torn last line": [
+        "test_batch_inputs::test_a_whole_last_record_without_its_newline_is_kept",
+        "test_batch::test_cli_resume_after_a_torn_line_yields_each_id_once",
+    ],
+    "`-o` is the input (any spelling, or a link to it), or a file the input folder would read "
+    "as an article": [
+        "test_batch_inputs::test_an_output_that_is_the_input_is_refused",
+        "test_batch_inputs::test_an_output_read_as_an_article_of_the_input_folder_is_refused",
+    ],
+    "a server that echoes the key on the Batch API path (submit, `batch-status`, collect), any "
+    "key shape": [
+        "test_secrets_batch_api::test_batch_api_errors_do_not_leak_the_key",
+        "test_secrets_batch_api::test_batch_api_commands_do_not_leak_the_key",
+    ],
+    "markup (`[/b]`, `[the chancellor]`) or control sequences (ESC, OSC, CSI, C0/C1) in an "
+    "article, an answer, a file name, an id or a batch status": [
+        "test_terminal::test_terminal_text",
+        "test_terminal::test_summaries_print_data_as_text_without_control_sequences",
+        "test_terminal::test_an_extraction_error_quoting_the_model_prints_as_text",
+        "test_terminal::test_input_errors_name_files_as_text_and_exit_2",
+        "test_terminal::test_batch_failure_lines_print_ids_and_messages_as_text",
+        "test_terminal::test_batch_api_ids_statuses_and_file_names_print_as_text",
+    ],
+    "all of these at once, fuzzed (surrogates, controls, separators, markup, long text)": [
+        "test_fuzz_pipeline::test_hostile_text_through_summarize_results_report_and_eval",
+    ],
 }
 
 
 def readme_failure_modes() -> list[str]:
-    """The first cell of each row of the README's failure-modes table."""
+    """The first cell of each row of the README's failure-modes tables."""
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    table = readme.split("\n## Failure modes\n", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in table.splitlines() if line.startswith("| ")]
-    return [row[2:].split(" | ", 1)[0] for row in rows[2:]]  # after the header and rule
+    section = readme.split("\n## Failure modes\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    cells = [row[2:].split(" | ", 1)[0] for row in rows]
+    return [cell for cell in cells if cell not in ("what happens", "---")]  # headers, rules
 
 
 def test_every_failure_mode_in_the_readme_is_guarded_by_tests() -> None:
