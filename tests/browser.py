@@ -19,8 +19,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
@@ -289,3 +292,23 @@ class Chromium:
         data = self.page("Page.captureScreenshot", {"format": "png"})["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
+
+
+BROWSER_MARKS = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        find_chromium() is None and os.environ.get("SUMMARIZER_REQUIRE_BROWSER") != "1",
+        reason="no Chromium binary found: apt-get install chromium (or set SUMMARIZER_CHROMIUM)",
+    ),
+]
+"""A browser test's marks: skipped without Chromium, unless CI requires it (then it fails)."""
+
+
+@contextlib.contextmanager
+def browser_window(width: int, height: int) -> Iterator[Chromium]:
+    """A Chromium page of this size; a test that requires the browser fails without one."""
+    binary = find_chromium()
+    if binary is None:
+        pytest.fail("SUMMARIZER_REQUIRE_BROWSER=1 but no Chromium binary was found")
+    with Chromium(binary, width=width, height=height) as chromium:
+        yield chromium

@@ -7,7 +7,6 @@ Chromium these tests skip (and fail when ``SUMMARIZER_REQUIRE_BROWSER=1``).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,28 +15,17 @@ import pytest
 
 from summarizer import ArticleSummary
 from summarizer.corpus import Corpus, CorpusArticle
-from tests.browser import Chromium, find_chromium
+from tests.browser import BROWSER_MARKS, Chromium, browser_window
 from tests.story import large_summary, replayed_summaries, run_story_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-BINARY = find_chromium()
-REQUIRED = os.environ.get("SUMMARIZER_REQUIRE_BROWSER") == "1"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        BINARY is None and not REQUIRED,
-        reason="no Chromium binary found: apt-get install chromium (or set SUMMARIZER_CHROMIUM)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Chromium]:
-    if BINARY is None:
-        pytest.fail("SUMMARIZER_REQUIRE_BROWSER=1 but no Chromium binary was found")
-    with Chromium(BINARY, width=1280, height=800) as chromium:
+    with browser_window(1280, 800) as chromium:
         yield chromium
 
 
