@@ -215,8 +215,10 @@ def test_clear_empties_the_cache(tmp_path: Path) -> None:
 
 def test_an_unusable_cache_is_a_configuration_error_naming_its_path(tmp_path: Path) -> None:
     (tmp_path / "results.sqlite3").write_bytes(b"this is not a database, " * 100)
+    started = time.monotonic()
     with pytest.raises(ConfigurationError, match=r"results\.sqlite3") as caught:
         ResultCache(tmp_path)
+    assert time.monotonic() - started < 3  # not retried as if it were busy (30 s)
     assert str(tmp_path) in str(caught.value)
     assert isinstance(caught.value.__cause__, sqlite3.DatabaseError)
 

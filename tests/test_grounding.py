@@ -149,6 +149,23 @@ def test_span_rejects_reversed_offsets() -> None:
         Span(start=5, end=2)
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "text", "fits"),
+    [
+        (4, 9, "the quote", True),  # ends at the text's last character
+        (0, 3, "the quote", True),
+        (4, 10, "the quote", False),  # one past the end: a span of another text
+        (3, 3, "the quote", False),  # empty
+        (0, 3, None, False),  # no text to fit
+    ],
+)
+def test_a_span_is_kept_only_where_it_fits_the_text(
+    start: int, end: int, text: str | None, fits: bool
+) -> None:
+    span = Span(start=start, end=end)
+    assert (span.within(text) is span) is fits
+
+
 @settings(max_examples=200, deadline=None)
 @given(data=st.data())
 def test_any_passage_of_the_article_is_found_where_it_is(data: st.DataObject) -> None:
@@ -271,6 +288,7 @@ def test_a_long_article_of_short_lines_costs_little_memory() -> None:
 
 def test_the_normalised_article_cache_is_bounded_by_size(monkeypatch: pytest.MonkeyPatch) -> None:
     """Many big articles never hold more than the bound; the last one is always kept."""
+    assert _normalized_article.max_bytes == 64 * 2**20  # the bound the README states
     monkeypatch.setattr(_normalized_article, "max_bytes", 3 * 2**20)
     _normalized_article.cache_clear()
     try:

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import Summarizer, SummarizerError
+from summarizer._transport import scrub_exception
 from summarizer.cli import app
 from tests.fault_server import FaultServer, Hang, closed_port
 from tests.scenarios import SEED_ID, answer, article, error, fabricated_seed, gold
@@ -137,3 +138,14 @@ def test_a_key_of_any_shape_is_removed(status: int, caplog: pytest.LogCaptureFix
     everything = everything_said_about(caught.value) + caplog.text
     assert "Bad things happened to key" in everything  # the message itself is kept
     assert PLAIN_KEY not in everything and PLAIN_KEY[-16:] not in everything
+
+
+def test_an_exception_kept_as_a_cause_is_scrubbed_in_every_argument() -> None:
+    key = "local-server-token-0123456789"
+    exc = RuntimeError(f"bad key {key}", [f"echo {key}", (key, 3)], {"k": key})
+    scrub_exception(exc, key)
+    assert exc.args == (
+        "bad key [REDACTED]",
+        ["echo [REDACTED]", ("[REDACTED]", 3)],
+        {"k": "[REDACTED]"},
+    )
