@@ -66,9 +66,11 @@ class _Clients:
     def get(self, want_async: bool) -> ResolvedClient:
         with self._lock:
             if want_async not in self._resolved:
-                self._resolved[want_async] = resolve_client(
-                    self.client, self.settings, want_async=want_async
-                )
+                resolved = resolve_client(self.client, self.settings, want_async=want_async)
+                # openai imports its resource modules on first use (most of a second, cold):
+                # here, so that a call's total_timeout measures the call, not that import.
+                _ = resolved.client.chat.completions
+                self._resolved[want_async] = resolved
             return self._resolved[want_async]
 
     def release(self) -> list[ResolvedClient]:

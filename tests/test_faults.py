@@ -13,6 +13,8 @@ import email.utils
 import importlib
 import logging
 import random
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -689,3 +691,43 @@ def test_every_failure_mode_in_the_readme_is_guarded_by_tests() -> None:
             module, name = test.split("::")
             found = getattr(importlib.import_module(f"tests.{module}"), name, None)
             assert callable(found), f"{row!r}: no test {test}"
+
+
+def test_slow_invalid_answers_stop_at_the_total_timeout_counting_every_request() -> None:
+    def slow_fabrication(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        time.sleep(0.3)
+        return answer(fabricated_seed(), "fab")(request)
+
+    with FaultServer([slow_fabrication], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url, total_timeout=0.5, max_reasks=5)
+        started = time.monotonic()
+        with pytest.raises(ProviderError, match="timed out") as caught:
+            engine.summarize(SEED)
+        elapsed = time.monotonic() - started
+    assert caught.value.retryable and caught.value.status_code is None
+    assert caught.value.attempts == 2 == len(server.requests)  # the reask's timeout was cut
+    assert elapsed < 3  # 0.5 s asked; generous for a loaded machine
+
+
+COLD_CALL = """
+import sys, openai
+from summarizer import Summarizer
+from tests.scenarios import SEED_ID, article
+client = openai.OpenAI(base_url=sys.argv[1], api_key="sk-cold-FAKE")
+summary = Summarizer(client=client, total_timeout=0.5).summarize(article(SEED_ID))
+print(summary.meta.attempts)
+"""
+
+
+def test_a_first_call_in_a_new_process_is_not_charged_for_openais_imports() -> None:
+    """openai imports its resource modules on first use; that is not the call's total_timeout."""
+    with FaultServer([GOOD]) as server:
+        done = subprocess.run(
+            [sys.executable, "-c", COLD_CALL, server.base_url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).parent.parent,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "1" and len(server.requests) == 1
