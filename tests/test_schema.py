@@ -120,6 +120,22 @@ def test_references_are_canonicalised_to_the_speaker_name() -> None:
     assert summary.quotes[3].speaker == "Vladimir Putin"
     assert summary.stances[0].holder == "Vladimir Putin"
     assert summary.proposed_meetings[0].participants == ["Vladimir Putin", "Donald Trump"]
+    assert summary.quotes[3].speaker_id == "vladimir-putin"
+    assert summary.stances[0].holder_id == "vladimir-putin"
+    assert summary.proposed_meetings[0].participant_ids == ["vladimir-putin", "donald-trump"]
+
+
+def test_two_sources_the_model_kept_apart_keep_two_ids() -> None:
+    data = gold(SEED_ID)
+    data["speakers"] += [copy.deepcopy(data["speakers"][0]), copy.deepcopy(data["speakers"][0])]
+    summary = validate(data)
+    assert [s.id for s in summary.speakers] == [
+        "dmitry-peskov",
+        "vladimir-putin",
+        "donald-trump",
+        "dmitry-peskov-2",
+        "dmitry-peskov-3",
+    ]
 
 
 @pytest.mark.parametrize(
