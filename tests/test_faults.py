@@ -30,6 +30,7 @@ from summarizer import (
     ProviderError,
     Summarizer,
 )
+from summarizer._request import Exchange
 from tests.fault_server import Drop, FaultServer, Hang, Reset, closed_port
 from tests.scenarios import SEED_ID, answer, article, error, fabricated_seed, gold
 
@@ -707,6 +708,25 @@ def test_slow_invalid_answers_stop_at_the_total_timeout_counting_every_request()
     assert caught.value.retryable and caught.value.status_code is None
     assert caught.value.attempts == 2 == len(server.requests)  # the reask's timeout was cut
     assert elapsed < 3  # 0.5 s asked; generous for a loaded machine
+
+
+def test_a_deadline_passed_while_validating_ends_the_call_before_the_reask(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No request is started past total_timeout; the error counts the one that was made."""
+    accept = Exchange.accept
+
+    def slow_accept(self: Exchange, completion: Any) -> Any:
+        time.sleep(0.6)  # validating a huge answer on a loaded machine
+        return accept(self, completion)
+
+    monkeypatch.setattr(Exchange, "accept", slow_accept)
+    with FaultServer([answer(fabricated_seed(), "fab")], repeat_last=True) as server:
+        engine, _ = summarizer(server.base_url, total_timeout=0.5)
+        with pytest.raises(ProviderError, match=r"ran past its total_timeout of 0\.5s") as caught:
+            engine.summarize(SEED)
+    assert caught.value.retryable and caught.value.attempts == 1 == len(server.requests)
+    assert "(1 request(s) made)" in str(caught.value)
 
 
 COLD_CALL = """
