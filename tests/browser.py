@@ -312,3 +312,20 @@ def browser_window(width: int, height: int) -> Iterator[Chromium]:
         pytest.fail("SUMMARIZER_REQUIRE_BROWSER=1 but no Chromium binary was found")
     with Chromium(binary, width=width, height=height) as chromium:
         yield chromium
+
+
+# Report and corpus pages: is highlight ``id`` (a JSON string) within the visible part of its
+# article pane, and has every mark of it been flashed? Format with ``% json.dumps(id)``.
+VISIBLE_JS = """
+((id) => {
+  const el = document.querySelector('[data-hl="' + id + '"]');
+  const box = el.closest('.sr-article').getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  const top = Math.max(0, box.top), bottom = Math.min(window.innerHeight, box.bottom);
+  return r.top >= top - 1 && r.top + Math.min(r.height, 40) <= bottom + 1;
+})(%s)
+"""
+FLASHED_JS = """
+((id) => Array.from(document.querySelectorAll('[data-hl="' + id + '"]'))
+  .every(el => el.classList.contains('flash')))(%s)
+"""

@@ -15,7 +15,7 @@ import pytest
 
 from summarizer import ArticleSummary
 from summarizer.corpus import Corpus, CorpusArticle
-from tests.browser import BROWSER_MARKS, Chromium, browser_window
+from tests.browser import BROWSER_MARKS, FLASHED_JS, VISIBLE_JS, Chromium, browser_window
 from tests.story import large_summary, replayed_summaries, run_story_batch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,19 +46,6 @@ def open_page(browser: Chromium, html: str, folder: Path, width: int | None = No
     assert browser.evaluate("document.readyState") == "complete"
 
 
-VISIBLE_JS = """
-((id) => {
-  const el = document.querySelector('[data-hl="' + id + '"]');
-  const box = el.closest('.sr-article').getBoundingClientRect();
-  const r = el.getBoundingClientRect();
-  const top = Math.max(0, box.top), bottom = Math.min(window.innerHeight, box.bottom);
-  return r.top >= top - 1 && r.top + Math.min(r.height, 40) <= bottom + 1;
-})(%s)
-"""
-FLASHED_JS = """
-((id) => Array.from(document.querySelectorAll('[data-hl="' + id + '"]'))
-  .every(el => el.classList.contains('flash')))(%s)
-"""
 LAYOUT_JS = """
 (() => {
   const within = (el, box) => {

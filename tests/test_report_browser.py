@@ -15,7 +15,7 @@ import pytest
 
 from summarizer import ArticleSummary
 from summarizer._report import summary_to_html
-from tests.browser import BROWSER_MARKS, Chromium, browser_window
+from tests.browser import BROWSER_MARKS, FLASHED_JS, VISIBLE_JS, Chromium, browser_window
 from tests.report_screenshot import expected_highlights, summary_from_gold
 from tests.story import large_summary
 
@@ -58,21 +58,6 @@ HIGHLIGHTS_JS = """
   }
   return out;
 })()
-"""
-
-VISIBLE_JS = """
-((id) => {
-  const el = document.querySelector('[data-hl="' + id + '"]');
-  const box = el.closest('.sr-article').getBoundingClientRect();
-  const r = el.getBoundingClientRect();
-  const top = Math.max(0, box.top), bottom = Math.min(window.innerHeight, box.bottom);
-  return r.top >= top - 1 && r.top + Math.min(r.height, 40) <= bottom + 1;
-})(%s)
-"""
-
-FLASHED_JS = """
-((id) => Array.from(document.querySelectorAll('[data-hl="' + id + '"]'))
-  .every(el => el.classList.contains('flash')))(%s)
 """
 
 
