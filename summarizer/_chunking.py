@@ -19,9 +19,11 @@ Merging (:func:`merge_chunks`), deterministic (chunk order, then article order):
   overlap (the overlap region is read twice); the one with the longer location is kept, and
   the list is put in article order. A quote's kind is distinct; a tone has nothing to
   locate, so the first chunk's tone toward an actor wins;
-- meetings from different chunks: the same set of participants and either overlapping
-  evidence, the same start date or the same timeframe (case-insensitive) are one meeting:
-  evidence is united (in article order); the status is the most advanced (the ``rank`` of
+- meetings from different chunks are one meeting by the rule of
+  :func:`summarizer._meeting_identity.same_meeting` within one article: the same set of
+  participants and either overlapping evidence, the same timeframe (case-insensitive) or
+  overlapping dates; unknown dates do not make two mentions one. Their evidence is united
+  (in article order); the status is the most advanced (the ``merge_rank`` of
   :data:`summarizer._summary.MEETING_STATUSES`, with its reason); the other fields are the
   first given in chunk order; agenda and preconditions are united. Meetings from the same
   chunk never merge;
@@ -42,6 +44,7 @@ from pydantic import BaseModel
 from summarizer._fields import Distinct, Person, Verbatim, located_spans, walk
 from summarizer._grounding import Span, locate_all
 from summarizer._identity import cluster, form_key, name_tokens
+from summarizer._meeting_identity import MeetingKey, participant_keys, same_meeting
 from summarizer._models import estimate_tokens
 from summarizer._summary import (
     MEETING_STATUSES,
@@ -51,6 +54,7 @@ from summarizer._summary import (
     SummaryData,
     assign_ids,
 )
+from summarizer._timeframes import Interval
 from summarizer.errors import InputError
 
 S = TypeVar("S", bound=SummaryData)
@@ -276,42 +280,38 @@ def _merge_models(models: Sequence[BaseModel], article: str) -> dict[str, Any]:
     return fields
 
 
+def _meeting_key(meeting: ProposedMeeting) -> MeetingKey:
+    """A chunk's meeting as meeting identity compares it (names: the merged speakers')."""
+    days = None
+    if meeting.date_from is not None:
+        days = Interval(meeting.date_from, meeting.date_to or meeting.date_from)
+    return MeetingKey(
+        people=participant_keys(meeting.participants),
+        days=days,
+        timeframe=meeting.timeframe or "",
+        evidence=tuple(meeting.evidence_spans),
+    )
+
+
 def _merge_meetings(parts: Sequence[SummaryData]) -> list[ProposedMeeting]:
-    groups: list[list[tuple[int, ProposedMeeting]]] = []
+    groups: list[list[tuple[int, ProposedMeeting, MeetingKey]]] = []
     for index, part in enumerate(parts):
         for meeting in part.proposed_meetings:
-            people = {form_key(p) for p in meeting.participants}
+            key = _meeting_key(meeting)
             for group in groups:
-                if any(i == index for i, _ in group):
-                    continue
-                if {form_key(p) for p in group[0][1].participants} != people:
-                    continue
-                if _same_meeting(meeting, [m for _, m in group]):
-                    group.append((index, meeting))
+                if any(i == index for i, _, _ in group):
+                    continue  # one chunk's meetings are its own: never merged
+                if any(same_meeting(key, k, unknown_agrees=False) for _, _, k in group):
+                    group.append((index, meeting, key))
                     break
             else:
-                groups.append([(index, meeting)])
-    return [_combine_meetings([m for _, m in group]) for group in groups]
-
-
-def _same_meeting(meeting: ProposedMeeting, group: list[ProposedMeeting]) -> bool:
-    for other in group:
-        if any(_overlaps(a, b) for a in meeting.evidence_spans for b in other.evidence_spans):
-            return True
-        if meeting.date_from and meeting.date_from == other.date_from:
-            return True
-        if (
-            meeting.timeframe
-            and other.timeframe
-            and form_key(meeting.timeframe) == form_key(other.timeframe)
-        ):
-            return True
-    return False
+                groups.append([(index, meeting, key)])
+    return [_combine_meetings([m for _, m, _ in group]) for group in groups]
 
 
 def _combine_meetings(group: list[ProposedMeeting]) -> ProposedMeeting:
     first = group[0]
-    status_of = max(group, key=lambda m: MEETING_STATUSES[m.status].rank)
+    status_of = max(group, key=lambda m: MEETING_STATUSES[m.status].merge_rank)
     evidence: dict[tuple[int, int], tuple[str, Span]] = {}
     for m in group:
         for text, span in zip(m.evidence, m.evidence_spans, strict=False):

@@ -25,11 +25,10 @@ from summarizer._meeting_threads import MeetingEvent, MeetingThread
 from summarizer._people import PersonEntry
 from summarizer._report import PALETTE_SIZE, article_marks, render_page
 from summarizer._stance_threads import StanceEvent, StanceThread
-from summarizer._summary import MEETING_STATUSES
+from summarizer._summary import MEETING_STATUSES, polarity_sign, speaker_ids
 
 __all__ = ["corpus_to_html"]
 
-_SIGN = {"support": "+", "oppose": "−", "neutral": "○", "mixed": "±"}
 Lookup = Callable[[BaseModel, str, int], str | None]
 
 
@@ -45,8 +44,9 @@ class _Page:
         self.marked: list[tuple[Markup | None, Lookup]] = []
         for k, article in enumerate(corpus.articles):
             names = {}
-            for j, speaker in enumerate(article.summary.speakers):
-                entry = corpus.people.of_speaker(k, j)
+            speakers = article.summary.speakers
+            for speaker, sid in zip(speakers, speaker_ids(speakers), strict=True):
+                entry = corpus.people.of_speaker(article.id, sid)
                 if entry is not None and entry.id in self.colours:
                     names[speaker.name] = self.colours[entry.id]
             self.marked.append(article_marks(article.summary, f"c{k}-", names))
@@ -116,7 +116,7 @@ def _stance_event(page: _Page, event: StanceEvent) -> dict[str, Any]:
     return {
         "article": page.article(event.article_id),
         "polarity": event.polarity,
-        "sign": _SIGN.get(event.polarity, "?"),
+        "sign": polarity_sign(event.polarity),
         "target": event.target,
         "evidence": event.evidence,
         "link": page.target(event.article_id, stance, "evidence"),

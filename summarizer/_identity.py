@@ -56,6 +56,7 @@ from summarizer._grounding import normalize_surface
 __all__ = [
     "COMMON_WORDS",
     "GIVEN_NAME_TITLES",
+    "NAME_PARTICLES",
     "TITLES",
     "cluster",
     "fold_token",
@@ -426,7 +427,7 @@ COMMON_WORDS = frozenset(
 """English words written with a capital in news wording that are not names by themselves."""
 
 _CAPITALISED = re.compile(r"[^\W\d_][\w'’-]*")
-_PARTICLES = frozenset(
+NAME_PARTICLES = frozenset(
     {
         "de",
         "da",
@@ -445,6 +446,8 @@ _PARTICLES = frozenset(
         "la",
     }
 )
+"""Lower-case words inside a name (``Ursula von der Leyen``, ``Giovanni della Casa``): part
+of the name, never a name word of their own; the one list every name rule reads."""
 
 
 def _name_runs(text: str) -> list[list[str]]:
@@ -461,7 +464,7 @@ def _name_runs(text: str) -> list[list[str]]:
                 runs.append(current)
                 current = []
             current.append(word)
-        elif joined and word in _PARTICLES:
+        elif joined and word in NAME_PARTICLES:
             current.append(word)
         else:
             if current:
@@ -470,7 +473,7 @@ def _name_runs(text: str) -> list[list[str]]:
         last_end = match.end()
     if current:
         runs.append(current)
-    return [[w for w in run if w not in _PARTICLES] for run in runs]
+    return [[w for w in run if w not in NAME_PARTICLES] for run in runs]
 
 
 @lru_cache(maxsize=16)

@@ -47,6 +47,7 @@ from summarizer._summary import (
     QuoteKind,
     SpeakerKind,
     Tone as ToneKind,
+    is_direct,
     problems_error,
 )
 from summarizer.schema import ArticleSummary
@@ -301,7 +302,7 @@ def _passage(anchor: str, article: str | None) -> str:
 def _quote(quote: Quote, article: str | None) -> dict[str, Any]:
     data = quote.model_dump(exclude_none=True, exclude={"by", "gist"})
     data["speaker"] = quote.by
-    if quote.kind != "direct":  # the passage is the evidence; the text, its gist or itself
+    if not is_direct(quote.kind):  # the passage is the evidence; the text, its gist or itself
         data["evidence"] = _passage(quote.text, article)
         data["text"] = quote.gist or data["evidence"]
     return data
@@ -309,7 +310,7 @@ def _quote(quote: Quote, article: str | None) -> dict[str, Any]:
 
 def _located(quote: dict[str, Any], article: str | None) -> str:
     """The passage a quote stands on, as evidence for a position or stance that cites it."""
-    if quote["kind"] != "direct":
+    if not is_direct(quote["kind"]):
         return str(quote.get("evidence") or quote["text"])
     pieces = locate_pieces(quote["text"], article) if article is not None else None
     if not pieces or article is None:

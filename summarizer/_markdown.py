@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from summarizer._summary import SummaryData
+from summarizer._summary import SummaryData, is_direct
 
 __all__ = ["summary_to_markdown"]
 
@@ -59,7 +59,7 @@ def _quotes(s: SummaryData) -> list[str]:
             )
             if x
         )
-        if q.kind == "direct":
+        if is_direct(q.kind):
             out.append(f"{i}. **{_md(q.speaker)}** ({details}): “{_md(q.text)}”")
         else:
             out.append(f"{i}. **{_md(q.speaker)}** ({details}): {_md(q.text)}")

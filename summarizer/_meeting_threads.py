@@ -10,7 +10,9 @@ starts a new thread. The rules, all of them:
 that article; a participant that is no person of the corpus ("Koravia") is compared by its
 name. An event can join a thread when
 
-1. its participants are the thread's (the participants of the event that started it); or
+1. it is the same meeting by :func:`summarizer._meeting_identity.same_meeting` (the rule
+   chunk merging and the evaluation use): its participants are the thread's (the
+   participants of the event that started it) and their days agree; or
 2. one set contains the other, they share two or more participants, both have dates that
    overlap and their places do not differ (the ministers who join their leaders' summit
    on the same day in the same town: the leaders' summit); or
@@ -22,8 +24,8 @@ article's publication date (:mod:`summarizer._timeframes`); a thread's days are 
 precise its events gave. Days that do not overlap mean another meeting, except that a
 meeting that was postponed may take a new date (rule 1 only).
 
-**What happened.** A meeting that was held, cancelled or declined (statuses ranked at or
-above ``declined`` in :data:`~summarizer._summary.MEETING_STATUSES`) is over: a later event
+**What happened.** A meeting that was held, cancelled or declined (the statuses marked
+``over`` in :data:`~summarizer._summary.MEETING_STATUSES`) is over: a later event
 that is not itself a report of it being over (held, cancelled, declined), and whose days do
 not overlap the meeting's, is a new meeting: the same people's follow-up summit, proposed
 after the first was held, is its own thread.
@@ -44,15 +46,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from summarizer._corpus_article import CorpusArticle
-from summarizer._identity import form_key, plain_words, speaker_id
+from summarizer._identity import plain_words, speaker_id
+from summarizer._meeting_identity import MeetingKey, participant_key, participant_keys, same_meeting
 from summarizer._people import People
 from summarizer._summary import MEETING_STATUSES, ProposedMeeting
 from summarizer._timeframes import Interval, meeting_interval
 
 __all__ = ["Evidence", "MeetingEvent", "MeetingThread", "thread_meetings"]
-
-OVER_RANK = MEETING_STATUSES["declined"].rank
-"""Statuses ranked at or above this one (declined, cancelled, held) mean the meeting is over."""
 
 JOINED = ("the same participants", "participants within", "the same day and place")
 """What joined an event to its thread, by rule (see the module docstring)."""
@@ -61,7 +61,7 @@ JOINED = ("the same participants", "participants within", "the same day and plac
 def is_over(status: str) -> bool:
     """Whether a meeting with this status is over (held, cancelled or declined)."""
     info = MEETING_STATUSES.get(status)
-    return info is not None and info.rank >= OVER_RANK
+    return info is not None and info.over
 
 
 @dataclass(frozen=True)
@@ -160,14 +160,10 @@ def _evidence(meeting: ProposedMeeting, text: str) -> list[Evidence]:
     ]
 
 
-def _candidate(index: int, article: CorpusArticle, j: int, people: People) -> _Candidate:
+def _candidate(article: CorpusArticle, j: int, people: People) -> _Candidate:
     meeting = article.summary.proposed_meetings[j]
-    entries = [people.resolve(index, name) for name in meeting.participants]
-    keys = [
-        e.id if e is not None else "~" + " ".join(plain_words(name))
-        for name, e in zip(meeting.participants, entries, strict=True)
-    ]
-    proposer = people.resolve(index, meeting.proposed_by)
+    entries = [people.resolve(article.id, name) for name in meeting.participants]
+    proposer = people.resolve(article.id, meeting.proposed_by)
     event = MeetingEvent(
         article_id=article.id,
         published=article.published,
@@ -193,7 +189,9 @@ def _candidate(index: int, article: CorpusArticle, j: int, people: People) -> _C
     )
     persons = frozenset(e.id for e in entries if e is not None and e.kind == "person")
     place = frozenset(plain_words(meeting.location or ""))
-    return _Candidate(event, frozenset(keys), persons, place)
+    return _Candidate(
+        event, participant_keys(meeting.participants, event.participant_ids), persons, place
+    )
 
 
 def _place(a: frozenset[str], b: frozenset[str]) -> int:
@@ -212,7 +210,13 @@ def _score(open_: _Open, c: _Candidate) -> tuple[int, int, int, int] | None:
     same_day = same_day and mine.day == theirs.day  # type: ignore[union-attr]
     place = _place(open_.place, c.place)
     status = open_.thread.status
-    if c.people == open_.people:
+    same = same_meeting(
+        MeetingKey(open_.people, mine),
+        MeetingKey(c.people, theirs),
+        unknown_agrees=True,
+        moved=status == "postponed",
+    )
+    if same:
         who = 2
     elif (
         (c.people < open_.people or open_.people < c.people)
@@ -224,8 +228,6 @@ def _score(open_: _Open, c: _Candidate) -> tuple[int, int, int, int] | None:
     elif not c.persons and same_day and place == 1:
         who = 0
     else:
-        return None
-    if known and not overlap and not (status == "postponed" and who == 2):
         return None
     if is_over(status) and not is_over(c.event.status) and not overlap:
         return None
@@ -277,8 +279,7 @@ def _thread_id(c: _Candidate, taken: set[str]) -> str:
 def _start(c: _Candidate, article: int, taken: set[str]) -> _Open:
     names: dict[str, tuple[str, str | None]] = {}
     for name, pid in zip(c.event.participants, c.event.participant_ids, strict=True):
-        key = pid if pid is not None else "~" + form_key(name)
-        names.setdefault(key, (name, pid))
+        names.setdefault(participant_key(name, pid), (name, pid))
     thread = MeetingThread(
         id=_thread_id(c, taken),
         participants=[n for n, _ in names.values()],
@@ -298,8 +299,7 @@ def thread_meetings(articles: list[CorpusArticle], people: People) -> list[Meeti
     taken: set[str] = set()
     for index, article in enumerate(articles):
         candidates = [
-            _candidate(index, article, j, people)
-            for j in range(len(article.summary.proposed_meetings))
+            _candidate(article, j, people) for j in range(len(article.summary.proposed_meetings))
         ]
         pairs = []
         for ci, c in enumerate(candidates):

@@ -44,6 +44,7 @@ from summarizer._corpus_article import CorpusArticle
 from summarizer._fields import Person, walk
 from summarizer._identity import (
     COMMON_WORDS,
+    NAME_PARTICLES,
     TITLES,
     cluster,
     fold_token,
@@ -53,11 +54,11 @@ from summarizer._identity import (
     resolve,
     speaker_id,
 )
+from summarizer._summary import speaker_ids
 
 __all__ = ["People", "PersonEntry", "QuoteRef", "build_people", "personal_name"]
 
 _ARTICLES = frozenset({"the", "a", "an"})
-_PARTICLES = frozenset({"de", "da", "di", "del", "du", "van", "von", "der", "den", "bin", "al"})
 _OFFICES = TITLES - {"the", "der", "die", "la", "le"}
 
 
@@ -96,11 +97,13 @@ class PersonEntry:
 
 @dataclass
 class _Mention:
-    article: int
+    article: str
+    """The article's id."""
     forms: list[str]
     kind: str
-    speaker: int | None
-    """The speaker's index in its article, or None for a named non-speaker."""
+    speaker: str | None
+    """The speaker's id in its article (:func:`speaker_ids`), or None for a non-speaker."""
+    role: str | None = None
     loose: bool = False
     """A bare surname that does not speak: kept only if it joins a person with a full name."""
 
@@ -108,7 +111,7 @@ class _Mention:
 def personal_name(name: str) -> bool:
     """Whether a name that is no speaker reads as a person's name (see the module docstring)."""
     words = name.split()
-    if not words or not all(w[0].isupper() or w in _PARTICLES for w in words):
+    if not words or not all(w[0].isupper() or w in NAME_PARTICLES for w in words):
         return False
     plain = [" ".join(plain_words(w)) for w in words]
     lead = 0  # a leading office, with the words that qualify it: "Foreign Minister"
@@ -116,7 +119,7 @@ def personal_name(name: str) -> bool:
         lead += 1
     if lead and plain[lead - 1] not in _OFFICES:
         return False  # leading words that are no office: "The Kremlin", "New York"
-    rest = [w for w in plain[lead:] if w not in _PARTICLES]
+    rest = [w for w in plain[lead:] if w not in NAME_PARTICLES]
     if not rest or any(w in COMMON_WORDS or w in TITLES for w in rest):
         return False
     return len(rest) >= 2 or lead > 0
@@ -142,11 +145,14 @@ def _org_form(form: str) -> str:
     return " ".join(words)
 
 
-def _article_mentions(index: int, article: CorpusArticle) -> tuple[list[_Mention], dict[str, int]]:
+def _article_mentions(article: CorpusArticle) -> tuple[list[_Mention], dict[str, int]]:
     """The sources of one article, and each person-field name's mention (by form key)."""
     summary = article.summary
+    ids = speaker_ids(summary.speakers)
     mentions = [
-        _Mention(index, s.forms(), s.kind, i) for i, s in enumerate(summary.speakers) if s.name
+        _Mention(article.id, s.forms(), s.kind, sid, s.role)
+        for s, sid in zip(summary.speakers, ids, strict=True)
+        if s.name
     ]
     forms = [s.forms() for s in summary.speakers]
     kinds = [s.kind for s in summary.speakers]
@@ -167,7 +173,7 @@ def _article_mentions(index: int, article: CorpusArticle) -> tuple[list[_Mention
                 others = [m.forms for m in mentions[len(forms) :]]
                 known = resolve(name, others)
                 if known is None:
-                    mentions.append(_Mention(index, [name], "person", None, loose))
+                    mentions.append(_Mention(article.id, [name], "person", None, None, loose))
                     found = len(mentions) - 1
                 else:
                     found = len(forms) + known
@@ -226,19 +232,23 @@ def _named_in(entry: PersonEntry, forms: list[str], texts: dict[str, str]) -> It
 
 
 class People:
-    """The corpus's identities, and which entry each article's names refer to."""
+    """The corpus's identities, and which entry each article's names refer to.
+
+    Everything is keyed by ids (the article's, the speaker's: :func:`speaker_ids`), never
+    by a position in a list, so a view that filters or reorders the articles keeps its links.
+    """
 
     def __init__(
         self,
         entries: list[PersonEntry],
-        speakers: dict[tuple[int, int], PersonEntry],
-        names: dict[tuple[int, str], PersonEntry],
+        speakers: dict[tuple[str, str], PersonEntry],
+        names: dict[tuple[str, str], PersonEntry],
         articles: list[CorpusArticle],
     ) -> None:
         self.entries = entries
         self._speakers = speakers
         self._names = names
-        self._articles = articles
+        self._articles = {a.id: a for a in articles}
         self._by_id = {e.id: e for e in entries}
 
     def __iter__(self) -> Iterator[PersonEntry]:
@@ -251,27 +261,29 @@ class People:
         """The entry with this id."""
         return self._by_id.get(person_id)
 
-    def of_speaker(self, article: int, speaker: int) -> PersonEntry | None:
-        """The entry of an article's speaker (by their indexes)."""
-        return self._speakers.get((article, speaker))
+    def of_speaker(self, article_id: str, speaker_id: str) -> PersonEntry | None:
+        """The entry of an article's speaker (by the article's id and the speaker's)."""
+        return self._speakers.get((article_id, speaker_id))
 
-    def resolve(self, article: int, name: str | None) -> PersonEntry | None:
+    def resolve(self, article_id: str, name: str | None) -> PersonEntry | None:
         """The entry a name in an article's summary refers to, if it is one of the corpus's."""
         if not name:
             return None
-        found = self._names.get((article, form_key(name)))
-        if found is not None:
+        found = self._names.get((article_id, form_key(name)))
+        article = self._articles.get(article_id)
+        if found is not None or article is None:
             return found
-        summary = self._articles[article].summary
-        forms = [s.forms() for s in summary.speakers]
-        index = resolve(name, forms, [s.kind for s in summary.speakers])
-        return self.of_speaker(article, index) if index is not None else None
+        speakers = article.summary.speakers
+        index = resolve(name, [s.forms() for s in speakers], [s.kind for s in speakers])
+        if index is None:
+            return None
+        return self.of_speaker(article_id, speaker_ids(speakers)[index])
 
 
-def _quote_refs(index: int, article: CorpusArticle, people: People) -> Iterator[QuoteRef]:
+def _quote_refs(article: CorpusArticle, people: People) -> Iterator[QuoteRef]:
     summary = article.summary
     for j, quote in enumerate(summary.quotes):
-        entry = people.resolve(index, quote.speaker)
+        entry = people.resolve(article.id, quote.speaker)
         if entry is None:
             continue
         start, end = article.offsets(quote.location)
@@ -294,10 +306,10 @@ def _quote_refs(index: int, article: CorpusArticle, people: People) -> Iterator[
 def build_people(articles: list[CorpusArticle]) -> People:
     """The identities of a corpus (articles in publication order); see the module docstring."""
     mentions: list[_Mention] = []
-    article_names: list[dict[str, int]] = []
-    for index, article in enumerate(articles):
-        found, named = _article_mentions(index, article)
-        article_names.append({key: len(mentions) + i for key, i in named.items()})
+    article_names: dict[str, dict[str, int]] = {}
+    for article in articles:
+        found, named = _article_mentions(article)
+        article_names[article.id] = {key: len(mentions) + i for key, i in named.items()}
         mentions += found
     groups = _cluster(mentions)
     entries: list[PersonEntry] = []
@@ -323,15 +335,15 @@ def build_people(articles: list[CorpusArticle]) -> People:
                 entry.aliases.append(form)
         entry_of[root] = entry
         entries.append(entry)
-    speakers: dict[tuple[int, int], PersonEntry] = {}
-    names: dict[tuple[int, str], PersonEntry] = {}
+    speakers: dict[tuple[str, str], PersonEntry] = {}
+    names: dict[tuple[str, str], PersonEntry] = {}
     for mention, group in zip(mentions, groups, strict=True):
         if mention.speaker is not None:
             speakers[(mention.article, mention.speaker)] = entry_of[group]
-    for index, article_map in enumerate(article_names):
+    for article_id, article_map in article_names.items():
         for key, at in article_map.items():
             if groups[at] in entry_of:
-                names[(index, key)] = entry_of[groups[at]]
+                names[(article_id, key)] = entry_of[groups[at]]
     people = People(entries, speakers, names, articles)
     _fill(people, mentions, groups, entry_of, articles)
     return people
@@ -352,15 +364,14 @@ def _fill(
         if group not in entry_of:
             continue
         entry = entry_of[group]
-        present[entry.id].add(articles[mention.article].id)
-        if mention.speaker is not None:
-            role = articles[mention.article].summary.speakers[mention.speaker].role
-            if role and role.casefold() not in {r.casefold() for r in entry.roles}:
-                entry.roles.append(role)
+        present[entry.id].add(mention.article)
+        role = mention.role
+        if role and role.casefold() not in {r.casefold() for r in entry.roles}:
+            entry.roles.append(role)
     quoted: dict[str, set[str]] = {e.id: set() for e in people}
-    for index, article in enumerate(articles):
-        for ref in _quote_refs(index, article, people):
-            speaker = people.resolve(index, ref.said_as)
+    for article in articles:
+        for ref in _quote_refs(article, people):
+            speaker = people.resolve(article.id, ref.said_as)
             if speaker is not None:
                 quoted[speaker.id].add(article.id)
     for entry in people:

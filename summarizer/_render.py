@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from summarizer._summary import SummaryData
+from summarizer._summary import SummaryData, is_direct
 
 __all__ = ["plain", "render_summary", "summary_renderables", "terminal_text"]
 
@@ -71,7 +71,7 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -
 
 def _quote_text(kind: str, text: str, evidence: str | None) -> Text:
     shown = plain(text)
-    if kind != "direct" and evidence:
+    if not is_direct(kind) and evidence:
         shown.append(plain(f"\n“{evidence}”", style="dim"))
     return shown
 

@@ -37,6 +37,8 @@ from summarizer._summary import (
     Quote,
     Stance,
     SummaryData,
+    is_direct,
+    polarity_sign,
 )
 
 __all__ = [
@@ -55,8 +57,6 @@ PALETTE_SIZE = 8
 
 STANCE_MATRIX_TARGETS = 4
 """Stances show as a holder × target table up to this many targets, else one row per pair."""
-
-_POLARITY_SIGN = {"support": "+", "oppose": "−", "neutral": "○", "mixed": "±"}
 
 
 @dataclass(frozen=True)
@@ -249,9 +249,11 @@ def _overlap(a: Span, b: Span) -> bool:
 def _style(item: BaseModel, view: _View) -> tuple[str, int, str, str | None]:
     """How an item's highlight looks: CSS classes, nesting rank, title and label."""
     if isinstance(item, Quote):
-        kind = "direct quote" if item.kind == "direct" else "indirect speech (evidence)"
-        label = _surname(item.speaker) + (" ~" if item.kind == "indirect" else "")
-        return f"q {item.kind} {view.colour(item.speaker)}", 0, f"{item.speaker} · {kind}", label
+        direct = is_direct(item.kind)
+        kind = "direct quote" if direct else "indirect speech (evidence)"
+        label = _surname(item.speaker) + ("" if direct else " ~")
+        style = item.kind if direct else f"indirect {item.kind}"  # reported speech: outlined
+        return f"q {style} {view.colour(item.speaker)}", 0, f"{item.speaker} · {kind}", label
     if isinstance(item, FramingExpression):
         title = f"the outlet's own term, about {item.refers_to} (framing, not a quote)"
         return "frame", 2, title, None
@@ -300,8 +302,9 @@ def _quotes(summary: SummaryData, view: _View) -> list[dict[str, Any]]:
                 "speaker": q.speaker,
                 "colour": view.colour(q.speaker),
                 "kind": q.kind,
+                "reported": not is_direct(q.kind),
                 "text": q.text,
-                "evidence": q.evidence if q.kind == "indirect" else None,
+                "evidence": None if is_direct(q.kind) else q.evidence,
                 "cue": q.cue,
                 "said_on": q.said_on.isoformat() if q.said_on else "",
                 "target": view.target(q, name),
@@ -368,7 +371,7 @@ def _stances(summary: SummaryData, view: _View) -> dict[str, Any]:
         cells.setdefault((st.holder, st.target), []).append(
             {
                 "polarity": st.polarity,
-                "sign": _POLARITY_SIGN.get(st.polarity, "?"),
+                "sign": polarity_sign(st.polarity),
                 "evidence": st.evidence,
                 "target": view.target(st, "evidence"),
             }

@@ -7,14 +7,10 @@ events. The rules:
 **Holder.** An identity of the corpus (:mod:`summarizer._people`); a holder that is none
 is compared by its name.
 
-**Target.** A target that is a person of the corpus is that person. Any other target is
-compared by its words (case, possessives and articles aside) once *version words* are set
-aside: ``revised``, ``new``, ``amended``, ``updated``, ``old``, ``previous``, ``original``,
-``draft``, ``proposed`` and the like (:data:`VERSION_WORDS`). Two targets are the same when
-they have the same head word (the last word before any ``of``, ``with``, ``on``, ``for``,
-... phrase: "summit" in "summit with Arkady Belozarsky") and the words of one are all among
-the other's: "the customs pact", "the revised customs pact" and "the Lestria-Koravia customs
-pact" are one target; "Koravia" and "Koravia's levy" are two (heads "koravia", "levy").
+**Target.** The rule of :mod:`summarizer._targets`, the one the evaluation also uses: a
+target that is a person of the corpus is that person; any other target is compared by its
+words, version words ("revised", "old", ...) aside, and by its head word: "the customs pact"
+and "the revised customs pact" are one target, "Koravia" and "Koravia's levy" two.
 
 **One event per article.** When an article gives several stances of one holder on one
 target, its event is the stance on the most recent version it names (revised or new, then
@@ -31,43 +27,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from summarizer._corpus_article import CorpusArticle
-from summarizer._identity import form_key, plain_words, speaker_id
+from summarizer._identity import form_key, speaker_id
 from summarizer._people import People, PersonEntry
 from summarizer._summary import Stance
+from summarizer._targets import TargetKey, same_target, target_key
 
-__all__ = ["VERSION_WORDS", "StanceEvent", "StanceThread", "target_words", "thread_stances"]
-
-_PAST = frozenset({"old", "previous", "original", "former", "earlier", "existing", "first"})
-_NEW = frozenset({"revised", "new", "amended", "updated", "latest", "reworked", "redrafted"})
-_ANY = frozenset({"draft", "proposed", "planned", "planed", "suggested"})
-VERSION_WORDS = _PAST | _NEW | _ANY
-"""Words that name a version of a target, not another target."""
-_SKIP = frozenset({"the", "a", "an", "this", "that", "its", "his", "her", "their", "our", "s"})
-_LINKS = frozenset(
-    {"of", "with", "in", "on", "for", "to", "against", "over", "about", "between", "from", "by"}
-)
-
-
-@dataclass(frozen=True)
-class _Target:
-    words: frozenset[str]
-    head: str
-    version: int
-    """0: an old version, 1: unqualified, 2: a new version."""
-
-
-def target_words(target: str) -> tuple[frozenset[str], str, int]:
-    """A target's compared words, its head word and its version (see the module docstring)."""
-    words = [w for w in plain_words(target) if w not in _SKIP]
-    version = 2 if any(w in _NEW for w in words) else 0 if any(w in _PAST for w in words) else 1
-    words = [w for w in words if w not in VERSION_WORDS]
-    head_part = words
-    for i, word in enumerate(words):
-        if word in _LINKS and i:
-            head_part = words[:i]
-            break
-    head = head_part[-1] if head_part else ""
-    return frozenset(w for w in words if w not in _LINKS), head, version
+__all__ = ["StanceEvent", "StanceThread", "thread_stances"]
 
 
 @dataclass
@@ -126,11 +91,7 @@ class _Item:
     index: int
     holder: PersonEntry | None
     target: PersonEntry | None
-    key: _Target
-
-
-def _same(a: _Target, b: _Target) -> bool:
-    return bool(a.head) and a.head == b.head and (a.words <= b.words or b.words <= a.words)
+    key: TargetKey
 
 
 def _groups(items: list[_Item]) -> list[list[_Item]]:
@@ -138,17 +99,19 @@ def _groups(items: list[_Item]) -> list[list[_Item]]:
     groups: list[list[_Item]] = []
     for item in items:
         for group in groups:
-            first = group[0]
-            if item.target is not None or first.target is not None:
-                same = item.target is not None and item.target is first.target
-            else:
-                same = any(_same(item.key, other.key) for other in group)
-            if same:
+            if any(
+                same_target(item.key, other.key, _id(item.target), _id(other.target))
+                for other in group
+            ):
                 group.append(item)
                 break
         else:
             groups.append([item])
     return groups
+
+
+def _id(entry: PersonEntry | None) -> str | None:
+    return entry.id if entry is not None else None
 
 
 def _event(article: CorpusArticle, item: _Item) -> StanceEvent:
@@ -180,8 +143,7 @@ def _thread(group: list[_Item], articles: list[CorpusArticle], taken: set[str]) 
     first, holder = group[0], group[0].holder
     holder_name = holder.name if holder is not None else first.stance.holder
     target = first.target
-    words = [w for w in plain_words(first.stance.target) if w not in _SKIP | VERSION_WORDS]
-    about = target.id if target is not None else " ".join(words) or "target"
+    about = target.id if target is not None else " ".join(first.key.named) or "target"
     base = f"{holder.id if holder else speaker_id(holder_name)}-on-{speaker_id(about)}"
     ident, n = base, 1
     while ident in taken:
@@ -206,10 +168,9 @@ def thread_stances(articles: list[CorpusArticle], people: People) -> list[Stance
     holders: dict[str, list[_Item]] = {}
     for index, article in enumerate(articles):
         for j, stance in enumerate(article.summary.stances):
-            holder = people.resolve(index, stance.holder)
-            target = people.resolve(index, stance.target)
-            words, head, version = target_words(stance.target)
-            item = _Item(index, stance, j, holder, target, _Target(words, head, version))
+            holder = people.resolve(article.id, stance.holder)
+            target = people.resolve(article.id, stance.target)
+            item = _Item(index, stance, j, holder, target, target_key(stance.target))
             key = holder.id if holder is not None else "~" + form_key(stance.holder)
             holders.setdefault(key, []).append(item)
     groups = [group for items in holders.values() for group in _groups(items)]

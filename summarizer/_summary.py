@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
@@ -38,6 +39,9 @@ from summarizer._meta import SummaryMeta
 
 __all__ = [
     "MEETING_STATUSES",
+    "POLARITIES",
+    "QUOTE_KINDS",
+    "SPEAKER_KINDS",
     "ActorTone",
     "CompactJsonSchema",
     "Framing",
@@ -45,6 +49,7 @@ __all__ = [
     "MeetingStatus",
     "MeetingStatusInfo",
     "Polarity",
+    "PolarityInfo",
     "Position",
     "ProposedMeeting",
     "Quote",
@@ -55,7 +60,10 @@ __all__ = [
     "SummaryData",
     "Tone",
     "assign_ids",
+    "is_direct",
+    "polarity_sign",
     "problems_error",
+    "speaker_ids",
 ]
 
 SpeakerKind = Literal["person", "organisation", "group", "anonymous"]
@@ -79,6 +87,46 @@ MeetingStatus = Literal[
 ]
 """Where a meeting stands, as the article reports it (see :data:`MEETING_STATUSES`)."""
 
+SPEAKER_KINDS: tuple[str, ...] = get_args(SpeakerKind)
+"""The speaker kinds, in the schema's order (evaluation scores each)."""
+QUOTE_KINDS: tuple[str, ...] = get_args(QuoteKind)
+"""The quote kinds, in the schema's order (evaluation scores each; see :func:`is_direct`)."""
+
+
+def is_direct(kind: str) -> bool:
+    """Whether a quote of this kind gives the speaker's own words as its text.
+
+    Every other kind is reported speech: its text is a paraphrase (or the passage), and
+    its evidence is the article's passage that reports it.
+    """
+    return kind == "direct"
+
+
+@dataclass(frozen=True)
+class PolarityInfo:
+    """What the views show for one stance polarity.
+
+    Attributes:
+        sign: The one-character mark the report and the corpus page show.
+    """
+
+    sign: str
+
+
+POLARITIES: dict[str, PolarityInfo] = {
+    "support": PolarityInfo("+"),
+    "oppose": PolarityInfo("−"),
+    "neutral": PolarityInfo("○"),
+    "mixed": PolarityInfo("±"),
+}
+"""The stance-polarity vocabulary, once: the sign every view shows."""
+
+
+def polarity_sign(polarity: str) -> str:
+    """The sign a view shows for a polarity; ``?`` for one the vocabulary does not know."""
+    info = POLARITIES.get(polarity)
+    return info.sign if info is not None else "?"
+
 
 @dataclass(frozen=True)
 class MeetingStatusInfo:
@@ -86,40 +134,49 @@ class MeetingStatusInfo:
 
     Attributes:
         meaning: What the status says, for readers.
-        rank: How far along a meeting is: merging chunks keeps the highest.
+        merge_rank: Which status wins when chunks of one article report one meeting: the
+            highest (a meeting held in one chunk and scheduled in another was held).
+        over: Whether the meeting is over: a later report that is not itself one of it
+            being over, on other days, is another meeting (meeting threads).
         group: The report's colour group: ``pending``, ``agreed``, ``held`` or ``off``.
     """
 
     meaning: str
-    rank: int
+    merge_rank: int
+    over: bool
     group: str
 
 
 MEETING_STATUSES: dict[str, MeetingStatusInfo] = {
     "proposed": MeetingStatusInfo(
-        "one side offered, asked or said it is ready to meet; nothing agreed", 0, "pending"
+        "one side offered, asked or said it is ready to meet; nothing agreed", 0, False, "pending"
     ),
     "under_discussion": MeetingStatusInfo(
-        "both sides are talking about a meeting; nothing agreed", 1, "pending"
+        "both sides are talking about a meeting; nothing agreed", 1, False, "pending"
     ),
-    "agreed": MeetingStatusInfo("both sides agreed to meet; no date or place fixed", 2, "agreed"),
-    "scheduled": MeetingStatusInfo("a date or a place is fixed", 3, "agreed"),
-    "held": MeetingStatusInfo("it took place", 7, "held"),
-    "postponed": MeetingStatusInfo("it was scheduled or agreed, then moved", 4, "off"),
-    "cancelled": MeetingStatusInfo("it was scheduled or agreed, then called off", 6, "off"),
-    "declined": MeetingStatusInfo("the invited side refused", 5, "off"),
+    "agreed": MeetingStatusInfo(
+        "both sides agreed to meet; no date or place fixed", 2, False, "agreed"
+    ),
+    "scheduled": MeetingStatusInfo("a date or a place is fixed", 3, False, "agreed"),
+    "held": MeetingStatusInfo("it took place", 7, True, "held"),
+    "postponed": MeetingStatusInfo("it was scheduled or agreed, then moved", 4, False, "off"),
+    "cancelled": MeetingStatusInfo("it was scheduled or agreed, then called off", 6, True, "off"),
+    "declined": MeetingStatusInfo("the invited side refused", 5, True, "off"),
 }
-"""The meeting-status vocabulary, once: meaning, merge rank and report group per status."""
+"""The meeting-status vocabulary, once: meaning, merge rank, whether it ends the meeting,
+and report group per status."""
 if set(MEETING_STATUSES) != set(get_args(MeetingStatus)):  # pragma: no cover - an invariant
     raise RuntimeError("MEETING_STATUSES and MeetingStatus list different statuses")
+if set(POLARITIES) != set(get_args(Polarity)):  # pragma: no cover - an invariant
+    raise RuntimeError("POLARITIES and Polarity list different polarities")
 
 
 def _is_direct(quote: Quote) -> bool:
-    return quote.kind == "direct"
+    return is_direct(quote.kind)
 
 
 def _is_reported(quote: Quote) -> bool:
-    return quote.kind != "direct"
+    return not is_direct(quote.kind)
 
 
 def _is_mixed(quote: Quote) -> bool:
@@ -412,16 +469,33 @@ def _speaker_index(summary: SummaryData) -> dict[str, Speaker]:
     return index
 
 
-def assign_ids(summary: SummaryData) -> None:
-    """Give every speaker its stable id and every person reference that resolves its id."""
-    taken: set[str] = set()
-    for speaker in summary.speakers:
+def _new_ids(speakers: Sequence[Speaker]) -> list[str]:
+    ids: list[str] = []
+    for speaker in speakers:
         base = speaker_id(speaker.name)
         sid, n = base, 1
-        while sid in taken:  # two speakers the model kept apart stay apart
+        while sid in ids:  # two speakers the model kept apart stay apart
             n += 1
             sid = f"{base}-{n}"
-        taken.add(sid)
+        ids.append(sid)
+    return ids
+
+
+def speaker_ids(speakers: Sequence[Speaker]) -> list[str]:
+    """The speakers' stable ids: the stored ones, or as :func:`assign_ids` gives them.
+
+    A summary validated without its article (a test's, a hand-written one) has no stored
+    ids; they are computed the same way, so every reader keys a speaker by one id.
+    """
+    stored = [s.id for s in speakers if s.id]
+    if len(stored) == len(speakers) and len(set(stored)) == len(stored):
+        return stored
+    return _new_ids(speakers)
+
+
+def assign_ids(summary: SummaryData) -> None:
+    """Give every speaker its stable id and every person reference that resolves its id."""
+    for speaker, sid in zip(summary.speakers, _new_ids(summary.speakers), strict=True):
         speaker.id = sid
     people = [s.forms() for s in summary.speakers]
     kinds = [s.kind for s in summary.speakers]

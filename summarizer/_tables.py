@@ -135,9 +135,9 @@ def _people_rows(corpus: CorpusData) -> list[dict[str, Any]]:
 
 def _quote_rows(corpus: CorpusData) -> list[dict[str, Any]]:
     rows = []
-    for index, article in enumerate(corpus.articles):
+    for article in corpus.articles:
         for j, quote in enumerate(article.summary.quotes):
-            speaker = corpus.people.resolve(index, quote.speaker)
+            speaker = corpus.people.resolve(article.id, quote.speaker)
             start, end = article.offsets(quote.location)
             rows.append(
                 {

@@ -23,9 +23,14 @@ Matching rules (all pure functions below, table-tested):
   intersection over union is at least ``SPAN_IOU`` (0.5): a prediction covering half a long
   quote still counts, one touching it at the edge does not. Direct and indirect are scored
   apart. The grounding rate is the share of predicted verbatim strings ``locate_quote`` finds.
-- Meetings: the same set of participants (as people); then status accuracy on the matches.
-- Stances: the same holder (as a person) and a target that is the same person or shares at
-  least half of its content words; then polarity accuracy on the matches.
+- Meetings: the same meeting by the rule chunk merging and the corpus's meeting threads use
+  (``summarizer._meeting_identity``): the same set of participants (as the gold's people,
+  other names by their words); the gold gives no resolved days, so they do not decide; then
+  status accuracy on the matches.
+- Stances: the same holder (as a person) and the same target by the rule of
+  ``summarizer._targets`` for two wordings of one article's target: the same person when
+  either is one of the gold's people, else at least half the shorter target's words shared
+  (articles, linking words and version words aside); then polarity accuracy on the matches.
 
 Each article gets counts (true/false positives, false negatives) per field; the report gives
 per-article figures, micro averages (summed counts) and macro averages (mean of per-article
@@ -43,7 +48,10 @@ from typing import Any
 from summarizer import _identity
 from summarizer._fields import Verbatim, walk
 from summarizer._grounding import Span, locate_pieces, locate_quote
+from summarizer._meeting_identity import MeetingKey, participant_keys, same_meeting
 from summarizer._results import read_results
+from summarizer._summary import QUOTE_KINDS, SPEAKER_KINDS, is_direct
+from summarizer._targets import same_target
 from summarizer.errors import InputError
 from summarizer.schema import ArticleSummary
 
@@ -67,16 +75,12 @@ __all__ = [
 SPAN_IOU = 0.5
 FIELDS = (
     "speakers",
-    "quotes_direct",
-    "quotes_indirect",
-    "quotes_mixed",
+    *(f"quotes_{kind}" for kind in QUOTE_KINDS),
     "quotes",
     "meetings",
     "stances",
 )
-QUOTE_KINDS = ("direct", "indirect", "mixed")
-SPEAKER_KINDS = ("person", "organisation", "group", "anonymous")
-_STOPWORDS = {"a", "an", "the", "of", "with", "to", "for", "on", "in", "and", "against", "s"}
+"""The scored fields: quotes also per kind, every kind of the schema's vocabulary."""
 
 
 def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
@@ -84,19 +88,16 @@ def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
     return _identity.same_person(a, b)
 
 
-def _content_words(text: str) -> set[str]:
-    return {t for t in _identity.plain_words(text) if t not in _STOPWORDS}
-
-
 def targets_match(a: str, b: str, people: Sequence[Sequence[str]] = ()) -> bool:
-    """Stance targets match: the same person, or at least half their content words shared."""
-    for forms in people:
-        if same_person([a], forms) and same_person([b], forms):
-            return True
-    words_a, words_b = _content_words(a), _content_words(b)
-    if not words_a or not words_b:
-        return False
-    return len(words_a & words_b) / min(len(words_a), len(words_b)) >= 0.5
+    """Stance targets match by the rule of :func:`summarizer._targets.same_target`, loosely.
+
+    A target is a person when it names one of ``people`` (each given as forms) by the rule
+    the corpus resolves names with (:func:`summarizer._identity.resolve`: "talks with Sandor"
+    names talks, not Sandor); two wordings of anything else match when they share half the
+    shorter one's words.
+    """
+    person_a, person_b = _identity.resolve(a, people), _identity.resolve(b, people)
+    return same_target(a, b, person_a, person_b, loose=True)
 
 
 def span_iou(a: Span, b: Span) -> float:
@@ -252,7 +253,7 @@ def _match_people(gold: list[list[str]], predicted: list[list[str]]) -> list[tup
     return pairs
 
 
-def _gold_person(name: str, gold_people: list[list[str]]) -> int | None:
+def _gold_person(name: str, gold_people: Sequence[Sequence[str]]) -> int | None:
     for index, forms in enumerate(gold_people):
         if same_person([name], forms):
             return index
@@ -262,7 +263,7 @@ def _gold_person(name: str, gold_people: list[list[str]]) -> int | None:
 def _quote_location(quote: Any, text: str) -> Span | None:
     if quote.location is not None:
         return Span(start=quote.location.start, end=quote.location.end)
-    verbatim = quote.text if quote.kind == "direct" else (quote.evidence or quote.text)
+    verbatim = quote.text if is_direct(quote.kind) else (quote.evidence or quote.text)
     return locate_quote(verbatim, text)
 
 
@@ -317,13 +318,13 @@ def _characters(spans: Iterable[Span]) -> set[int]:
 
 def _predicted_words(quote: Any) -> list[Span]:
     """The article characters a predicted quote claims: its pieces, else its location."""
-    if quote.kind == "direct" and getattr(quote, "pieces", None):
+    if is_direct(quote.kind) and getattr(quote, "pieces", None):
         return list(quote.pieces)
     return [quote.location] if quote.location is not None else []
 
 
 def _gold_words(gold_quote: Mapping[str, Any], text: str) -> list[Span]:
-    if gold_quote.get("kind") == "direct":
+    if is_direct(str(gold_quote.get("kind"))):
         return locate_pieces(str(gold_quote["text"]), text) or []
     span = locate_quote(str(gold_quote["text"]), text)
     return [span] if span is not None else []
@@ -381,12 +382,21 @@ def _kind_counts(
     return counts
 
 
-def _people_key(names: Iterable[str], gold_people: list[list[str]]) -> frozenset[str]:
-    keys = set()
-    for name in names:
-        person = _gold_person(name, gold_people)
-        keys.add(f"#{person}" if person is not None else " ".join(_identity.name_tokens(name)))
-    return frozenset(keys)
+def _meeting_key(names: Sequence[str], gold_people: list[list[str]]) -> MeetingKey:
+    """A meeting as meeting identity compares it: its participants as the gold's people.
+
+    The gold gives no resolved days, so days are unknown on the gold's side.
+    """
+    people = participant_keys(names, [_gold_person(name, gold_people) for name in names])
+    return MeetingKey(people)
+
+
+def _same_meeting(gold: Mapping[str, Any], predicted: Any, people: list[list[str]]) -> bool:
+    return same_meeting(
+        _meeting_key([str(p) for p in gold["participants"]], people),
+        _meeting_key(predicted.participants, people),
+        unknown_agrees=True,
+    )
 
 
 def _grounding(summary: ArticleSummary, text: str) -> Accuracy:
@@ -461,10 +471,7 @@ def score_article(article: GoldArticle, summary: ArticleSummary | None) -> Artic
         score.counts["meetings"], score.accuracy["meeting_status"] = _match_and_judge(
             list(gold["proposed_meetings"]),
             summary.proposed_meetings,
-            lambda g, p: (
-                _people_key(p.participants, known_people)
-                == _people_key(g["participants"], known_people)
-            ),
+            lambda g, p: _same_meeting(g, p, known_people),
             lambda g, p: p.status == g["status"],
         )
     if "stances" in gold:
@@ -606,7 +613,7 @@ def gold_record(
     quotes = [
         {
             "speaker": q["speaker"],
-            "text": q["text"] if q["kind"] == "direct" else q["evidence"],
+            "text": q["text"] if is_direct(q["kind"]) else q["evidence"],
             "kind": q["kind"],
         }
         for q in annotation.get("quotes", [])

@@ -15,11 +15,15 @@ from summarizer._meta import SummaryMeta as SummaryMeta, Usage as Usage
 from summarizer._report import summary_fragment, summary_to_html
 from summarizer._summary import (
     MEETING_STATUSES as MEETING_STATUSES,
+    POLARITIES as POLARITIES,
+    QUOTE_KINDS as QUOTE_KINDS,
+    SPEAKER_KINDS as SPEAKER_KINDS,
     ActorTone as ActorTone,
     Framing as Framing,
     FramingExpression as FramingExpression,
     MeetingStatus as MeetingStatus,
     Polarity as Polarity,
+    PolarityInfo as PolarityInfo,
     Position as Position,
     ProposedMeeting as ProposedMeeting,
     Quote as Quote,
@@ -34,7 +38,11 @@ __all__ = [  # every schema name of _summary, and the views' class
     "ArticleSummary",
     "SummaryMeta",
     "Usage",
-    *(name for name in _summary.__all__ if name not in {"SummaryData", "assign_ids"}),
+    *(
+        name
+        for name in _summary.__all__
+        if name not in {"SummaryData", "assign_ids", "is_direct", "polarity_sign", "speaker_ids"}
+    ),
 ]
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from summarizer import ArticleSummary
 from summarizer._people import personal_name
-from summarizer._stance_threads import target_words
+from summarizer._targets import target_words
 from summarizer._timeframes import Interval, timeframe_interval
 from summarizer.corpus import Corpus, CorpusArticle
 from summarizer.errors import InputError
