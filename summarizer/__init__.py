@@ -6,6 +6,7 @@ the article. The public surface is what this module exports; every other module 
 private and may change.
 """
 
+from summarizer import _escape
 from summarizer._api import asummarize_article, summarize_article
 from summarizer._batch import Article, BatchResult, asummarize_articles, summarize_articles
 from summarizer._cache import ResultCache
@@ -73,3 +74,5 @@ __all__ = [
     "summarize_article",
     "summarize_articles",
 ]
+
+_escape.escape_library_logs()  # ids, server messages, paths: log lines show them as text

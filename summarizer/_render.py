@@ -3,13 +3,13 @@
 Everything from the article or the model is shown as plain :class:`rich.text.Text`, never
 parsed as markup, so ``[b]`` or ``[/dim]`` in a quote prints as written; and it is passed
 through :func:`terminal_text` first, so an article or an answer cannot drive the terminal
-(escape sequences that set the window title, hide text or make links are removed). The
-CLI prints its messages (errors, file names, batch progress) the same way.
+(escape sequences that set the window title, hide text or make links are removed; bidi
+overrides are shown escaped; the rule lives in :mod:`summarizer._escape`). The CLI prints
+its messages (errors, file names, batch progress) the same way.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
@@ -17,26 +17,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from summarizer._escape import terminal_text
 from summarizer._summary import SummaryData, is_direct
 
 __all__ = ["plain", "render_summary", "summary_renderables", "terminal_text"]
-
-_CONTROL = re.compile(
-    r"(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"  # OSC (title, link) to BEL/ST
-    r"|(?:\x1b[P^_X]|[\x90\x9e\x9f\x98])[^\x1b\x9c]*(?:\x1b\\|\x9c)"  # DCS, PM, APC, SOS
-    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"  # CSI: colours, cursor moves, hidden text
-    r"|\x1b[ -/]*[0-~]?"  # any other escape sequence
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # other C0 and C1 controls (tab and newline stay)
-)
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def terminal_text(value: object) -> str:
-    """``value`` as text that is safe to print: control characters and sequences removed.
-
-    Newlines and tabs stay; a lone surrogate (not printable) becomes U+FFFD.
-    """
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", str(value)))
 
 
 def plain(value: object, style: str = "") -> Text:

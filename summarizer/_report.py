@@ -9,7 +9,10 @@ schema walker, so a new verbatim field is highlighted without a change here).
 Escaping is exact. Everything from the article or the model goes through Jinja's autoescape or
 :func:`markupsafe.escape`, never into markup as is; the highlighted article is built from the
 span boundaries (marks that cross are split into fragments sharing one ``data-hl``), never by
-replacing strings, so overlapping spans and repeated phrases cannot go wrong.
+replacing strings, so overlapping spans and repeated phrases cannot go wrong. A value holding
+bidi controls (U+202E and kin) is isolated (:func:`summarizer._escape.html_isolated`, every
+``{{ value }}`` and every mark's label), so it cannot reorder the page around it; names and
+ids are isolated by the style sheet too (``unicode-bidi: isolate``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
+from summarizer._escape import html_isolated
 from summarizer._fields import Verbatim, walk
 from summarizer._grounding import Span
 from summarizer._summary import (
@@ -107,12 +111,12 @@ def _open_tag(mark: _Mark, first: bool) -> str:
     attrs = [
         f'class="hl {escape(mark.classes)}{"" if first else " cont"}"',
         f'data-hl="{escape(mark.target)}"',
-        f'title="{escape(mark.title)}"',
+        f'title="{escape(html_isolated(mark.title))}"',
     ]
     if first:
         attrs.insert(0, f'id="{escape(mark.target)}"')
         if mark.label:
-            attrs.append(f'data-label="{escape(mark.label)}"')
+            attrs.append(f'data-label="{escape(html_isolated(mark.label))}"')
     return f"<span {' '.join(attrs)}>"
 
 
@@ -613,6 +617,7 @@ def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("summarizer", "templates"),
         autoescape=True,
+        finalize=html_isolated,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -10,8 +10,9 @@ A line (:class:`ResultRecord`)::
 Writing: :class:`ResultsFile` appends one whole line per article and flushes it, so a crash
 can at worst tear the last line; ids already in the file are skipped on a rerun. A line is
 UTF-8 JSON whose only line break is its final ``\n`` (:func:`json_line`): characters that
-other line splitters break on (U+0085, U+2028, U+2029), DEL and the C1 controls, and lone
-surrogates (which UTF-8 cannot encode) are written as ``\u`` escapes.
+other line splitters break on (U+0085, U+2028, U+2029), DEL, the C1 and bidi controls, and
+lone surrogates (which UTF-8 cannot encode) are written as ``\u`` escapes
+(:func:`summarizer._escape.safe_json`, the rule every JSON output shares).
 
 Reading, the one policy every reader shares (resume, report, evaluation, corpus): lines are
 split on ``\n`` only (JSON strings may hold U+2028 and other characters that
@@ -26,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -36,6 +36,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from summarizer._batch import BatchResult
+from summarizer._escape import safe_json
 from summarizer._meta import SummaryMeta
 from summarizer._report import ReportEntry
 from summarizer.errors import ExtractionError, InputError, ProviderError, SummarizerError
@@ -52,19 +53,6 @@ __all__ = [
     "read_results",
     "safe_json",
 ]
-
-_ESCAPED = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-"""What :func:`safe_json` writes as escapes. JSON holds these only inside strings, where the
-escape means the same character."""
-
-
-def safe_json(text: str) -> str:
-    r"""JSON text with line separators, DEL, C1 controls and lone surrogates escaped.
-
-    The value is unchanged; the text can be encoded as UTF-8, split on ``\n`` by any tool
-    (``str.splitlines`` too) and printed to a terminal without acting on it.
-    """
-    return _ESCAPED.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def json_line(data: Any) -> str:

@@ -17,7 +17,10 @@ Six tables (:data:`TABLES`), each with fixed columns and types, joined on ids:
 
 The rows are plain Python values (:func:`table_rows`). Arrow tables need the ``export``
 extra (pyarrow), pandas frames pandas too; CSV is written with the standard library, list
-columns as JSON arrays. Parquet keeps the types (dates as dates, lists as lists).
+columns as JSON arrays. Parquet keeps the types (dates as dates, lists as lists) and the
+data as it is. CSV is for spreadsheets first: its text cells go through
+:func:`summarizer._escape.csv_cell` (a formula cell gets a leading ``'``, control characters
+are shown escaped) unless ``csv_escape=False`` asks for the data as it is.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer._corpus_data import CorpusData
+from summarizer._escape import csv_cell, safe_json
 from summarizer.errors import ConfigurationError, InputError
 
 __all__ = ["COLUMNS", "TABLES", "arrow_tables", "pandas_frames", "table_rows", "write_tables"]
@@ -295,20 +299,27 @@ def pandas_frames(corpus: CorpusData) -> dict[str, Any]:
         raise ConfigurationError(f"to_pandas() needs pandas: pip install pandas ({exc})") from exc
 
 
-def _csv_value(value: Any) -> Any:
+def _csv_value(value: Any, escape: bool) -> Any:
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):  # JSON's escapes keep the values exactly
+        return safe_json(json.dumps(value, ensure_ascii=False))
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and escape:
+        return csv_cell(value)
     return value
 
 
-def write_tables(corpus: CorpusData, folder: Path, format: str) -> list[Path]:
-    """Write every table to ``folder`` (created if needed) as Parquet or CSV; return the paths.
+def write_tables(
+    corpus: CorpusData, folder: Path, format: str, *, csv_escape: bool = True
+) -> list[Path]:
+    r"""Write every table to ``folder`` (created if needed) as Parquet or CSV; return the paths.
+
+    ``csv_escape`` (CSV only): text cells made safe for a spreadsheet (:func:`csv_cell`);
+    false writes them as they are (a lone surrogate, which UTF-8 cannot hold, as ``\ud800``).
 
     Raises:
         ConfigurationError: Parquet without pyarrow.
@@ -328,10 +339,12 @@ def write_tables(corpus: CorpusData, folder: Path, format: str) -> list[Path]:
             return written
         for name, rows in table_rows(corpus).items():
             path = folder / f"{name}.csv"
-            with path.open("w", encoding="utf-8", newline="") as handle:
+            with path.open("w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
                 writer = csv.DictWriter(handle, fieldnames=[c for c, _ in COLUMNS[name]])
                 writer.writeheader()
-                writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
+                writer.writerows(
+                    {k: _csv_value(v, csv_escape) for k, v in row.items()} for row in rows
+                )
             written.append(path)
     except OSError as exc:
         raise InputError(f"cannot write the tables to {folder}: {exc}") from exc

@@ -39,6 +39,7 @@ from summarizer._batch import text_id
 from summarizer._corpus_article import CorpusArticle
 from summarizer._corpus_data import CorpusData, Skipped
 from summarizer._corpus_report import corpus_to_html
+from summarizer._escape import safe_json
 from summarizer._meeting_threads import Evidence, MeetingEvent, MeetingThread
 from summarizer._people import PersonEntry, QuoteRef
 from summarizer._results import ResultRecord, read_results
@@ -125,8 +126,12 @@ class Corpus(CorpusData):
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        """:meth:`as_json` as a JSON document."""
-        return json.dumps(self.as_json(), ensure_ascii=False, indent=indent)
+        r""":meth:`as_json` as a JSON document, escaped as every JSON output of the library.
+
+        Control characters, line separators and bidi controls are ``\u`` escapes (the
+        values are unchanged), so the document can be printed and split on lines safely.
+        """
+        return safe_json(json.dumps(self.as_json(), ensure_ascii=False, indent=indent))
 
     def to_html(self, *, title: str | None = None) -> str:
         """One self-contained HTML page: meeting timelines, people, stance changes, articles."""
@@ -153,18 +158,27 @@ class Corpus(CorpusData):
         return pandas_frames(self)
 
     def write_tables(
-        self, folder: str | os.PathLike[str], format: Literal["parquet", "csv"] = "parquet"
+        self,
+        folder: str | os.PathLike[str],
+        format: Literal["parquet", "csv"] = "parquet",
+        *,
+        csv_escape: bool = True,
     ) -> list[Path]:
-        """Write every table to ``folder`` as ``<table>.parquet`` or ``<table>.csv``.
+        r"""Write every table to ``folder`` as ``<table>.parquet`` or ``<table>.csv``.
 
         CSV needs nothing beyond the standard library (lists are written as JSON arrays);
-        Parquet needs pyarrow.
+        Parquet needs pyarrow and keeps the data as it is. CSV cells are made safe for a
+        spreadsheet unless ``csv_escape`` is false: a cell starting with ``=``, ``+``,
+        ``-``, ``@``, tab or carriage return gets a leading ``'`` (it cannot run as a
+        formula), control characters are shown escaped (``\x1b``); tab and newline stay.
+        With ``csv_escape=False`` every cell is the data as it is (for programs, which
+        need the exact text for the offsets).
 
         Raises:
             ConfigurationError: Parquet without pyarrow.
             InputError: The folder cannot be written.
         """
-        return write_tables(self, Path(folder), format)
+        return write_tables(self, Path(folder), format, csv_escape=csv_escape)
 
 
 def _plain(value: Any, skip: tuple[str, ...] = ()) -> Any:

@@ -112,9 +112,21 @@ def export(
         Literal["parquet", "csv"],
         typer.Option("--format", "-f", help="parquet (needs the export extra) or csv."),
     ] = "parquet",
+    csv_escape: Annotated[
+        bool,
+        typer.Option(
+            "--csv-escape/--no-csv-escape",
+            help="CSV: a leading ' on cells starting with = + - @ (no live formula) and "
+            "control characters shown as \\x1b; --no-csv-escape writes the data as it is.",
+        ),
+    ] = True,
 ) -> None:
-    """Write joinable tables: articles, speakers, quotes, meetings, meeting events, stances."""
+    """Write joinable tables: articles, speakers, quotes, meetings, meeting events, stances.
+
+    CSV is made safe for spreadsheets by default (see --no-csv-escape); Parquet keeps the
+    data as it is.
+    """
     with failures():
-        written = _load(results).write_tables(output, format)
+        written = _load(results).write_tables(output, format, csv_escape=csv_escape)
     for path in written:
         typer.echo(terminal_text(path), err=True)

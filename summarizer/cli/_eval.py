@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from summarizer._batch import Article, summarize_articles
+from summarizer._escape import safe_json
 from summarizer._meta import Usage
 from summarizer._models import estimated_cost
 from summarizer._render import plain
@@ -193,7 +194,10 @@ def evaluate(
                 CassetteReplay(replay) if replay else None,
             )
     if as_json:
-        typer.echo(json.dumps({"configs": [r.as_dict() for r in results]}, indent=2))
+        document = json.dumps(
+            {"configs": [r.as_dict() for r in results]}, ensure_ascii=False, indent=2
+        )
+        typer.echo(safe_json(document))
     elif markdown:
         typer.echo(comparison_markdown(results))
     else:

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from summarizer._api import summarize_article
+from summarizer._escape import safe_json
 from summarizer._render import render_summary, terminal_text
-from summarizer._results import safe_json
 from summarizer._sources import HTML_SUFFIXES, html_to_text
 from summarizer.cli._common import (
     JsonOption,
