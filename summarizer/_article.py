@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from summarizer._settings import over_limit
 from summarizer.errors import InputError
 
 __all__ = ["PreparedArticle", "parse_published", "prepare_article"]
@@ -66,7 +67,9 @@ def header_date(text: str) -> dt.date | None:
         return None
 
 
-def prepare_article(text: object, published: dt.date | str | None = None) -> PreparedArticle:
+def prepare_article(
+    text: object, published: dt.date | str | None = None, *, max_chars: int | None = None
+) -> PreparedArticle:
     """Check the input before anything is sent.
 
     ``bytes`` are decoded as UTF-8 (a byte-order mark is dropped); spans then index the
@@ -75,7 +78,8 @@ def prepare_article(text: object, published: dt.date | str | None = None) -> Pre
 
     Raises:
         InputError: ``text`` is not text (undecodable bytes, a ``str`` holding a lone
-            surrogate, which no encoding can send), or holds no words.
+            surrogate, which no encoding can send), holds no words, or is longer than
+            ``max_chars`` characters (the ``max_article_chars`` setting).
     """
     if text is None:
         raise InputError("article text is None")
@@ -86,6 +90,9 @@ def prepare_article(text: object, published: dt.date | str | None = None) -> Pre
             raise InputError(f"article bytes are not valid UTF-8: {exc}") from exc
     if not isinstance(text, str):
         raise InputError(f"article text must be str, got {type(text).__name__}")
+    if max_chars is not None and len(text) > max_chars:
+        found = f"the article is {len(text):,} characters"
+        raise InputError(over_limit(found, max_chars, "max_article_chars"))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a JSON "\ud800" escape

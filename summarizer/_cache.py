@@ -188,6 +188,16 @@ class ResultCache:
             self._skipped("be read", exc)
             return None
 
+    def __contains__(self, key: object) -> bool:
+        """Whether a summary is stored under ``key`` (not read; False if the cache cannot be)."""
+        try:
+            with closing(self._connect()) as db:
+                row = db.execute("SELECT 1 FROM results WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            self._skipped("be read", exc)
+            return False
+        return row is not None
+
     def put(self, key: str, summary: ArticleSummary) -> None:
         """Store ``summary`` under ``key`` (the last writer wins; all write the same).
 

@@ -30,10 +30,10 @@ from summarizer._meta import SummaryMeta, Usage
 from summarizer._models import estimate_tokens, model_info
 from summarizer._prompts import Prompt, load_prompt
 from summarizer._request import Exchange, RequestTemplate
-from summarizer._settings import Settings
+from summarizer._settings import Settings, over_limit
 from summarizer._transport import CallRecorder, Transport, receive
 from summarizer._version import __version__
-from summarizer.errors import ExtractionError, SummarizerError
+from summarizer.errors import ExtractionError, InputError, SummarizerError
 from summarizer.schema import ArticleSummary
 
 __all__ = ["Call", "Outcome", "Pipeline", "aextract_parts", "extract_parts"]
@@ -106,13 +106,18 @@ class Pipeline:
     def prepare(self, text: object, published: Any = None) -> PreparedArticle:
         """Check the input before anything is sent (see :func:`prepare_article`)."""
         try:
-            return prepare_article(text, published)
+            return prepare_article(text, published, max_chars=self.settings.max_article_chars)
         except SummarizerError as exc:
             self.tag(exc)
             raise
 
     def plan(self, article: PreparedArticle) -> list[Span]:
-        """The chunks to extract: the whole article when it fits the budget."""
+        """The chunks to extract: the whole article when it fits the budget.
+
+        Raises:
+            InputError: One sentence is over the budget, or the article needs more than
+                ``max_chunks`` chunks.
+        """
         budget = self.chunk_budget
         if budget is None or estimate_tokens(article.text) <= budget:
             return [Span(start=0, end=len(article.text))]
@@ -121,6 +126,12 @@ class Pipeline:
         except SummarizerError as exc:
             self.tag(exc)
             raise
+        if len(chunks) > self.settings.max_chunks:
+            found = (
+                f"the article needs {len(chunks):,} chunks (requests) of at most {budget:,} "
+                f"tokens ({len(article.text):,} characters)"
+            )
+            raise self.tag(InputError(over_limit(found, self.settings.max_chunks, "max_chunks")))
         logger.info(
             "article of about %d tokens over the budget of %d: %d chunks (%s)",
             estimate_tokens(article.text),
@@ -177,12 +188,29 @@ class Pipeline:
         model's output limit when known. Providers reserve the answer's tokens when a
         request arrives, so counting only the input would overrun their limit.
         """
-        article = estimate_tokens(exchange.article.text)
-        answer = int(article * OUTPUT_PER_INPUT_TOKEN)
+        return exchange.input_tokens() + self.answer_tokens(exchange.article)
+
+    def answer_tokens(self, part: PreparedArticle) -> int:
+        """The expected answer to ``part``: 6 tokens per article token, at most the output limit."""
+        answer = int(estimate_tokens(part.text) * OUTPUT_PER_INPUT_TOKEN)
         info = model_info(self.settings.model)
         if info is not None and info.max_output_tokens:
             answer = min(answer, info.max_output_tokens)
-        return exchange.input_tokens() + answer
+        return answer
+
+    def planned_usage(self, article: PreparedArticle, chunks: Sequence[Span]) -> Usage:
+        """Estimated tokens of a call's first requests, one per chunk.
+
+        Counted as :meth:`estimated_tokens` counts them for ``tpm`` (conservative: bytes / 3
+        and 6 answer tokens per article token); reasks and retries are not included.
+        """
+        usage = Usage()
+        for part in self.parts(article, chunks):
+            exchange = self.exchange(part, None)
+            usage += Usage(
+                input_tokens=exchange.input_tokens(), output_tokens=self.answer_tokens(part)
+            )
+        return usage
 
     def exchange(
         self, part: PreparedArticle, secret: str | None, *, reasks: int | None = None

@@ -1,8 +1,9 @@
 """Settings: one frozen, validated value, and the only place the environment is read.
 
 A :class:`Settings` holds everything that decides what is sent and how hard the library
-tries: model, prompt version, mode, retries, reasks, timeouts, the input budget and the
-temperature. It is checked once, when it is made, so a bad value fails before any request.
+tries: model, prompt version, mode, retries, reasks, timeouts, the input budget, the
+bounds on input size and the temperature. It is checked once, when it is made, so a bad
+value fails before any request.
 :meth:`Settings.from_env` reads the environment variables; nothing else in the package
 calls ``os.environ``.
 
@@ -12,6 +13,9 @@ calls ``os.environ``.
 | ``SUMMARIZER_MODEL`` | ``model`` |
 | ``SUMMARIZER_MODE`` | ``mode`` |
 | ``SUMMARIZER_MAX_INPUT_TOKENS`` | ``max_input_tokens`` |
+| ``SUMMARIZER_MAX_ARTICLE_CHARS`` | ``max_article_chars`` |
+| ``SUMMARIZER_MAX_CHUNKS`` | ``max_chunks`` |
+| ``SUMMARIZER_MAX_HTML_BYTES`` | ``max_html_bytes`` |
 | ``SUMMARIZER_CACHE_DIR`` | where :class:`~summarizer.ResultCache` keeps its database |
 """
 
@@ -35,6 +39,7 @@ __all__ = [
     "MODES",
     "Settings",
     "cache_dir_from_env",
+    "over_limit",
 ]
 
 DEFAULT_MODEL = "gpt-4.1-mini"
@@ -44,6 +49,44 @@ MODEL_ENV = "SUMMARIZER_MODEL"
 MODE_ENV = "SUMMARIZER_MODE"
 MAX_INPUT_TOKENS_ENV = "SUMMARIZER_MAX_INPUT_TOKENS"
 CACHE_DIR_ENV = "SUMMARIZER_CACHE_DIR"
+MAX_ARTICLE_CHARS_ENV = "SUMMARIZER_MAX_ARTICLE_CHARS"
+MAX_CHUNKS_ENV = "SUMMARIZER_MAX_CHUNKS"
+MAX_HTML_BYTES_ENV = "SUMMARIZER_MAX_HTML_BYTES"
+
+_INTEGER_ENV = {
+    "max_input_tokens": MAX_INPUT_TOKENS_ENV,
+    "max_article_chars": MAX_ARTICLE_CHARS_ENV,
+    "max_chunks": MAX_CHUNKS_ENV,
+    "max_html_bytes": MAX_HTML_BYTES_ENV,
+}
+"""The integer settings the environment may set, and their variables."""
+
+_LIMIT_FLAGS = {
+    "max_article_chars": "--max-article-chars",
+    "max_chunks": "--max-chunks",
+    "max_html_bytes": "--max-html-bytes",
+    "max_requests": "--max-requests",
+}
+"""The command-line flag of each input bound, for the message that names how to raise it."""
+
+DEFAULT_MAX_ARTICLE_CHARS = 1_000_000
+"""About 165,000 English words (six characters a word, the space included). An eight-hour
+hearing spoken at 150 words a minute is 72,000 words (about 430,000 characters), and a
+long-form feature a fraction of that, so a real article or transcript fits with room to
+spare; a runaway input (a site dumped into one file) is refused before it becomes hundreds
+of requests."""
+
+DEFAULT_MAX_CHUNKS = 64
+"""Requests per article (one per chunk). The default model's chunks carry about 16,000
+characters (its output limit allows 5,461 article tokens), so a 1,000,000-character English
+article is 62 chunks: the two defaults agree for it. Models with a smaller output limit
+(``gpt-4o-mini``: 2,730 tokens) reach this bound first, at about 490,000 characters."""
+
+DEFAULT_MAX_HTML_BYTES = 5_000_000
+"""HTML read before extraction: room for a news page heavy with inline scripts and state,
+while trafilatura's time, which grows faster than the page (2 MB 1.1 s, 4 MB 3.3 s, 8 MB
+11.3 s; a 37 MB page ran past 300 s using 1 GB), stays at seconds."""
+
 
 MODES: dict[str, instructor.Mode] = {
     "tools": instructor.Mode.TOOLS,
@@ -77,6 +120,20 @@ def _positive_int(name: str, value: object, *, zero: bool = False) -> None:
         raise ConfigurationError(f"{name} must be an integer {bound}")
 
 
+def over_limit(found: str, limit: int, setting: str) -> str:
+    """The message of an input refused for its size: what was found, the limit, how to raise it.
+
+    ``found`` states the size, such as ``"the article is 4,100,000 characters"``.
+    """
+    ways = [f"{setting}=", _INTEGER_ENV[setting]] if setting in _INTEGER_ENV else []
+    ways.append(_LIMIT_FLAGS[setting])
+    named = ", ".join(ways[:-1]) + " or " if len(ways) > 1 else ""
+    return (
+        f"{found}, over the limit of {limit:,}; nothing was sent. To allow it, raise the "
+        f"limit: {named}{ways[-1]}"
+    )
+
+
 def _positive_seconds(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ConfigurationError(f"{name} must be a positive number of seconds")
@@ -98,6 +155,12 @@ class Settings:
         max_input_tokens: Input budget per request; None for the model's known budget.
         temperature: Sent only when set.
         chunk_concurrency: Chunks of one long article extracted at the same time.
+        max_article_chars: The longest article accepted, in characters; a longer one is an
+            ``InputError`` before any request.
+        max_chunks: The most chunks (requests, before reasks and retries) one article may
+            need; more is an ``InputError`` before any request.
+        max_html_bytes: The largest HTML page read for its article text (the command
+            line's inputs), checked before it is parsed.
         api_key: The default client's key (never shown in a repr).
         base_url: The default client's endpoint; None for OpenAI's.
     """
@@ -113,6 +176,9 @@ class Settings:
     max_input_tokens: int | None = None
     temperature: float | None = None
     chunk_concurrency: int = 4
+    max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS
+    max_chunks: int = DEFAULT_MAX_CHUNKS
+    max_html_bytes: int = DEFAULT_MAX_HTML_BYTES
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
 
@@ -127,6 +193,8 @@ class Settings:
             _positive_seconds(name, getattr(self, name))
         if self.max_input_tokens is not None:
             _positive_int(f"max_input_tokens (or {MAX_INPUT_TOKENS_ENV})", self.max_input_tokens)
+        for name in ("max_article_chars", "max_chunks", "max_html_bytes"):
+            _positive_int(f"{name} (or {_INTEGER_ENV[name]})", getattr(self, name))
         if self.temperature is not None and (
             isinstance(self.temperature, bool) or not isinstance(self.temperature, int | float)
         ):
@@ -155,11 +223,12 @@ class Settings:
             found["model"] = model
         if mode := env.get(MODE_ENV):
             found["mode"] = mode
-        if budget := env.get(MAX_INPUT_TOKENS_ENV):
-            try:
-                found["max_input_tokens"] = int(budget)
-            except ValueError:
-                found["max_input_tokens"] = -1  # reported by validation, naming the variable
+        for name, variable in _INTEGER_ENV.items():
+            if value := env.get(variable):
+                try:
+                    found[name] = int(value)
+                except ValueError:
+                    found[name] = -1  # reported by validation, naming the variable
         found["api_key"] = env.get(API_KEY_ENV) or None
         found["base_url"] = env.get(BASE_URL_ENV) or None
         return cls(**{**found, **given})

@@ -3,7 +3,9 @@
 Inputs: one text, Markdown or HTML file; a folder of them (ids are their paths relative to
 the folder, without the suffix); or a JSONL file of records (``id``, ``text``, optional
 ``published``, ``source``, ``url``). HTML is reduced to article text with trafilatura
-(the ``html`` extra); without it, an HTML input is a clear per-article error.
+(the ``html`` extra); without it, an HTML input is a clear per-article error. A page over
+``max_html_bytes`` is that article's :class:`InputError`, decided on its size before it is
+read or parsed (extraction time grows faster than the page).
 
 Every id names one article, so an input where two articles would share one is refused
 before any article is yielded (:class:`InputError` naming both): two files with the same
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer._batch import Article
+from summarizer._settings import DEFAULT_MAX_HTML_BYTES, over_limit
 from summarizer.errors import InputError
 
 __all__ = ["InputProblem", "count_articles", "html_to_text", "read_articles"]
@@ -44,12 +47,20 @@ class InputProblem:
     error: InputError
 
 
-def html_to_text(html: str, name: str) -> str:
+def _check_html_size(size: int, name: str, max_bytes: int) -> None:
+    if size > max_bytes:
+        found = f"{name}: the HTML page is {size:,} bytes"
+        raise InputError(over_limit(found, max_bytes, "max_html_bytes"))
+
+
+def html_to_text(html: str, name: str, *, max_bytes: int = DEFAULT_MAX_HTML_BYTES) -> str:
     """The article text of an HTML page, via trafilatura.
 
     Raises:
-        InputError: trafilatura is not installed, or found no article text.
+        InputError: The page is over ``max_bytes`` bytes of UTF-8 (checked before it is
+            parsed), trafilatura is not installed, or it found no article text.
     """
+    _check_html_size(len(html.encode("utf-8", "surrogatepass")), name, max_bytes)
     try:
         import trafilatura
     except ImportError as exc:
@@ -78,14 +89,17 @@ def _outside(path: Path, folder: Path) -> InputError | None:
 
 
 def _file_article(
-    path: Path, article_id: str, folder: Path | None = None
+    path: Path, article_id: str, folder: Path | None, max_html_bytes: int
 ) -> Article | InputProblem:
     if folder is not None and (refused := _outside(path, folder)) is not None:
         return InputProblem(article_id, refused)
+    html = path.suffix.lower() in HTML_SUFFIXES
     try:
+        if html:  # refused on its size before it is read
+            _check_html_size(path.stat().st_size, path.name, max_html_bytes)
         raw = path.read_text(encoding="utf-8-sig")
-        if path.suffix.lower() in HTML_SUFFIXES:
-            raw = html_to_text(raw, path.name)
+        if html:
+            raw = html_to_text(raw, path.name, max_bytes=max_html_bytes)
     except InputError as exc:
         return InputProblem(article_id, exc)
     except (OSError, UnicodeDecodeError) as exc:
@@ -176,8 +190,12 @@ def _jsonl_articles(path: Path) -> Iterator[Article | InputProblem]:
         )
 
 
-def read_articles(path: str | os.PathLike[str]) -> Iterator[Article | InputProblem]:
+def read_articles(
+    path: str | os.PathLike[str], *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES
+) -> Iterator[Article | InputProblem]:
     """Articles from a file, a folder or a JSONL file, read lazily.
+
+    An HTML file over ``max_html_bytes`` is an :class:`InputProblem`, neither read nor parsed.
 
     Raises:
         InputError: The path does not exist or is of an unknown kind, or two articles
@@ -186,11 +204,11 @@ def read_articles(path: str | os.PathLike[str]) -> Iterator[Article | InputProbl
     source = Path(path)
     if source.is_dir():
         for ident, file in _folder_files(source):
-            yield _file_article(file, ident, source)
+            yield _file_article(file, ident, source, max_html_bytes)
     elif source.suffix.lower() == ".jsonl":
         yield from _jsonl_articles(source)
     elif source.is_file():
-        yield _file_article(source, source.stem)
+        yield _file_article(source, source.stem, None, max_html_bytes)
     else:
         raise InputError(f"no such file or folder: {source}")
 

@@ -606,6 +606,14 @@ FAILURE_MODES: dict[str, list[str]] = {
         "test_inputs::test_article_over_the_input_budget_is_chunked_not_refused",
         "test_article_data::test_published_refuses_a_string_that_only_starts_with_a_date",
     ],
+    "an article over `max_article_chars` (a 4 MB text), or one needing more than `max_chunks` "
+    "chunks": [
+        "test_bounds::test_a_4mb_article_is_refused_before_any_request",
+        "test_bounds::test_a_4mb_article_is_planned_in_chunks_when_the_limits_are_raised",
+        "test_bounds::test_a_4mb_article_is_summarised_when_the_limit_is_raised",
+        "test_bounds::test_too_many_chunks_are_refused_before_any_request",
+        "test_bounds::test_the_bounds_hold_in_every_entry_point",
+    ],
     "an article containing `</article>` (or `<article>`), the prompt's own delimiters": [
         "test_article_data::test_an_embedded_closing_tag_cannot_end_the_data_block",
         "test_article_data::test_only_the_delimiter_tags_are_made_inert",
@@ -642,6 +650,14 @@ FAILURE_MODES: dict[str, list[str]] = {
     "two files with one id (`story.txt`, `story.md`) or two JSONL records with the same `id`": [
         "test_batch_inputs::test_two_files_with_one_id_are_refused_naming_both",
         "test_batch_inputs::test_duplicate_jsonl_ids_are_refused_naming_the_lines",
+    ],
+    "an HTML page over `max_html_bytes` in a batch's input (or given to `summarize`)": [
+        "test_bounds::test_html_over_the_cap_is_refused_without_parsing",
+        "test_bounds::test_summarize_refuses_a_page_over_the_cap_with_exit_2",
+    ],
+    "`batch --max-requests N` when the run's estimate needs more than N requests": [
+        "test_bounds::test_batch_prints_its_estimate_and_max_requests_refuses_a_larger_run",
+        "test_bounds::test_batch_estimate_counts_the_cache_and_refused_articles",
     ],
     "a symbolic link in the input folder to a file outside it": [
         "test_batch_inputs::test_a_link_out_of_the_input_folder_is_not_read",

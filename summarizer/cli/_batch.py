@@ -31,6 +31,7 @@ from rich.text import Text
 from summarizer import ray as ray_engine
 from summarizer._batch import Article, BatchResult, asummarize_articles
 from summarizer._cache import ResultCache
+from summarizer._estimate import RunEstimate
 from summarizer._meta import Usage
 from summarizer._models import estimated_cost
 from summarizer._openai_batch import (
@@ -43,15 +44,13 @@ from summarizer._openai_batch import (
 )
 from summarizer._render import plain
 from summarizer._results import ResultRecord, ResultsFile
-from summarizer._sources import (
-    HTML_SUFFIXES,
-    TEXT_SUFFIXES,
-    InputProblem,
-    count_articles,
-    read_articles,
-)
+from summarizer._settings import DEFAULT_MAX_HTML_BYTES, Settings, over_limit
+from summarizer._sources import HTML_SUFFIXES, TEXT_SUFFIXES, InputProblem, read_articles
 from summarizer._summarizer import Summarizer
 from summarizer.cli._common import (
+    MaxArticleCharsOption,
+    MaxChunksOption,
+    MaxHtmlBytesOption,
     ModelOption,
     ModeOption,
     OutputOption,
@@ -169,9 +168,8 @@ class BatchStats:
 
 
 def _selected(
-    path: str,
+    job: BatchInput,
     results: ResultsFile,
-    shard: tuple[int, int] | None,
     stats: BatchStats,
 ) -> Iterator[Article]:
     """Articles still to do; unreadable items are written as errors on the way.
@@ -179,8 +177,8 @@ def _selected(
     Every id of the input is distinct (:func:`read_articles` refuses an input where two
     articles would share one), so nothing is skipped for its id alone.
     """
-    for item in read_articles(path):
-        if not in_shard(item.id, shard):
+    for item in job.read():
+        if not in_shard(item.id, job.shard):
             continue
         if item.id in results.done:
             stats.skipped += 1
@@ -191,12 +189,6 @@ def _selected(
             stats.add(result)
             continue
         yield item
-
-
-def _total(path: str, shard: tuple[int, int] | None) -> int | None:
-    if shard is None:
-        return count_articles(path)
-    return sum(1 for item in read_articles(path) if in_shard(item.id, shard))
 
 
 def _is_same_file(a: Path, b: Path) -> bool:
@@ -210,6 +202,9 @@ def _is_same_file(a: Path, b: Path) -> bool:
 class BatchInput:
     """What a batch reads and where it writes: the same for every engine.
 
+    ``max_html_bytes`` bounds the HTML pages read; ``max_requests``, when set, refuses a run
+    whose estimate (:meth:`open`) needs more requests.
+
     Raises:
         InputError: The results would be written into the input (the same file, or a file
             of the input folder that would be read as an article).
@@ -219,6 +214,8 @@ class BatchInput:
     output: Path
     shard: tuple[int, int] | None = None
     retry_failed: bool = False
+    max_html_bytes: int = DEFAULT_MAX_HTML_BYTES
+    max_requests: int | None = None
 
     def __post_init__(self) -> None:
         source, output = Path(self.path), Path(self.output)
@@ -234,20 +231,58 @@ class BatchInput:
                 "give -o a .jsonl file or a path outside the folder"
             )
 
-    def open(self, model: str, console: Console) -> tuple[ResultsFile, BatchStats]:
-        """The results file, resumed (torn tail cut, failures dropped if asked), and stats."""
+    def read(self) -> Iterator[Article | InputProblem]:
+        """Every item of the input, read lazily."""
+        return read_articles(self.path, max_html_bytes=self.max_html_bytes)
+
+    def open(
+        self, summarizer: Summarizer, console: Console, *, batch_api: bool = False
+    ) -> tuple[ResultsFile, BatchStats]:
+        """The results file, resumed (torn tail cut, failures dropped if asked), and stats.
+
+        Before anything is sent or written, the run's estimate is printed in one line
+        (:meth:`estimate`), and checked against ``max_requests``.
+
+        Raises:
+            InputError: The estimate is over ``max_requests``: nothing was sent.
+        """
         results = ResultsFile(self.output)
         if results.repaired:
             err_console.print(
                 Text("Repaired a torn last line in the results file.", style="yellow")
             )
+        estimate = self.estimate(summarizer, results)
+        console.print(plain(estimate.line(batch_api=batch_api)), soft_wrap=True)
+        if self.max_requests is not None and estimate.requests > self.max_requests:
+            found = f"the run needs about {estimate.requests:,} requests"
+            raise InputError(over_limit(found, self.max_requests, "max_requests"))
         if self.retry_failed and (dropped := results.drop_failed()):
             console.print(f"Retrying {dropped} failed article(s).")
-        return results, BatchStats(model=model, total=_total(self.path, self.shard))
+        return results, BatchStats(model=summarizer.model, total=estimate.total)
+
+    def estimate(self, summarizer: Summarizer, results: ResultsFile) -> RunEstimate:
+        """What the run would send: a pass over the input, planning each article to do.
+
+        The input is read once more for it (an HTML page is extracted twice); only counts
+        are kept, so memory does not grow with the input.
+        """
+        estimate = RunEstimate(model=summarizer.model)
+        for item in self.read():
+            if not in_shard(item.id, self.shard):
+                continue
+            estimate.total += 1
+            status = results.done.get(item.id)
+            if status is not None and (status == "ok" or not self.retry_failed):
+                estimate.skipped += 1
+            elif isinstance(item, InputProblem):
+                estimate.unreadable += 1
+            else:
+                estimate.add(summarizer, item.text, item.published)
+        return estimate
 
     def pending(self, results: ResultsFile, stats: BatchStats) -> Iterator[Article]:
         """The articles still to do (see :func:`_selected`)."""
-        return _selected(self.path, results, self.shard, stats)
+        return _selected(self, results, stats)
 
 
 def _status(stats: BatchStats) -> str:
@@ -309,7 +344,7 @@ def run_batch(
     job: BatchInput, summarizer: Summarizer, *, limits: RunLimits, console: Console
 ) -> BatchStats:
     """Run (or resume) a batch; Ctrl-C stops cleanly and the stats say what is left."""
-    results, stats = job.open(summarizer.model, console)
+    results, stats = job.open(summarizer, console)
 
     async def consume(recorder: _Recorder) -> None:
         try:
@@ -342,7 +377,7 @@ def run_ray_batch(
     console: Console,
 ) -> BatchStats:
     """The same on a Ray cluster (local unless ``address``): rows are written as they arrive."""
-    results, stats = job.open(summarizer.model, console)
+    results, stats = job.open(summarizer, console)
     articles = list(job.pending(results, stats))
     if not articles:
         return stats
@@ -395,7 +430,7 @@ def submit_openai_batch(
     An article whose request cannot be built (a bad ``published``) is written as an error
     result, as in-process; the others are submitted.
     """
-    results, stats = job.open(summarizer.model, console)
+    results, stats = job.open(summarizer, console, batch_api=True)
     articles = list(job.pending(results, stats))
     pending = _cached_or_pending(summarizer, iter(articles), results, stats)
     requests = batch_requests(summarizer, pending)
@@ -508,28 +543,40 @@ def batch(
         bool, typer.Option("--submit-only", help="With --via openai-batch: submit and exit.")
     ] = False,
     poll_interval: PollIntervalOption = 30.0,
+    max_article_chars: MaxArticleCharsOption = None,
+    max_chunks: MaxChunksOption = None,
+    max_html_bytes: MaxHtmlBytesOption = None,
+    max_requests: Annotated[
+        int | None,
+        typer.Option(min=0, help="Refuse the run if its estimate needs more requests than this."),
+    ] = None,
 ) -> None:
     """Summarise many articles concurrently into a resumable JSONL file.
 
     Rerunning the same command skips the ids already in the output, so a crash or Ctrl-C
-    loses nothing.
+    loses nothing. The estimated requests (and cost, for a known model) are printed first.
     """
     console = Console(stderr=True, highlight=False)
     with failures():
-        job = BatchInput(input_path, output, parse_shard(shard), retry_failed)
-        if via not in ("inprocess", "openai-batch"):
-            raise InputError(f"--via takes inprocess or openai-batch, got {via!r}")
-        if engine not in ("inprocess", "ray"):
-            raise InputError(f"--engine takes inprocess or ray, got {engine!r}")
-        if engine != "ray" and (address or workers):
-            raise InputError("--address and --workers go with --engine ray")
-        if engine == "ray" and via != "inprocess":
-            raise InputError("--engine ray sends requests itself: it does not go with --via")
-        summarizer = Summarizer(
+        _check_engine(via, engine, address, workers)
+        settings = Settings.from_env(
             model=model,
             prompt_version=prompt_version,
             mode=mode,
-            cache=None if no_cache else ResultCache(cache_dir),
+            max_article_chars=max_article_chars,
+            max_chunks=max_chunks,
+            max_html_bytes=max_html_bytes,
+        )
+        summarizer = Summarizer(
+            settings=settings, cache=None if no_cache else ResultCache(cache_dir)
+        )
+        job = BatchInput(
+            input_path,
+            output,
+            parse_shard(shard),
+            retry_failed,
+            max_html_bytes=summarizer.settings.max_html_bytes,
+            max_requests=max_requests,
         )
         limits = RunLimits(concurrency, rpm, tpm)
         if engine == "ray":
@@ -538,30 +585,54 @@ def batch(
             )
         elif via == "inprocess":
             stats = run_batch(job, summarizer, limits=limits, console=console)
+        elif (found := _openai_batch(job, summarizer, submit_only, poll_interval, console)) is None:
+            return
         else:
-            submitted, pending, results, stats = submit_openai_batch(
-                job, summarizer, console=console
-            )
-            if submitted is not None and submit_only:
-                console.print(
-                    plain(
-                        f"Check it with: summarizer batch-status {submitted.id}\n"
-                        f"Collect it with: summarizer batch-collect {submitted.id} {input_path} "
-                        f"-o {output}"
-                    )
-                )
-                return
-            if submitted is not None:
-                collect_openai_batch(
-                    submitted.id,
-                    pending,
-                    results,
-                    stats,
-                    summarizer,
-                    poll_interval=poll_interval,
-                    console=console,
-                )
+            stats = found
     _finish_batch(stats, console)
+
+
+def _check_engine(via: str, engine: str, address: str | None, workers: int | None) -> None:
+    """Refuse an unknown ``--via``/``--engine`` or options that do not go together."""
+    if via not in ("inprocess", "openai-batch"):
+        raise InputError(f"--via takes inprocess or openai-batch, got {via!r}")
+    if engine not in ("inprocess", "ray"):
+        raise InputError(f"--engine takes inprocess or ray, got {engine!r}")
+    if engine != "ray" and (address or workers):
+        raise InputError("--address and --workers go with --engine ray")
+    if engine == "ray" and via != "inprocess":
+        raise InputError("--engine ray sends requests itself: it does not go with --via")
+
+
+def _openai_batch(
+    job: BatchInput,
+    summarizer: Summarizer,
+    submit_only: bool,
+    poll_interval: float,
+    console: Console,
+) -> BatchStats | None:
+    """``--via openai-batch``: submit, then wait and collect (None: submitted only)."""
+    submitted, pending, results, stats = submit_openai_batch(job, summarizer, console=console)
+    if submitted is not None and submit_only:
+        console.print(
+            plain(
+                f"Check it with: summarizer batch-status {submitted.id}\n"
+                f"Collect it with: summarizer batch-collect {submitted.id} {job.path} "
+                f"-o {job.output}"
+            )
+        )
+        return None
+    if submitted is not None:
+        collect_openai_batch(
+            submitted.id,
+            pending,
+            results,
+            stats,
+            summarizer,
+            poll_interval=poll_interval,
+            console=console,
+        )
+    return stats
 
 
 def batch_status(
@@ -598,7 +669,12 @@ def batch_collect(
     console = Console(stderr=True, highlight=False)
     with failures():
         summarizer = Summarizer(model=model, prompt_version=prompt_version, mode=mode)
-        job = BatchInput(input_path, output, parse_shard(shard))
+        job = BatchInput(
+            input_path,
+            output,
+            parse_shard(shard),
+            max_html_bytes=summarizer.settings.max_html_bytes,
+        )
         articles = pending_articles(job)
         stats = BatchStats(model=summarizer.model, total=len(articles))
         collect_openai_batch(

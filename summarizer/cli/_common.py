@@ -23,6 +23,9 @@ from summarizer.errors import ConfigurationError, InputError, SummarizerError
 __all__ = [
     "JsonOption",
     "MarkdownOption",
+    "MaxArticleCharsOption",
+    "MaxChunksOption",
+    "MaxHtmlBytesOption",
     "ModeOption",
     "ModelOption",
     "OutputOption",
@@ -45,6 +48,24 @@ ShardOption = Annotated[
     str | None, typer.Option(help="Only shard i of n (e.g. 2/4), stable by id.")
 ]
 PollIntervalOption = Annotated[float, typer.Option(help="Seconds between Batch API polls.")]
+MaxArticleCharsOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1, help="Longest article, in characters (default SUMMARIZER_MAX_ARTICLE_CHARS or 1e6)."
+    ),
+]
+MaxChunksOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1, help="Most chunks (requests) per article (default SUMMARIZER_MAX_CHUNKS or 64)."
+    ),
+]
+MaxHtmlBytesOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1, help="Largest HTML page parsed, in bytes (default SUMMARIZER_MAX_HTML_BYTES or 5e6)."
+    ),
+]
 
 err_console = Console(stderr=True, highlight=False)
 """Where messages go: standard error, data printed as text (never as markup), through

@@ -10,10 +10,14 @@ import typer
 from summarizer._api import summarize_article
 from summarizer._escape import safe_json
 from summarizer._render import render_summary, terminal_text
+from summarizer._settings import Settings
 from summarizer._sources import HTML_SUFFIXES, html_to_text
 from summarizer.cli._common import (
     JsonOption,
     MarkdownOption,
+    MaxArticleCharsOption,
+    MaxChunksOption,
+    MaxHtmlBytesOption,
     ModelOption,
     ModeOption,
     PromptVersionOption,
@@ -36,15 +40,24 @@ def summarize(
     model: ModelOption = None,
     prompt_version: PromptVersionOption = None,
     mode: ModeOption = None,
+    max_article_chars: MaxArticleCharsOption = None,
+    max_chunks: MaxChunksOption = None,
+    max_html_bytes: MaxHtmlBytesOption = None,
 ) -> None:
     """Summarise one article and print it as tables (or JSON)."""
     with failures():
+        settings = Settings.from_env(
+            model=model,
+            prompt_version=prompt_version,
+            mode=mode,
+            max_article_chars=max_article_chars,
+            max_chunks=max_chunks,
+            max_html_bytes=max_html_bytes,
+        )
         text, _ = read_input(path)
         if path != "-" and Path(path).suffix.lower() in HTML_SUFFIXES:
-            text = html_to_text(text, Path(path).name)
-        summary = summarize_article(
-            text, published=published, model=model, prompt_version=prompt_version, mode=mode
-        )
+            text = html_to_text(text, Path(path).name, max_bytes=settings.max_html_bytes)
+        summary = summarize_article(text, published=published, settings=settings)
     if as_json:  # the same value, with terminal controls and odd line breaks escaped
         typer.echo(safe_json(summary.model_dump_json(indent=2)))
     elif markdown:
