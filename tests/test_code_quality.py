@@ -183,3 +183,25 @@ def test_every_third_party_import_is_declared() -> None:
             elif "core" not in where and top not in guarded:
                 problems.append(f"{name} imports {top} (extra {where[0]}) without a guard")
     assert problems == []
+
+
+MERGE_MARKER = re.compile(r"^(<{7} |>{7} |={7}$)", re.MULTILINE)
+
+
+def test_no_merge_conflict_markers_in_tracked_text() -> None:
+    """A half-resolved merge once left both sides of two sections in the README."""
+    listed = subprocess.run(
+        ["git", "ls-files", "*.md", "*.py", "*.toml", "*.yaml", "*.json", "*.j2", "*.css"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert listed, "git ls-files found no tracked files"
+    marked = [
+        name
+        for name in listed
+        if (ROOT / name).is_file()
+        and MERGE_MARKER.search((ROOT / name).read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert marked == []
