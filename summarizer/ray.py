@@ -31,15 +31,32 @@ reaches the driver, so a killed run resumes where it stopped.
 
 **Offline local cluster.** :func:`init` without an address starts a local cluster bound to
 127.0.0.1 that never reaches the network: Ray otherwise finds its IP by connecting towards
-8.8.8.8 and, for usage statistics, probes the cloud metadata address. With an ``address``
-it just connects.
+8.8.8.8 and, for usage statistics, probes the cloud metadata address. It lives in a private
+temporary home (0700, removed by :func:`shutdown`): Ray's session folder (logs, sockets)
+included, which Ray would otherwise make world-readable under ``/tmp/ray``.
+
+**Authentication.** Ray's token authentication is never weakened. The local cluster runs
+with it: with the user's ``RAY_AUTH_MODE`` and token (``RAY_AUTH_TOKEN``,
+``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``) when set, never overridden; otherwise in
+mode ``token`` with a fresh token in the private home (``.ray/auth_token``, 0600), so no
+other local account can join it and run code as the user. With an ``address``, :func:`init`
+joins with the user's own settings: a cluster started with ``ray start --head`` (token
+authentication by default since Ray 2.60) needs ``RAY_AUTH_MODE=token`` and its token, and
+the error says so.
+
+**The API key.** The workers need the key, so a cluster receives it: a remote one must be
+trusted. It reaches them through Ray's object store (:class:`_KeyHandle`), not inside the
+pickled :class:`~summarizer.Settings` that Ray keeps to restart actors, and not as a
+runtime environment variable, which Ray's runtime-env agent writes to its log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 import uuid
@@ -77,7 +94,6 @@ _INSTALL = 'the Ray engine needs the ray extra: pip install "summarizer[ray]"'
 _OFFLINE_ENV = {
     "RAY_USAGE_STATS_ENABLED": "0",  # no usage report (and no cloud metadata probe)
     "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # node IP 127.0.0.1, not found via 8.8.8.8
-    "RAY_AUTH_MODE": "disabled",
 }
 
 # Ray's own deprecation notices on the first DataContext, none about this library's calls.
@@ -110,9 +126,27 @@ def _ray() -> Any:
 _local_home: Path | None = None
 """The temporary home of the local cluster :func:`init` started, if any."""
 
+_AUTH_MODE = "RAY_AUTH_MODE"
+_TOKEN_SOURCES = ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
+_TOKEN_FILE = Path(".ray") / "auth_token"
+"""Where Ray looks for its token when neither variable names one, under ``HOME``."""
+
+# The session folder must leave room for Ray's socket paths (108 bytes on Linux, 104 on macOS).
+_SESSION_ROOM = 100 - len("/session_2025-01-31_12-00-00_000000_0000000/sockets/plasma_store")
+
+_TOKEN_HINT = (
+    "set RAY_AUTH_MODE=token and give the cluster's token as RAY_AUTH_TOKEN=<token>, or in a "
+    "file named by RAY_AUTH_TOKEN_PATH (default ~/.ray/auth_token); `ray get-auth-token` on "
+    "the head node prints it"
+)
+
 
 def init(address: str | None = None, *, num_cpus: int | None = None) -> None:
     """Connect to a Ray cluster, or start a local one that stays off the network.
+
+    Ray's token authentication is never weakened. The local cluster runs with it (unless
+    ``RAY_AUTH_MODE`` says otherwise), with the token the user gave (``RAY_AUTH_TOKEN``,
+    ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``) or a fresh one in its private home.
 
     Args:
         address: An existing cluster (``"ray://host:10001"``, ``"host:6379"`` or
@@ -120,27 +154,30 @@ def init(address: str | None = None, *, num_cpus: int | None = None) -> None:
         num_cpus: CPUs of the local cluster (default: the machine's).
 
     Raises:
-        ConfigurationError: The ``ray`` extra is not installed.
+        ConfigurationError: The ``ray`` extra is not installed, or the cluster at
+            ``address`` cannot be joined (its token missing or wrong, or no cluster there).
     """
     if address is not None:
-        _ray().init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        _connect(address)
         return
     global _local_home
     home = Path(tempfile.mkdtemp(prefix="summarizer-ray-"))
     # Ray's usage module probes the cloud metadata address unless it finds this file.
     (home / "ray_bootstrap_config.yaml").write_text("{}\n", encoding="utf-8")
-    changes = {**_OFFLINE_ENV, "HOME": str(home)}
+    changes = {**_OFFLINE_ENV, **_auth_env(home, os.environ), "HOME": str(home)}
     saved = {name: os.environ.get(name) for name in changes}
     os.environ.update(changes)  # read by Ray at import and by the processes it starts now
     try:
         ray = _ray()
         # Read once, at Ray's import: when Ray was imported before, say it here too.
         ray._private.ray_constants.ENABLE_RAY_CLUSTER = False
+        _refresh_auth(ray)
         ray.init(
             num_cpus=num_cpus,
             include_dashboard=False,
             logging_level=logging.WARNING,
             log_to_driver=False,
+            _temp_dir=_session_dir(home),
         )
     except BaseException:
         shutil.rmtree(home, ignore_errors=True)
@@ -155,6 +192,80 @@ def init(address: str | None = None, *, num_cpus: int | None = None) -> None:
                 os.environ[name] = value
 
 
+def _auth_env(home: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """The authentication the local cluster starts with: the user's, else a token of its own.
+
+    A ``RAY_AUTH_MODE`` the user set is kept as it is (``disabled`` too, with a warning);
+    otherwise the mode is ``token``. The token is the user's when they have one (the
+    variables, or ``~/.ray/auth_token``, which is named explicitly as ``HOME`` moves);
+    otherwise a new one, written to ``home/.ray/auth_token`` (0600, in the 0700 home).
+    """
+    mode = environ.get(_AUTH_MODE)
+    changes = {} if mode is not None else {_AUTH_MODE: "token"}
+    if mode is not None and mode.lower() != "token":
+        logger.warning("%s=%s: the local Ray cluster runs without authentication", _AUTH_MODE, mode)
+        return changes
+    if any(environ.get(name) for name in _TOKEN_SOURCES):
+        return changes
+    users = Path.home() / _TOKEN_FILE
+    if users.is_file():
+        return {**changes, "RAY_AUTH_TOKEN_PATH": str(users)}
+    token = home / _TOKEN_FILE
+    token.parent.mkdir(mode=0o700)
+    descriptor = os.open(token, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(secrets.token_hex(32))
+    return changes
+
+
+def _session_dir(home: Path) -> str | None:
+    """Ray's session folder (logs, sockets, spilled objects) inside the private home.
+
+    Ray makes its own world-readable; None (Ray's default) when the home's path is too
+    long for the socket paths Ray puts under it.
+    """
+    folder = home / "r"
+    return str(folder) if len(str(folder).encode()) <= _SESSION_ROOM else None
+
+
+def _refresh_auth(ray: Any) -> None:
+    """Make this process read ``RAY_AUTH_*`` again (Ray reads them once and caches the token)."""
+    ray._raylet.Config.initialize("")
+    ray._raylet.AuthenticationTokenLoader.instance().reset_cache()
+
+
+def _connect(address: str) -> None:
+    """Join the cluster at ``address`` with the user's own ``RAY_AUTH_*`` settings.
+
+    Raises:
+        ConfigurationError: The cluster refused the client's token, or cannot be reached.
+    """
+    ray = _ray()
+    _refresh_auth(ray)
+    try:
+        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+    except (ConnectionError, ray.exceptions.AuthenticationError) as exc:
+        if _refused(exc, ray.exceptions.AuthenticationError):
+            raise ConfigurationError(
+                f"the Ray cluster at {address} refused this client: it uses token "
+                f"authentication, so {_TOKEN_HINT}"
+            ) from exc
+        hint = ""
+        if os.environ.get(_AUTH_MODE, "").lower() != "token":
+            hint = f" (if it uses token authentication: {_TOKEN_HINT})"
+        raise ConfigurationError(f"cannot join the Ray cluster at {address}: {exc}{hint}") from exc
+
+
+def _refused(exc: BaseException, authentication_error: type[BaseException]) -> bool:
+    """True when ``exc`` or an error behind it is Ray's authentication refusal."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, authentication_error):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def quiet() -> None:
     """Keep Ray Data's own progress lines off the terminal (the command line draws its own)."""
     ray = _ray()
@@ -165,7 +276,9 @@ def quiet() -> None:
 def shutdown() -> None:
     """Disconnect from the cluster (and stop it, if :func:`init` started it)."""
     global _local_home
-    _ray().shutdown()
+    ray = _ray()
+    ray.shutdown()
+    _refresh_auth(ray)  # back to the user's own RAY_AUTH_* (init restored the environment)
     if _local_home is not None:
         shutil.rmtree(_local_home, ignore_errors=True)
         _local_home = None
@@ -221,6 +334,30 @@ class SharedPacing:
         await self.coordinator.turn.remote(tokens)
 
 
+class _KeyHandle:
+    """The API key as the workers receive it: a reference into the cluster's object store.
+
+    What Ray pickles for the actors (and keeps in the cluster's control store to restart
+    them) holds only the reference. Not a runtime environment variable: Ray's runtime-env
+    agent writes those, values included, to its log on every node.
+    """
+
+    def __init__(self, ray: Any, key: str) -> None:
+        self._ref = ray.put(key)
+
+    def reveal(self) -> str:
+        """The key, fetched from the object store (on a worker)."""
+        key: str = _ray().get(self._ref)
+        return key
+
+
+def _shipped(ray: Any, settings: Settings) -> tuple[Settings, _KeyHandle | None]:
+    """The settings the workers are given, without the key, and the key's handle."""
+    if settings.api_key is None:
+        return settings, None
+    return dataclasses.replace(settings, api_key=None), _KeyHandle(ray, settings.api_key)
+
+
 class _SummarizeRows:
     """The per-worker callable of :func:`summarize_dataset`: a batch of rows in, results out."""
 
@@ -231,10 +368,13 @@ class _SummarizeRows:
         slots: int,
         coordinator: Any,
         counts_tokens: bool,
+        key: _KeyHandle | None = None,
     ) -> None:
         pacing = SharedPacing(coordinator, counts_tokens) if coordinator is not None else None
         self.limits = RequestLimits(slots, pacing=pacing)
         cache = ResultCache(cache_dir) if cache_dir is not None else None
+        if key is not None:
+            settings = settings.replace(api_key=key.reveal())
         self.summarizer = Summarizer(settings=settings, cache=cache).with_options(
             limits=self.limits
         )
@@ -348,10 +488,12 @@ def summarize_dataset(
         name = f"summarizer-pacing-{uuid.uuid4().hex[:12]}"
         coordinator = remote.options(name=name).remote(rpm, tpm)
     size = batch_size or 2 * share
+    shipped, key = _shipped(ray, chosen)
     return dataset.map_batches(
         _SummarizeRows,
         fn_constructor_kwargs={
-            "settings": chosen,
+            "settings": shipped,
+            "key": key,
             "cache_dir": str(cache.directory) if cache is not None else None,
             "slots": share,
             "coordinator": coordinator,

@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -43,13 +45,41 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
+AUTH_VARIABLES = ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
+OFFLINE = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+
+
 @pytest.fixture(scope="session")
-def cluster() -> Iterator[Any]:
-    summarizer_ray.init(num_cpus=2)
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The local cluster of a user with no Ray token of their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in AUTH_VARIABLES:
+            patch.delenv(name, raising=False)
+        patch.setenv("HOME", str(tmp_path_factory.mktemp("user-home")))
+        summarizer_ray.init(num_cpus=2)
     import ray
 
     yield ray
     summarizer_ray.shutdown()
+
+
+def clean_env(home: Path, **extra: str) -> dict[str, str]:
+    """This process's environment without Ray or provider settings, offline, plus ``extra``."""
+    prefixes = ("RAY_", "OPENAI_", "SUMMARIZER_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    return {**env, **OFFLINE, "HOME": str(home), **extra}
+
+
+def join(address: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A second driver trying to join ``address`` (Ray retries for 2 s, not its 20)."""
+    code = f"import ray; ray.init(address={address!r}); print('joined', ray.get(ray.put(1)))"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "RAY_gcs_server_port_wait_time_s": "2"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def variant(n: int) -> str:
@@ -88,6 +118,46 @@ def test_summarize_dataset_gives_one_row_per_input_row_and_honours_the_cache(
         assert endpoint.served == sent  # every ok row from the cache, no request
     cached = [json.loads(r["summary"])["meta"]["cached"] for r in again if r["status"] == "ok"]
     assert len(cached) == 7 and all(cached)
+    # The workers had the key, and no file of the session (Ray's logs included) holds it.
+    home = summarizer_ray._local_home
+    assert home is not None
+    assert not [
+        f for f in home.rglob("*") if f.is_file() and TEST_API_KEY.encode() in f.read_bytes()
+    ]
+
+
+def test_the_local_cluster_admits_no_driver_without_its_token(cluster: Any, tmp_path: Path) -> None:
+    home = summarizer_ray._local_home
+    assert home is not None
+    token = home / ".ray" / "auth_token"
+    assert home.stat().st_mode & 0o777 == 0o700
+    assert token.stat().st_mode & 0o777 == 0o600 and len(token.read_text()) == 64
+    session = Path(cluster._private.worker._global_node.get_session_dir_path())
+    assert session.is_relative_to(home)  # Ray's logs and sockets are private too
+    address = cluster.get_runtime_context().gcs_address
+
+    refused = join(address, clean_env(tmp_path))
+    assert refused.returncode != 0 and "joined" not in refused.stdout
+    assert "InvalidAuthToken" in refused.stderr, refused.stderr[-2000:]
+    admitted = join(
+        address, clean_env(tmp_path, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token))
+    )
+    assert admitted.stdout.split() == ["joined", "1"], admitted.stderr[-2000:]
+
+
+def test_the_key_reaches_the_workers_outside_the_pickled_settings(cluster: Any) -> None:
+    key = "sk-canary-" + "7" * 32
+    shipped: dict[str, Any] = {}
+
+    class Dataset:  # records what summarize_dataset hands Ray for the workers
+        def map_batches(self, fn: Any, **kwargs: Any) -> None:
+            shipped.update(kwargs, fn=fn)
+
+    summarizer_ray.summarize_dataset(Dataset(), api_key=key, base_url="http://127.0.0.1:9/v1")
+    kwargs = shipped["fn_constructor_kwargs"]
+    assert kwargs["settings"].api_key is None
+    assert key.encode() not in cluster.cloudpickle.dumps(shipped)
+    assert kwargs["key"].reveal() == key  # what a worker gets from the object store
 
 
 def test_without_a_key_nothing_starts(cluster: Any) -> None:
@@ -254,12 +324,167 @@ def test_without_the_extra_the_error_says_how_to_install(monkeypatch: pytest.Mon
     assert _local_homes() == homes  # nothing left behind
 
 
-def test_shutdown_removes_the_local_clusters_home(tmp_path: Path) -> None:
-    code = (
-        "import pathlib, summarizer.ray as r; r.init(num_cpus=1); home = r._local_home; "
-        "print(home.is_dir()); r.shutdown(); print(home.exists())"
-    )
+USER_CLUSTER = """
+import json, os, subprocess, sys
+import ray, summarizer.ray as r
+r.init(num_cpus=1)
+home, address = r._local_home, ray.get_runtime_context().gcs_address
+def join(token):
+    code = f"import ray; ray.init(address={address!r}); print('joined')"
+    env = {**os.environ, "RAY_AUTH_TOKEN": token, "RAY_gcs_server_port_wait_time_s": "2"}
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=120)
+    return run.returncode == 0
+report = {
+    "mode": os.environ.get("RAY_AUTH_MODE"),
+    "token": os.environ.get("RAY_AUTH_TOKEN") == sys.argv[1],
+    "own token": (home / ".ray").exists(),
+    "home": home.is_dir(),
+    "other token joins": join("0" * 64),
+    "user's token joins": join(sys.argv[1]),
+}
+r.shutdown()
+report["home after shutdown"] = home.exists()
+print(json.dumps(report))
+"""
+
+
+def test_a_users_token_mode_is_kept_and_shutdown_removes_the_home(tmp_path: Path) -> None:
+    token = secrets.token_hex(32)
+    env = clean_env(tmp_path, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", USER_CLUSTER, token],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
     )
-    assert result.stdout.split() == ["True", "False"], result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "mode": "token",
+        "token": True,
+        "own token": False,
+        "home": True,
+        "other token joins": False,
+        "user's token joins": True,
+        "home after shutdown": False,
+    }
+    assert token not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "user_file", "expected", "own_token"),
+    [
+        ({}, False, {"RAY_AUTH_MODE": "token"}, True),
+        ({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": "t"}, False, {}, False),
+        ({"RAY_AUTH_MODE": "TOKEN", "RAY_AUTH_TOKEN_PATH": "/p"}, True, {}, False),
+        ({"RAY_AUTH_MODE": "disabled"}, True, {}, False),
+        ({"RAY_AUTH_TOKEN": "t"}, False, {"RAY_AUTH_MODE": "token"}, False),
+        ({}, True, {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": "USER"}, False),
+        ({"RAY_AUTH_MODE": "token"}, True, {"RAY_AUTH_TOKEN_PATH": "USER"}, False),
+    ],
+)
+def test_the_local_clusters_authentication_is_the_users_or_a_private_token(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    given: dict[str, str],
+    user_file: bool,
+    expected: dict[str, str],
+    own_token: bool,
+) -> None:
+    user, home = tmp_path / "user", tmp_path / "home"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("HOME", str(user))
+    if user_file:
+        (user / ".ray").mkdir(parents=True)
+        (user / ".ray" / "auth_token").write_text("u" * 64)
+    changes = summarizer_ray._auth_env(home, given)
+    user_path = str(user / ".ray" / "auth_token")
+    assert changes == {k: user_path if v == "USER" else v for k, v in expected.items()}
+    token = home / ".ray" / "auth_token"
+    assert token.exists() == own_token
+    if own_token:
+        assert token.stat().st_mode & 0o777 == 0o600
+        assert token.parent.stat().st_mode & 0o777 == 0o700
+
+
+# -- joining a cluster started with `ray start --head` ----------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _accepts(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+        return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def head() -> Iterator[tuple[str, str]]:
+    """A loopback head started by `ray start --head` with token authentication: (address, token).
+
+    Stopped by process id: ``ray stop`` would stop every Ray process of the account.
+    """
+    home = Path(tempfile.mkdtemp(prefix="sr-head-"))  # short: Ray's socket paths go under it
+    (home / "ray_bootstrap_config.yaml").write_text("{}\n", encoding="utf-8")
+    token, port = secrets.token_hex(32), _free_port()
+    env = clean_env(home, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
+    command = [str(Path(sys.executable).parent / "ray"), "start", "--head", "--block"]
+    command += [f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=2"]
+    command += ["--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={home}/r"]
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _accepts(port) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _accepts(port), "ray start --head did not come up"
+        yield f"127.0.0.1:{port}", token
+    finally:
+        _end_session(process.pid)  # ray start and the cluster it started, all in its session
+        process.wait(timeout=30)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_cli_joins_a_token_cluster_only_with_its_token(
+    head: tuple[str, str], tmp_path: Path
+) -> None:
+    address, token = head
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(6):
+        (inputs / f"article-{i}.txt").write_text(variant(i), encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "summarizer", "batch", str(inputs), "-o", str(output)]
+    command += ["--engine", "ray", "--address", address, "--no-cache"]
+    with FaultServer([MeteredEndpoint(GOOD)], repeat_last=True) as server:
+        provider = {"OPENAI_API_KEY": TEST_API_KEY, "OPENAI_BASE_URL": server.base_url}
+        # Ray retries a refused connection for 20 s; 2 s tells the same.
+        env = clean_env(tmp_path, **provider, RAY_gcs_server_port_wait_time_s="2")
+        refused = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=180, cwd=ROOT
+        )
+        assert refused.returncode == 2, refused.stderr[-2000:]
+        assert "ConfigurationError" in refused.stderr and "RAY_AUTH_MODE=token" in refused.stderr
+        assert "RAY_AUTH_TOKEN" in refused.stderr and not _lines(output)
+
+        env = clean_env(tmp_path, **provider, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
+        joined = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=300, cwd=ROOT
+        )
+    assert joined.returncode == 0, joined.stderr[-2000:]
+    records = _lines(output)
+    assert sorted(r["id"] for r in records) == [f"article-{i}" for i in range(6)]
+    assert all(r["status"] == "ok" for r in records)
+    for text in (refused.stdout, refused.stderr, joined.stdout, joined.stderr):
+        assert token not in text and TEST_API_KEY not in text
+    assert token not in output.read_text(encoding="utf-8")
