@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer._corpus_data import CorpusData
+from summarizer._files import replacing, replacing_text
 from summarizer.errors import ConfigurationError, InputError
 
 __all__ = ["COLUMNS", "TABLES", "arrow_tables", "pandas_frames", "table_rows", "write_tables"]
@@ -310,6 +311,9 @@ def _csv_value(value: Any) -> Any:
 def write_tables(corpus: CorpusData, folder: Path, format: str) -> list[Path]:
     """Write every table to ``folder`` (created if needed) as Parquet or CSV; return the paths.
 
+    Each file is written whole and then moved into place: a symbolic link already at a
+    table's path is replaced, its target never written (:mod:`summarizer._files`).
+
     Raises:
         ConfigurationError: Parquet without pyarrow.
         InputError: An unknown format, or the folder cannot be written.
@@ -323,12 +327,13 @@ def write_tables(corpus: CorpusData, folder: Path, format: str) -> list[Path]:
         if tables is not None:
             _, pq = _pyarrow()
             for name, table in tables.items():
-                pq.write_table(table, folder / f"{name}.parquet")
+                with replacing(folder / f"{name}.parquet") as parquet:
+                    pq.write_table(table, parquet)
                 written.append(folder / f"{name}.parquet")
             return written
         for name, rows in table_rows(corpus).items():
             path = folder / f"{name}.csv"
-            with path.open("w", encoding="utf-8", newline="") as handle:
+            with replacing_text(path, newline="") as handle:
                 writer = csv.DictWriter(handle, fieldnames=[c for c, _ in COLUMNS[name]])
                 writer.writeheader()
                 writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
