@@ -316,6 +316,8 @@ def _parse_line(raw: bytes, where: str) -> Any:
         raise InputError(f"{where} is not UTF-8 ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{where} is not JSON ({exc.msg})") from exc
+    except RecursionError as exc:  # ``[`` x 200,000: no record is nested that deep
+        raise InputError(f"{where} is JSON nested too deeply to read") from exc
 
 
 def read_results_bytes(data: bytes, source: str) -> ResultsRead:
@@ -368,7 +370,7 @@ def parse_report_input(text: str, source: str = "input") -> list[ReportEntry]:
         raise InputError(f"{source} is empty: expected a summary JSON or a results JSONL")
     try:
         whole = json.loads(text)
-    except json.JSONDecodeError:  # not one document: a results JSONL
+    except (json.JSONDecodeError, RecursionError):  # not one document: a results JSONL
         return [r.report_entry() for r in read_results_bytes(text.encode("utf-8"), source).records]
     if isinstance(whole, list):
         return [_report_entry(item, f"{source} item {i}", i) for i, item in enumerate(whole, 1)]

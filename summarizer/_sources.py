@@ -134,6 +134,8 @@ def _jsonl_lines(path: Path) -> Iterator[tuple[int, Any]]:
                 yield number, json.loads(line)
             except ValueError as exc:
                 yield number, exc
+            except RecursionError:  # ``[`` x 200,000: that line's error, the batch goes on
+                yield number, ValueError("JSON nested too deeply to read")
 
 
 def _check_jsonl_ids(path: Path) -> int:

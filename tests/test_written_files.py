@@ -26,6 +26,8 @@ from tests.scenarios import SEED_ID, TEST_API_KEY, VISIT_ID, answer, article, go
 
 SEED = article(SEED_ID)
 GOOD = answer(gold(SEED_ID), "good")
+DEEP = "[" * 200_000
+"""A line no JSON parser of Python's can read without running out of stack."""
 VICTIM = "another account's notes\n"
 
 
@@ -154,3 +156,51 @@ def test_a_failed_write_leaves_the_file_as_it_was(tmp_path: Path) -> None:
         fail_half_way()
     assert path.read_text(encoding="utf-8") == "before"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
+
+
+# -- 2. JSON nested too deeply ----------------------------------------------------------------
+
+
+def test_a_deeply_nested_input_line_is_its_error_row_and_the_batch_goes_on(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "in.jsonl"
+    first = json.dumps({"id": "first", "text": SEED})
+    last = json.dumps({"id": "last", "text": f"{SEED}\n\nRef. 2"})
+    source.write_text(f"{first}\n{DEEP}\n{last}\n", encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    with FaultServer([GOOD], repeat_last=True) as server:
+        result = batch(["batch", str(source), "-o", str(output), "--no-cache"], server, tmp_path)
+        assert len(server.requests) == 2
+    assert_clean_exit(result, 1)  # one failed article
+    found = {r["id"]: r for r in records(output)}
+    assert set(found) == {"first", "line-2", "last"}
+    assert found["first"]["status"] == found["last"]["status"] == "ok"
+    assert found["line-2"]["error"]["type"] == "InputError"
+    assert "line 2: JSON nested too deeply" in found["line-2"]["error"]["message"]
+
+
+@pytest.mark.parametrize("command", ["corpus", "report", "export", "eval", "batch"])
+def test_a_deeply_nested_results_line_is_a_named_line_error(
+    results: Path, tmp_path: Path, command: str
+) -> None:
+    """Every reader of a results file (and the gold file) names the line; exit 2."""
+    lines = results.read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = tmp_path / "results.jsonl"
+    broken.write_text(f"{lines[0]}{DEEP}\n{lines[1]}", encoding="utf-8")
+    gold_file = tmp_path / "gold.jsonl"
+    gold_file.write_text(f"{DEEP}\n", encoding="utf-8")
+    args = {
+        "corpus": ["corpus", str(broken)],
+        "report": ["report", str(broken), "-o", str(tmp_path / "page.html")],
+        "export": ["export", str(broken), "-f", "csv", "-o", str(tmp_path / "tables")],
+        "eval": ["eval", str(gold_file), "--predictions", str(results)],
+        "batch": ["batch", str(tmp_path / "none.jsonl"), "-o", str(broken), "--no-cache"],
+    }[command]
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(app, args, env={"OPENAI_API_KEY": TEST_API_KEY})
+    assert_clean_exit(result, 2)
+    message = " ".join(result.output.split())
+    assert "InputError" in message
+    where = "gold.jsonl line 1" if command == "eval" else "results.jsonl line 2"
+    assert f"{where}" in message and "nested too deeply" in message
