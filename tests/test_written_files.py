@@ -10,16 +10,20 @@ once, not a read that waits forever; an input file over the read cap is not read
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
+from summarizer import _sources
 from summarizer._batch import BatchResult
 from summarizer._files import replacing, write_replacing
 from summarizer._results import ResultRecord
 from summarizer.cli import app
+from summarizer.errors import InputError
 from tests.fault_server import FaultServer
 from tests.report_screenshot import summary_from_gold
 from tests.scenarios import SEED_ID, TEST_API_KEY, VISIT_ID, answer, article, gold
@@ -204,3 +208,50 @@ def test_a_deeply_nested_results_line_is_a_named_line_error(
     assert "InputError" in message
     where = "gold.jsonl line 1" if command == "eval" else "results.jsonl line 2"
     assert f"{where}" in message and "nested too deeply" in message
+
+
+# -- 3. what the input folder holds -----------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_link_to_a_fifo_in_the_input_folder_is_an_error_row_at_once(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SEED, encoding="utf-8")
+    fifo = folder / "pipe"  # a FIFO itself is not an article file: skipped
+    os.mkfifo(fifo)
+    (folder / "b.txt").symlink_to(fifo)  # inside the folder: passes the link check
+    output = tmp_path / "out.jsonl"
+    outcome: list[Result] = []
+    with FaultServer([GOOD], repeat_last=True) as server:
+        args = ["batch", str(folder), "-o", str(output), "--no-cache"]
+        worker = threading.Thread(
+            target=lambda: outcome.append(batch(args, server, tmp_path)), daemon=True
+        )
+        worker.start()
+        worker.join(timeout=20)
+        hung = worker.is_alive()
+        if hung:  # let the blocked read end: a writer that closes at once
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            worker.join(timeout=20)
+    assert not hung, "reading the input folder blocked on a FIFO"
+    assert_clean_exit(outcome[0], 1)
+    found = {r["id"]: r for r in records(output)}
+    assert found["a"]["status"] == "ok"
+    assert found["b"]["error"]["type"] == "InputError"
+    assert "is a FIFO, not a regular file" in found["b"]["error"]["message"]
+
+
+def test_an_input_file_over_the_read_cap_is_its_error_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_sources, "MAX_INPUT_FILE_BYTES", len(SEED.encode()) + 10)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SEED, encoding="utf-8")
+    (folder / "big.txt").write_text(SEED + "x" * 100, encoding="utf-8")
+    items = {item.id: item for item in _sources.read_articles(folder)}
+    assert not isinstance(items["a"], _sources.InputProblem)
+    problem = items["big"]
+    assert isinstance(problem, _sources.InputProblem) and isinstance(problem.error, InputError)
+    assert "is larger than" in str(problem.error) and "not read" in str(problem.error)
