@@ -8,7 +8,9 @@ A line (:class:`ResultRecord`)::
      "meta": {"seconds", "source", "url", ...the summary's meta...}}
 
 Writing: :class:`ResultsFile` appends one whole line per article and flushes it, so a crash
-can at worst tear the last line; ids already in the file are skipped on a rerun. A line is
+can at worst tear the last line; ids already in the file are skipped on a rerun. It appends
+only to a regular file at the path itself, never through a symbolic link (refused), and
+rewrites the file (``--retry-failed``) through a new file (:mod:`summarizer._files`). A line is
 UTF-8 JSON whose only line break is its final ``\n`` (:func:`json_line`): characters that
 other line splitters break on (U+0085, U+2028, U+2029), DEL and the C1 controls, and lone
 surrogates (which UTF-8 cannot encode) are written as ``\u`` escapes.
