@@ -225,7 +225,7 @@ def _download(client: openai.OpenAI, file_id: str | None) -> list[dict[str, Any]
             continue
         try:
             record = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             logger.warning("batch file %s line %d is not JSON (%s): left out", file_id, number, exc)
             continue
         if isinstance(record, dict):

@@ -8,7 +8,9 @@ A line (:class:`ResultRecord`)::
      "meta": {"seconds", "source", "url", ...the summary's meta...}}
 
 Writing: :class:`ResultsFile` appends one whole line per article and flushes it, so a crash
-can at worst tear the last line; ids already in the file are skipped on a rerun. A line is
+can at worst tear the last line; ids already in the file are skipped on a rerun. It appends
+only to a regular file at the path itself, never through a symbolic link (refused), and
+rewrites the file (``--retry-failed``) through a new file (:mod:`summarizer._files`). A line is
 UTF-8 JSON whose only line break is its final ``\n`` (:func:`json_line`): characters that
 other line splitters break on (U+0085, U+2028, U+2029), DEL, the C1 and bidi controls, and
 lone surrogates (which UTF-8 cannot encode) are written as ``\u`` escapes
@@ -37,6 +39,7 @@ from pydantic import ValidationError
 
 from summarizer._batch import BatchResult
 from summarizer._escape import safe_json
+from summarizer._files import open_regular, write_replacing
 from summarizer._meta import SummaryMeta
 from summarizer._report import ReportEntry
 from summarizer.errors import ExtractionError, InputError, ProviderError, SummarizerError
@@ -303,6 +306,8 @@ def _parse_line(raw: bytes, where: str) -> Any:
         raise InputError(f"{where} is not UTF-8 ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{where} is not JSON ({exc.msg})") from exc
+    except RecursionError as exc:  # ``[`` x 200,000: no record is nested that deep
+        raise InputError(f"{where} is JSON nested too deeply to read") from exc
 
 
 def read_results_bytes(data: bytes, source: str) -> ResultsRead:
@@ -355,7 +360,7 @@ def parse_report_input(text: str, source: str = "input") -> list[ReportEntry]:
         raise InputError(f"{source} is empty: expected a summary JSON or a results JSONL")
     try:
         whole = json.loads(text)
-    except json.JSONDecodeError:  # not one document: a results JSONL
+    except (json.JSONDecodeError, RecursionError):  # not one document: a results JSONL
         return [r.report_entry() for r in read_results_bytes(text.encode("utf-8"), source).records]
     if isinstance(whole, list):
         return [_report_entry(item, f"{source} item {i}", i) for i, item in enumerate(whole, 1)]
@@ -376,10 +381,13 @@ class ResultsFile:
     """The append-only results file of a batch: resumable after a crash, a line per article.
 
     Opening it reads what is done: a torn last line is cut off (:attr:`repaired`), a whole
-    last record missing its newline gets one.
+    last record missing its newline gets one. The path must be the file itself: a symbolic
+    link there (perhaps planted in a shared folder) is refused, never appended through, and
+    so is a FIFO or a device (see :mod:`summarizer._files`).
 
     Raises:
         ResultsFormatError: A line in the middle of the file is not a record.
+        InputError: The path is a symbolic link or not a regular file.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -387,30 +395,41 @@ class ResultsFile:
         self.done: dict[str, str] = {}
         """Status (``ok`` / ``error``) of every id already in the file."""
         self.repaired = False
-        if not self.path.exists():
+        try:
+            data = self._read()
+        except FileNotFoundError:
             return
-        data = self.path.read_bytes()
         read = read_results_bytes(data, str(self.path))
         if read.torn:
-            with self.path.open("r+b") as handle:
-                handle.truncate(data.rfind(b"\n") + 1)
+            fd = open_regular(self.path, os.O_WRONLY)
+            try:
+                os.ftruncate(fd, data.rfind(b"\n") + 1)
+            finally:
+                os.close(fd)
             self.repaired = True
         elif read.unterminated:
-            with self.path.open("ab") as handle:
-                handle.write(b"\n")
+            self._append(b"\n")
         for record in read.records:
             self.done[record.id] = record.status
+
+    def _read(self) -> bytes:
+        with os.fdopen(open_regular(self.path, os.O_RDONLY), "rb") as handle:
+            return handle.read()
+
+    def _append(self, data: bytes) -> None:
+        """Append and flush (closing flushes), never through a link at the path."""
+        fd = open_regular(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        with os.fdopen(fd, "ab") as handle:
+            handle.write(data)
 
     def drop_failed(self) -> int:
         """Remove error lines so those ids run again; returns how many were dropped."""
         failed = {i for i, status in self.done.items() if status != "ok"}
         if not failed:
             return 0
-        read = read_results(self.path)
+        read = read_results_bytes(self._read(), str(self.path))
         kept = [raw for r, raw in zip(read.records, read.lines, strict=True) if r.id not in failed]
-        temporary = self.path.with_suffix(self.path.suffix + ".tmp")
-        temporary.write_bytes(b"".join(line + b"\n" for line in kept))
-        os.replace(temporary, self.path)
+        write_replacing(self.path, b"".join(line + b"\n" for line in kept))
         for ident in failed:
             del self.done[ident]
         return len(failed)
@@ -418,7 +437,5 @@ class ResultsFile:
     def append(self, result: BatchResult | ResultRecord) -> None:
         """Write one whole line and flush it."""
         record = result if isinstance(result, ResultRecord) else ResultRecord.of(result)
-        with self.path.open("a", encoding="utf-8", newline="\n") as handle:
-            handle.write(record.line())
-            handle.flush()
+        self._append(record.line().encode("utf-8"))
         self.done[record.id] = record.status

@@ -12,7 +12,10 @@ before any article is yielded (:class:`InputError` naming both): two files with 
 path but for the suffix (``story.txt``, ``story.md``), or two JSONL records with the same
 ``id``. A folder's symbolic links are read only when they point inside the folder: a link to
 a file elsewhere is an error result for that id, never read (nor sent); links to folders are
-not descended. A JSONL line that is not UTF-8 is an error result for that line.
+not descended. Only regular files are read (a link to a FIFO or a device is an error
+result, found without blocking), each of at most :data:`MAX_INPUT_FILE_BYTES`. A JSONL
+line that is not UTF-8, or not JSON (nested too deeply too), is an error result for that
+line.
 
 The results file is :mod:`summarizer._results`'s.
 """
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer._batch import Article
+from summarizer._files import open_regular
 from summarizer._settings import DEFAULT_MAX_HTML_BYTES, over_limit
 from summarizer.errors import InputError
 
@@ -88,6 +92,30 @@ def _outside(path: Path, folder: Path) -> InputError | None:
     )
 
 
+MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024
+"""The largest input file read (64 MiB): a larger one is its article's error, never read
+into memory. Its own check, apart from the limits on an article's length."""
+
+
+def _read_input_file(path: Path) -> str:
+    """The text of an input file, checked to be a regular file of at most the cap first.
+
+    A FIFO (or a link to one) would block the read forever, a device never end: opened
+    without blocking, either is refused before any byte is read.
+
+    Raises:
+        InputError: Not a regular file, or larger than :data:`MAX_INPUT_FILE_BYTES`.
+        OSError, UnicodeDecodeError: The file cannot be read, or is not UTF-8.
+    """
+    fd = open_regular(path, os.O_RDONLY, follow=True)  # links were checked by the caller
+    with os.fdopen(fd, encoding="utf-8-sig") as handle:
+        size = os.fstat(fd).st_size
+        text = handle.read(MAX_INPUT_FILE_BYTES + 1) if size <= MAX_INPUT_FILE_BYTES else None
+    if text is None or len(text) > MAX_INPUT_FILE_BYTES:  # the size, or grown while read
+        raise InputError(f"{path} is larger than {MAX_INPUT_FILE_BYTES} bytes: not read")
+    return text
+
+
 def _file_article(
     path: Path, article_id: str, folder: Path | None, max_html_bytes: int
 ) -> Article | InputProblem:
@@ -97,7 +125,7 @@ def _file_article(
     try:
         if html:  # refused on its size before it is read
             _check_html_size(path.stat().st_size, path.name, max_html_bytes)
-        raw = path.read_text(encoding="utf-8-sig")
+        raw = _read_input_file(path)
         if html:
             raw = html_to_text(raw, path.name, max_bytes=max_html_bytes)
     except InputError as exc:
@@ -148,6 +176,8 @@ def _jsonl_lines(path: Path) -> Iterator[tuple[int, Any]]:
                 yield number, json.loads(line)
             except ValueError as exc:
                 yield number, exc
+            except RecursionError:  # ``[`` x 200,000: that line's error, the batch goes on
+                yield number, ValueError("JSON nested too deeply to read")
 
 
 def _check_jsonl_ids(path: Path) -> int:

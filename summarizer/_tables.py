@@ -33,6 +33,7 @@ from typing import Any
 
 from summarizer._corpus_data import CorpusData
 from summarizer._escape import csv_cell, safe_json
+from summarizer._files import replacing, replacing_text
 from summarizer.errors import ConfigurationError, InputError
 
 __all__ = ["COLUMNS", "TABLES", "arrow_tables", "pandas_frames", "table_rows", "write_tables"]
@@ -321,6 +322,9 @@ def write_tables(
     ``csv_escape`` (CSV only): text cells made safe for a spreadsheet (:func:`csv_cell`);
     false writes them as they are (a lone surrogate, which UTF-8 cannot hold, as ``\ud800``).
 
+    Each file is written whole and then moved into place: a symbolic link already at a
+    table's path is replaced, its target never written (:mod:`summarizer._files`).
+
     Raises:
         ConfigurationError: Parquet without pyarrow.
         InputError: An unknown format, or the folder cannot be written.
@@ -334,12 +338,13 @@ def write_tables(
         if tables is not None:
             _, pq = _pyarrow()
             for name, table in tables.items():
-                pq.write_table(table, folder / f"{name}.parquet")
+                with replacing(folder / f"{name}.parquet") as parquet:
+                    pq.write_table(table, parquet)
                 written.append(folder / f"{name}.parquet")
             return written
         for name, rows in table_rows(corpus).items():
             path = folder / f"{name}.csv"
-            with path.open("w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
+            with replacing_text(path, newline="", errors="backslashreplace") as handle:
                 writer = csv.DictWriter(handle, fieldnames=[c for c, _ in COLUMNS[name]])
                 writer.writeheader()
                 writer.writerows(

@@ -593,6 +593,8 @@ def load_gold(path: str | Path) -> list[GoldArticle]:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path} line {number}: not a gold record ({exc})") from exc
+        except RecursionError as exc:  # ``[`` x 200,000
+            raise InputError(f"{path} line {number}: JSON nested too deeply to read") from exc
     return articles
 
 

@@ -35,8 +35,12 @@ from summarizer.evaluation import load_gold
 from tests.recording import CASSETTES, SEEDS, ReadableJsonYaml, make_vcr
 from tests.scenarios import TEST_API_KEY, answer
 
-SETS = {"dev": SEEDS / "dev" / "gold.jsonl", "story": SEEDS / "story" / "gold.jsonl"}
-WRITTEN_CASSETTES = (("dev", "v1"), ("dev", "v2"), ("story", "v2"))
+SETS = {
+    "dev": SEEDS / "dev" / "gold.jsonl",
+    "story": SEEDS / "story" / "gold.jsonl",
+    "real": SEEDS / "real" / "gold.jsonl",
+}
+WRITTEN_CASSETTES = (("dev", "v1"), ("dev", "v2"), ("story", "v2"), ("real", "v2"))
 """The cassettes this command records: (set, prompt version) -> ``cassettes/<set>_<v>.yaml``."""
 
 

@@ -663,14 +663,30 @@ FAILURE_MODES: dict[str, list[str]] = {
         "test_batch_inputs::test_a_link_out_of_the_input_folder_is_not_read",
         "test_batch_inputs::test_a_dangling_link_is_its_articles_error",
     ],
+    "a link in the input folder to a FIFO (or a device, a socket); an input file over 64 MiB": [
+        "test_written_files::test_a_link_to_a_fifo_in_the_input_folder_is_an_error_row_at_once",
+        "test_written_files::test_an_input_file_over_the_read_cap_is_its_error_row",
+    ],
     "a whole last record without its final newline; a torn last line": [
         "test_batch_inputs::test_a_whole_last_record_without_its_newline_is_kept",
         "test_batch::test_cli_resume_after_a_torn_line_yields_each_id_once",
+    ],
+    "a line of JSON nested too deeply to parse (`[` × 200,000)": [
+        "test_written_files::test_a_deeply_nested_input_line_is_its_error_row_and_the_batch_goes_on",
+        "test_written_files::test_a_deeply_nested_results_line_is_a_named_line_error",
     ],
     "`-o` is the input (any spelling, or a link to it), or a file the input folder would read "
     "as an article": [
         "test_batch_inputs::test_an_output_that_is_the_input_is_refused",
         "test_batch_inputs::test_an_output_read_as_an_article_of_the_input_folder_is_refused",
+    ],
+    "a symbolic link planted where a file is written (a table in `export -o DIR`, `report -o`, "
+    "`corpus -o`, the rewrite of `--retry-failed`), or at `batch -o`": [
+        "test_written_files::test_a_link_planted_in_the_export_folder_leaves_its_target_untouched",
+        "test_written_files::test_a_link_planted_at_a_page_path_leaves_its_target_untouched",
+        "test_written_files::test_a_link_at_the_results_path_is_refused_and_its_target_untouched",
+        "test_written_files::"
+        "test_retrying_failures_rewrites_the_results_without_following_a_planted_link",
     ],
     "a server that echoes the key on the Batch API path (submit, `batch-status`, collect), any "
     "key shape": [

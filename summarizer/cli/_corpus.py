@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from summarizer._files import write_replacing
 from summarizer._render import terminal_text
 from summarizer.cli._common import JsonOption, failures
 from summarizer.corpus import Corpus
@@ -92,7 +93,7 @@ def corpus(
         if Path(output).resolve() == results.resolve():
             raise InputError(f"the output would overwrite its input {results}: give another -o")
         try:
-            Path(output).write_text(document, encoding="utf-8")
+            write_replacing(output, document)
         except OSError as exc:
             raise InputError(f"cannot write {output}: {exc}") from exc
     typer.echo(

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from summarizer._files import write_replacing
 from summarizer._render import terminal_text
 from summarizer._report import entries_to_html
 from summarizer._results import parse_report_input
@@ -58,7 +59,7 @@ def report(
             sys.stdout.write(html)
             return
         try:
-            Path(target).write_text(html, encoding="utf-8")
+            write_replacing(target, html)
         except OSError as exc:
             raise InputError(f"cannot write {target}: {exc}") from exc
     ok = sum(1 for e in entries if e.ok)
