@@ -2,9 +2,10 @@
 
 Results live in SQLite (in the user cache directory, or ``SUMMARIZER_CACHE_DIR``), keyed by
 everything that determines the answer: the endpoint (its base URL, never the key), model,
-mode, prompt id, version and sha256, the schema's hash, the chunk budget, the article's hash,
-the publication date and the temperature. A new endpoint, prompt version, model, schema or
-budget misses; the same article under the same configuration hits without any HTTP request.
+mode, prompt id, version and sha256, the result schema's hash (:func:`schema_sha256`), the
+chunk budget, the article's hash, the publication date and the temperature. A new endpoint,
+prompt version, model, result schema or budget misses; the same article under the same
+configuration hits without any HTTP request.
 Each operation opens its own connection and the database runs in WAL mode with a busy
 timeout, so threads and processes can read and write it at the same time.
 
@@ -49,7 +50,13 @@ _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 @cache
 def schema_sha256() -> str:
-    """Hash of the JSON schema sent to the model: a schema change invalidates the cache."""
+    """Hash of the result schema, :class:`ArticleSummary`'s JSON schema as the models define it now.
+
+    A cached summary has this shape, so a change to the models invalidates the cache. It is
+    not the schema sent to the model: that is the prompt version's answer schema (frozen
+    beside a released prompt, see :mod:`summarizer._prompts`), named by the prompt's id and
+    version in the key.
+    """
     schema = json.dumps(ArticleSummary.model_json_schema(), sort_keys=True)
     return hashlib.sha256(schema.encode()).hexdigest()
 

@@ -41,7 +41,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from summarizer._fields import Distinct, Person, Verbatim, located_spans, walk
+from summarizer._fields import Distinct, Person, Verbatim, located_spans, walk, walk_spans
 from summarizer._grounding import Span, locate_all
 from summarizer._identity import cluster, form_key, name_tokens
 from summarizer._meeting_identity import MeetingKey, participant_keys, same_meeting
@@ -150,16 +150,14 @@ def _shift(span: Span, offset: int, chunk: str, article: str) -> Span:
 
 
 def shift_spans(summary: SummaryData, chunk: Span, article: str) -> None:
-    """Make every span of a chunk's summary index the whole article (checked)."""
+    """Make every span of a chunk's summary index the whole article (checked).
+
+    Every field the walker knows to hold offsets is shifted once: a location, a direct
+    quote's pieces, a mixed quote's quoted fragments.
+    """
     text = chunk.slice(article)
-    for visit in walk(summary):
-        if isinstance(visit.role, Verbatim):
-            value = getattr(visit.owner, visit.role.span)
-            if isinstance(value, list):
-                value = [_shift(span, chunk.start, text, article) for span in value]
-            elif value is not None:
-                value = _shift(value, chunk.start, text, article)
-            setattr(visit.owner, visit.role.span, value)
+    for visit in walk_spans(summary):
+        visit.update(lambda span: _shift(span, chunk.start, text, article))
 
 
 def _merge_speakers(parts: Sequence[SummaryData]) -> list[Speaker]:

@@ -16,7 +16,10 @@ A field of the summary schema says what it is with a marker in its annotation::
 
 :func:`walk` visits every marked field of a model tree, depth first in declaration order
 (the order in which problems are reported), so adding a field is one declaration: every
-feature that reads roles picks it up.
+feature that reads roles picks it up. :func:`walk_spans` visits every field that holds
+article offsets (each field a :class:`Verbatim` names: ``span``, ``pieces``, ``quoted``),
+once per item, so shifting chunk offsets onto the article cannot miss one; a model with a
+:class:`Span` field that no marker names is refused when its class is made.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, get_args
 
 from pydantic import BaseModel
 
@@ -34,11 +37,14 @@ __all__ = [
     "Distinct",
     "FreeText",
     "Person",
+    "SpanVisit",
     "Verbatim",
     "Visit",
     "check_roles",
     "located_spans",
+    "span_fields",
     "walk",
+    "walk_spans",
 ]
 
 
@@ -160,11 +166,35 @@ def _plan(cls: type[BaseModel]) -> _Plan:
     return tuple(fields)
 
 
+@cache
+def span_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` that hold article offsets: those its :class:`Verbatim` markers name.
+
+    In declaration order of the markers, each field once (a quote's ``pieces`` is named by
+    two markers: a direct quote's pieces, a mixed quote's quoted fragments).
+    """
+    names = (
+        field
+        for _, roles, _ in _plan(cls)
+        for role in roles
+        if isinstance(role, Verbatim)
+        for field in role.span_fields
+    )
+    return tuple(dict.fromkeys(names))
+
+
+def _holds_spans(annotation: Any) -> bool:
+    """Whether a field's type is or contains :class:`Span` (``Span | None``, ``list[Span]``)."""
+    return annotation is Span or any(_holds_spans(arg) for arg in get_args(annotation))
+
+
 def check_roles(cls: type[BaseModel]) -> None:
-    """Refuse a model whose markers name fields it does not have (at class creation).
+    """Refuse a model whose markers and span fields disagree (at class creation).
 
     Raises:
-        TypeError: A :class:`Verbatim` names no span field, or a :class:`Person` no id field.
+        TypeError: A :class:`Verbatim` names no span field, a :class:`Person` no id field,
+            or a :class:`Span` field is named by no marker (nothing would shift it onto
+            the article after chunking).
     """
     for name, roles, _ in _plan(cls):
         for role in roles:
@@ -175,6 +205,13 @@ def check_roles(cls: type[BaseModel]) -> None:
             for target in targets:
                 if target is not None and target not in cls.model_fields:
                     raise TypeError(f"{cls.__name__}.{name}: its marker names {target!r}, no field")
+    named = span_fields(cls)
+    for name, info in cls.model_fields.items():
+        if _holds_spans(info.annotation) and name not in named:
+            raise TypeError(
+                f"{cls.__name__}.{name} holds spans, but no Verbatim marker names it: "
+                "declare it as a marker's span, pieces or quoted field"
+            )
 
 
 def walk(model: BaseModel, path: str = "") -> Iterator[Visit]:
@@ -192,6 +229,54 @@ def walk(model: BaseModel, path: str = "") -> Iterator[Visit]:
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     yield from walk(item, f"{here}[{index}]")
+
+
+@dataclass(frozen=True)
+class SpanVisit:
+    """One field holding article offsets, of one model instance (see :func:`walk_spans`)."""
+
+    owner: BaseModel
+    name: str
+    path: str
+    """Where the field sits: ``quotes[3].pieces``."""
+
+    @property
+    def spans(self) -> list[Span]:
+        """The field's spans (none, one, or a list)."""
+        value = getattr(self.owner, self.name)
+        if isinstance(value, list):
+            return [span for span in value if isinstance(span, Span)]
+        return [value] if isinstance(value, Span) else []
+
+    def update(self, change: Callable[[Span], Span]) -> None:
+        """Replace each span of the field by ``change(span)``, keeping the field's shape."""
+        value = getattr(self.owner, self.name)
+        if isinstance(value, list):
+            setattr(self.owner, self.name, [change(span) for span in value])
+        elif value is not None:
+            setattr(self.owner, self.name, change(value))
+
+
+def walk_spans(model: BaseModel, path: str = "") -> Iterator[SpanVisit]:
+    """Every field holding article offsets in ``model`` and the models it holds, once each.
+
+    Depth first, in field declaration order; a field two markers name is visited once.
+    """
+    names = span_fields(type(model))
+    for name, _, nested in _plan(type(model)):
+        here = f"{path}.{name}" if path else name
+        if name in names:
+            yield SpanVisit(model, name, here)
+            continue
+        if not nested:
+            continue
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from walk_spans(value, here)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from walk_spans(item, f"{here}[{index}]")
 
 
 def located_spans(model: BaseModel) -> list[Span]:

@@ -1,10 +1,16 @@
 """Large jobs through the provider's Batch API: half the price, results within 24 hours.
 
-The requests are exactly those of an in-process call (:meth:`Summarizer.request_body`),
-written as JSONL, uploaded, and run as one batch. Results come back as chat completions and go
-through the same validation and grounding (:meth:`Summarizer.validate_completion`); no reask
-is possible inside a batch, so answers that fail validation come out as error results, ready
-for an in-process ``--retry-failed``.
+The requests are exactly those of an in-process call (:meth:`Summarizer.request_bodies`: one
+per chunk of a long article), written as JSONL, uploaded, and run as one batch. Results come
+back as chat completions and go through the same validation, grounding and chunk merging
+(the pipeline behind :meth:`Summarizer.validate_completions`); no reask is possible inside a
+batch, so answers that fail validation come out as error results, ready for an in-process
+``--retry-failed``.
+
+A chunk's request id carries its chunk (``id#i/n:start-end``, see :func:`chunk_ids`), so the
+plan travels with the batch: collecting merges the chunks that were submitted, whatever
+budget (``max_input_tokens``, model) the collecting summarizer has. A short article's
+request id is the article id.
 
 One article never stops the others: an article whose request cannot be built (a bad
 ``published``, text that is not valid Unicode) is an error result and the rest are
@@ -18,8 +24,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,6 +36,7 @@ from openai.types.chat import ChatCompletion
 
 from summarizer._batch import Article, BatchResult
 from summarizer._client import redact
+from summarizer._grounding import Span
 from summarizer._results import json_line
 from summarizer._summarizer import Summarizer
 from summarizer._transport import provider_message, scrub_exception
@@ -101,18 +109,31 @@ def _wrap(exc: openai.OpenAIError, what: str, secret: str | None) -> ProviderErr
     return ProviderError(f"{what} failed: {said}", status_code=status, provider_message=said)
 
 
-def chunk_ids(article_id: str, count: int) -> list[str]:
-    """Request ids of an article's chunks: the article id itself when there is one chunk."""
-    if count == 1:
+_CHUNK_ID = re.compile(
+    r"(?P<article>.*)#(?P<index>\d+)/(?P<count>\d+):(?P<start>\d+)-(?P<end>\d+)", re.S
+)
+
+
+def chunk_ids(article_id: str, chunks: Sequence[Span]) -> list[str]:
+    """Request ids of an article's chunks, each naming its chunk: ``id#i/n:start-end``.
+
+    The article id itself when there is one chunk (the whole article).
+    """
+    if len(chunks) == 1:
         return [article_id]
-    return [f"{article_id}#{index}/{count}" for index in range(1, count + 1)]
+    count = len(chunks)
+    return [
+        f"{article_id}#{index}/{count}:{chunk.start}-{chunk.end}"
+        for index, chunk in enumerate(chunks, start=1)
+    ]
 
 
 def _article_lines(summarizer: Summarizer, article: Article) -> list[str]:
-    bodies = summarizer.request_bodies(article.text, published=article.published)
+    call = summarizer.pipeline.start(article.text, article.published)
+    bodies = [exchange.body for exchange in call.exchanges(None)]  # as request_bodies()
     return [
         json_line({"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body})
-        for custom_id, body in zip(chunk_ids(article.id, len(bodies)), bodies, strict=True)
+        for custom_id, body in zip(chunk_ids(article.id, call.chunks), bodies, strict=True)
     ]
 
 
@@ -266,20 +287,63 @@ def _completions(records: list[dict[str, Any]]) -> list[ChatCompletion]:
 
 
 def _outcome(
-    summarizer: Summarizer, article: Article, records: list[dict[str, Any]]
+    summarizer: Summarizer,
+    article: Article,
+    records: list[dict[str, Any]],
+    chunks: list[Span] | None,
 ) -> BatchResult:
-    """Validate (and, for a chunked article, merge) the answers of one article."""
+    """Validate (and, for a chunked article, merge) the answers of one article.
+
+    ``chunks`` are the chunks the requests were built from (None: the whole article).
+    """
     secret = _secret(summarizer)
     try:
         for record in records:
             if (failure := _failure(record, secret)) is not None:
                 raise failure
-        summary = summarizer.validate_completions(
-            article.text, _completions(records), published=article.published
-        )
+        call = summarizer.pipeline.resume(article.text, article.published, chunks)
+        summary = call.validate(_completions(records))
     except SummarizerError as exc:
         return BatchResult(id=article.id, error=exc, source=article.source, url=article.url)
     return BatchResult(id=article.id, summary=summary, source=article.source, url=article.url)
+
+
+@dataclass
+class _Submitted:
+    """One article's answers in a batch, and the chunks they were asked for."""
+
+    records: list[dict[str, Any] | None]
+    """In chunk order; ``[None]`` when the batch lacks an answer of the article."""
+    chunks: list[Span] | None
+    """None: one request for the whole article."""
+
+
+def _by_article(records: list[dict[str, Any]]) -> dict[str, _Submitted]:
+    """The batch's records grouped by article, read from their request ids.
+
+    A chunked article's ids say how many chunks it was sent in and where each one lies; an
+    article with a chunk no record answers has None in that chunk's place.
+    """
+    by_id = {str(r.get("custom_id")): r for r in records}
+    found = {ident: _Submitted([record], None) for ident, record in by_id.items()}
+    parts: dict[str, dict[int, tuple[int, Span, dict[str, Any]]]] = {}
+    for ident, record in by_id.items():
+        match = _CHUNK_ID.fullmatch(ident)
+        if match is not None and int(match["start"]) < int(match["end"]):
+            span = Span(start=int(match["start"]), end=int(match["end"]))
+            part = (int(match["count"]), span, record)
+            parts.setdefault(match["article"], {})[int(match["index"])] = part
+    for article_id, chunks in parts.items():
+        count = max(n for n, _, _ in chunks.values())
+        places = range(1, count + 1)
+        if any(n != count for n, _, _ in chunks.values()) or not set(chunks) <= set(places):
+            continue  # ids that only look like chunk ids
+        if set(chunks) != set(places):
+            found.setdefault(article_id, _Submitted([None], None))
+        else:
+            answers: list[dict[str, Any] | None] = [chunks[i][2] for i in places]
+            found.setdefault(article_id, _Submitted(answers, [chunks[i][1] for i in places]))
+    return found
 
 
 def collect_batch(
@@ -304,16 +368,18 @@ def collect_batch(
         raise _wrap(
             exc, f"downloading the results of batch {batch_id}", _secret(summarizer)
         ) from exc
-    by_id = {str(r.get("custom_id")): r for r in records}
+    answers = _by_article(records)
     for article in articles:
-        try:
-            count = len(summarizer.request_bodies(article.text, published=article.published))
-        except SummarizerError as exc:  # never submitted: it cannot be sent
-            yield BatchResult(id=article.id, error=exc, source=article.source, url=article.url)
-            continue
-        found = [by_id.get(custom_id) for custom_id in chunk_ids(article.id, count)]
-        if any(record is None for record in found):
+        submitted = answers.get(article.id)
+        if submitted is None:
+            try:  # never submitted when it cannot be sent: say why
+                summarizer.pipeline.start(article.text, article.published)
+            except SummarizerError as exc:
+                yield BatchResult(id=article.id, error=exc, source=article.source, url=article.url)
+                continue
+        if submitted is None or any(record is None for record in submitted.records):
             missing = ProviderError(f"batch {batch_id} ({batch.status}) has no result for it")
             yield BatchResult(id=article.id, error=missing, source=article.source, url=article.url)
         else:
-            yield _outcome(summarizer, article, [r for r in found if r is not None])
+            found = [record for record in submitted.records if record is not None]
+            yield _outcome(summarizer, article, found, submitted.chunks)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 import time
 from collections.abc import Sequence
@@ -96,6 +97,35 @@ class Pipeline:
         chunks = self.plan(article)
         key = self.cache_key(cache, article) if cache is not None else None
         return Call(self, article, chunks, key, started)
+
+    def resume(self, text: object, published: Any, chunks: Sequence[Span] | None) -> Call:
+        """A call planned before: the chunks its requests were built from, not planned now.
+
+        The Batch API keeps each request's chunk with the batch, so its answers are merged
+        as they were asked, whatever the budget is when they are collected. ``None`` is one
+        request for the whole article.
+
+        Raises:
+            InputError: The chunks do not cover this article in order (it is not the text
+                the requests were built from).
+        """
+        started = time.perf_counter()
+        article = self.prepare(text, published)
+        length = len(article.text)
+        planned = [Span(start=0, end=length)] if chunks is None else list(chunks)
+        ordered = all(
+            before.start < after.start <= before.end
+            for before, after in itertools.pairwise(planned)
+        )
+        if not (planned and planned[0].start == 0 and planned[-1].end == length and ordered):
+            raise self.tag(
+                InputError(
+                    f"the article's {len(planned)} chunk(s) as submitted "
+                    f"({', '.join(s.offsets for s in planned)}) do not cover its "
+                    f"{length} characters: it is not the text the requests were built from"
+                )
+            )
+        return Call(self, article, planned, None, started)
 
     def tag(self, error: E) -> E:
         """Name this configuration's model and prompt version on ``error``."""

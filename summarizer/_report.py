@@ -254,7 +254,8 @@ def _style(item: BaseModel, view: _View) -> tuple[str, int, str, str | None]:
     """How an item's highlight looks: CSS classes, nesting rank, title and label."""
     if isinstance(item, Quote):
         direct = is_direct(item.kind)
-        kind = "direct quote" if direct else "indirect speech (evidence)"
+        kind = _QUOTE_KINDS.get(item.kind, item.kind)
+        kind = kind if direct else f"{kind} (evidence)"
         label = _surname(item.speaker) + ("" if direct else " ~")
         style = item.kind if direct else f"indirect {item.kind}"  # reported speech: outlined
         return f"q {style} {view.colour(item.speaker)}", 0, f"{item.speaker} · {kind}", label
@@ -296,6 +297,31 @@ def _speakers(summary: SummaryData, view: _View) -> list[dict[str, Any]]:
     ]
 
 
+_QUOTE_KINDS = {"direct": "direct quote", "indirect": "indirect speech", "mixed": "mixed quote"}
+"""How the report names each quote kind."""
+
+
+def _evidence_parts(quote: Quote, text: str | None) -> list[tuple[str, bool]]:
+    """A reported quote's evidence as (text, is a quoted fragment) parts, in order.
+
+    The article's own words where the evidence is located, its quoted fragments (a mixed
+    quote's ``pieces``) marked; the model's string as one plain part otherwise.
+    """
+    if quote.kind == "direct" or not quote.evidence:
+        return []
+    where = quote.evidence_span.within(text) if quote.evidence_span and text else None
+    if where is None or text is None:
+        return [(quote.evidence, False)]
+    parts: list[tuple[str, bool]] = []
+    cursor = where.start
+    for piece in sorted(quote.pieces, key=lambda span: span.start):
+        if where.start <= cursor <= piece.start < piece.end <= where.end:
+            parts += [(text[cursor : piece.start], False), (piece.slice(text), True)]
+            cursor = piece.end
+    parts.append((text[cursor : where.end], False))
+    return [(part, quoted) for part, quoted in parts if part]
+
+
 def _quotes(summary: SummaryData, view: _View) -> list[dict[str, Any]]:
     quotes: list[dict[str, Any]] = []
     for q in summary.quotes:
@@ -307,8 +333,9 @@ def _quotes(summary: SummaryData, view: _View) -> list[dict[str, Any]]:
                 "colour": view.colour(q.speaker),
                 "kind": q.kind,
                 "reported": not is_direct(q.kind),
+                "label": _QUOTE_KINDS.get(q.kind, q.kind),
                 "text": q.text,
-                "evidence": None if is_direct(q.kind) else q.evidence,
+                "evidence": _evidence_parts(q, summary.article_text),
                 "cue": q.cue,
                 "said_on": q.said_on.isoformat() if q.said_on else "",
                 "target": view.target(q, name),

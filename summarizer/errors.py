@@ -94,9 +94,10 @@ class ExtractionError(SummarizerError):
     """The model answered, but no valid, grounded summary came out of it.
 
     Attributes:
-        kind: Why: ``"invalid"`` (schema or grounding failures after the reasks),
+        kind: Why: ``"invalid"`` (schema or grounding failures after the reasks; an
+            answer without the tool call is reasked like any invalid one and ends here),
             ``"truncated"`` (the output hit the token limit), ``"refusal"`` (the model
-            declined), or ``"empty"`` (no choice or no tool call).
+            declined), or ``"empty"`` (the provider returned no choices).
         last_raw_output: The model's last answer as text (tool arguments or content).
         validation_errors: The last validation errors, as pydantic reports them.
         attempts: HTTP requests made for this call, reasks and transport retries included.

@@ -58,8 +58,10 @@ from summarizer.schema import ArticleSummary
 __all__ = [
     "FIELDS",
     "SPAN_IOU",
+    "Accuracy",
     "ArticleScore",
     "Counts",
+    "Coverage",
     "EvalReport",
     "GoldArticle",
     "gold_record",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from summarizer import _summary
 from summarizer._markdown import summary_to_markdown
 from summarizer._meta import SummaryMeta as SummaryMeta, Usage as Usage
 from summarizer._report import summary_fragment, summary_to_html
@@ -22,6 +21,7 @@ from summarizer._summary import (
     Framing as Framing,
     FramingExpression as FramingExpression,
     MeetingStatus as MeetingStatus,
+    MeetingStatusInfo as MeetingStatusInfo,
     Polarity as Polarity,
     PolarityInfo as PolarityInfo,
     Position as Position,
@@ -29,20 +29,36 @@ from summarizer._summary import (
     Quote as Quote,
     QuoteKind as QuoteKind,
     Speaker as Speaker,
+    SpeakerKind as SpeakerKind,
     Stance as Stance,
     SummaryData as SummaryData,
     Tone as Tone,
 )
 
-__all__ = [  # every schema name of _summary, and the views' class
+__all__ = [  # every schema name of _summary (tests/test_exports.py checks), and the views
+    "MEETING_STATUSES",
+    "POLARITIES",
+    "QUOTE_KINDS",
+    "SPEAKER_KINDS",
+    "ActorTone",
+    "Answer",
     "ArticleSummary",
+    "Framing",
+    "FramingExpression",
+    "MeetingStatus",
+    "MeetingStatusInfo",
+    "Polarity",
+    "PolarityInfo",
+    "Position",
+    "ProposedMeeting",
+    "Quote",
+    "QuoteKind",
+    "Speaker",
+    "SpeakerKind",
+    "Stance",
     "SummaryMeta",
+    "Tone",
     "Usage",
-    *(
-        name
-        for name in _summary.__all__
-        if name not in {"SummaryData", "assign_ids", "is_direct", "polarity_sign", "speaker_ids"}
-    ),
 ]
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from summarizer import ArticleSummary, InputError, Summarizer
 from summarizer._chunking import OUTPUT_PER_INPUT_TOKEN, merge_chunks, shift_spans, split_article
-from summarizer._grounding import Span, locate_quote
+from summarizer._grounding import Span, locate_pieces, locate_quote
 from summarizer._models import estimate_tokens
 from summarizer.schema import ProposedMeeting
 from tests.recording import CASSETTES, ReadableJsonYaml
@@ -83,6 +83,7 @@ def check_long_summary(summary: ArticleSummary) -> None:
         if quote.kind == "direct":
             assert quote.span is not None
             assert quote.span == locate_quote(quote.text, LONG)
+            assert quote.pieces == locate_pieces(quote.text, LONG)  # shifted too
         if quote.evidence:
             assert quote.evidence_span == locate_quote(quote.evidence, LONG)
     for position in summary.positions:

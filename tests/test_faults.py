@@ -643,6 +643,13 @@ FAILURE_MODES: dict[str, list[str]] = {
         "test_batch_inputs::test_a_batch_api_answer_that_cannot_be_read_fails_only_its_article",
         "test_batch_inputs::test_submit_batch_leaves_out_what_cannot_be_sent",
     ],
+    "`batch-collect` run with another chunk budget than the submit "
+    "(`SUMMARIZER_MAX_INPUT_TOKENS`, model), or given an article whose text changed since": [
+        "test_openai_batch::test_batch_collect_assembles_the_submitted_chunks_whatever_its_settings",
+        "test_openai_batch::test_collecting_merges_the_chunks_submitted_whatever_its_budget",
+        "test_openai_batch::test_a_chunk_plan_that_does_not_fit_the_article_is_an_input_error",
+        "test_openai_batch::test_an_article_missing_one_chunks_answer_has_no_result",
+    ],
     "strings holding U+2028, U+2029 or U+0085": [
         "test_batch_inputs::test_line_separators_in_results_survive_report_eval_and_resume",
         "test_batch_inputs::test_results_written_raw_with_line_separators_are_read_whole",

@@ -17,7 +17,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from summarizer import ArticleSummary, Position, Span, locate_quote
 from summarizer._chunking import merge_chunks, shift_spans
-from summarizer._fields import Person, Verbatim, walk
+from summarizer._fields import Person, Verbatim, walk, walk_spans
 from summarizer._report import summary_to_html
 from summarizer.evaluation import GoldArticle, score_article
 from tests.scenarios import SEED_ID, article, gold
@@ -126,3 +126,17 @@ def test_a_marker_naming_a_missing_field_fails_when_the_class_is_made() -> None:
 
         class AlsoBroken(Position):
             owner: Annotated[str, Person(id="nobody_id")] = "x"
+
+
+def test_a_span_field_no_marker_names_fails_when_the_class_is_made() -> None:
+    """Nothing would shift it onto the article after chunking: refused, not silently wrong."""
+    with pytest.raises(TypeError, match="stray_spans holds spans, but no Verbatim marker"):
+
+        class Stray(Position):
+            stray_spans: SkipJsonSchema[list[Span]] = Field(default_factory=list)
+
+
+def test_the_span_walker_visits_a_field_two_markers_name_once() -> None:
+    quotes = [v.path for v in walk_spans(extended()) if v.path.startswith("quotes[0].")]
+    assert quotes == ["quotes[0].span", "quotes[0].evidence_span", "quotes[0].pieces"]
+    assert ("positions[0].context_span") in {v.path for v in walk_spans(extended())}

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from summarizer import ExtractionError, Summarizer
@@ -15,7 +16,7 @@ from summarizer.cli import app
 from tests.fake_batch_api import BATCH_ID, _answer_for as answer_for, write_batch_inputs
 from tests.fakes import ScriptedEndpoint
 from tests.recording import CASSETTES, ReadableJsonYaml, make_vcr
-from tests.scenarios import TEST_API_KEY
+from tests.scenarios import SEED_ID, TEST_API_KEY
 
 ENV = {"OPENAI_API_KEY": TEST_API_KEY}
 
@@ -135,11 +136,12 @@ def test_a_long_article_goes_as_one_request_per_chunk_and_comes_back_merged() ->
     long = Article(id="long", text=long_article())
     lines = [json.loads(line) for line in batch_lines(engine, [long])]
     in_process = ScriptedEndpoint([chunk_answer], repeat_last=True)
-    Summarizer(client=in_process.client(), max_input_tokens=LONG_BUDGET).summarize(long.text)
+    made = Summarizer(client=in_process.client(), max_input_tokens=LONG_BUDGET).summarize(long.text)
     count = len(in_process.requests)  # the chunks an in-process call sent, in any order
-    assert count > 1
+    assert count > 1 and made.meta is not None
     assert [line["custom_id"] for line in lines] == [
-        f"long#{i}/{count}" for i in range(1, count + 1)
+        f"long#{i}/{count}:{chunk.start}-{chunk.end}"
+        for i, chunk in enumerate(made.meta.chunks, start=1)
     ]
     sent = sorted(json.dumps(body, sort_keys=True) for body in in_process.requests)
     assert sorted(json.dumps(line["body"], sort_keys=True) for line in lines) == sent
@@ -152,3 +154,121 @@ def test_a_long_article_goes_as_one_request_per_chunk_and_comes_back_merged() ->
     for quote in summary.quotes:
         assert quote.location is not None and quote.location.slice(long.text)
     assert len({s.id for s in summary.speakers}) == len(summary.speakers)
+
+
+def fake_batch_client() -> tuple[Any, Any]:
+    import httpx2
+    import openai
+
+    from tests.fake_batch_api import FakeBatchAPI
+
+    fake = FakeBatchAPI(polls_before_done=0)
+    transport = httpx2.MockTransport(fake.handle)
+    client = openai.OpenAI(api_key=TEST_API_KEY, http_client=httpx2.Client(transport=transport))
+    return fake, client
+
+
+@pytest.mark.parametrize(
+    "collect_budget",
+    [None, 250, 30],
+    ids=["whole-article-fits", "smaller-chunks", "a-sentence-over-the-budget"],
+)
+def test_collecting_merges_the_chunks_submitted_whatever_its_budget(
+    collect_budget: int | None,
+) -> None:
+    """The chunk plan travels with the batch: the collecting summarizer does not replan."""
+    from summarizer import InputError
+    from summarizer._batch import Article
+    from summarizer._openai_batch import collect_batch, submit_batch
+    from tests.scenarios import LONG_BUDGET, long_article
+
+    _, client = fake_batch_client()
+    long = Article(id="long", text=long_article())
+    job = submit_batch(Summarizer(client=client, max_input_tokens=LONG_BUDGET), [long])
+    [as_submitted] = list(
+        collect_batch(Summarizer(client=client, max_input_tokens=LONG_BUDGET), job.id, [long])
+    )
+    collector = Summarizer(client=client, max_input_tokens=collect_budget)
+    if collect_budget == 30:  # planning now would refuse the article
+        with pytest.raises(InputError, match="one sentence of the article"):
+            collector.request_bodies(long.text)
+    else:  # planning now would cut it otherwise
+        assert len(collector.request_bodies(long.text)) != job.requests
+    [result] = list(collect_batch(collector, job.id, [long]))
+    assert result.error is None, result.error
+    assert result.summary is not None and as_submitted.summary is not None
+    assert result.summary.meta is not None and as_submitted.summary.meta is not None
+    assert len(result.summary.meta.chunks) == job.requests > 1
+    assert result.summary.meta.chunks == as_submitted.summary.meta.chunks
+    dump = {"exclude": {"meta"}}
+    assert result.summary.model_dump(**dump) == as_submitted.summary.model_dump(**dump)
+
+
+def test_a_chunk_plan_that_does_not_fit_the_article_is_an_input_error() -> None:
+    """The article given at collect time is not the one submitted: no merge of strangers."""
+    from summarizer import InputError
+    from summarizer._batch import Article
+    from summarizer._openai_batch import collect_batch, submit_batch
+    from tests.scenarios import LONG_BUDGET, long_article
+
+    _, client = fake_batch_client()
+    engine = Summarizer(client=client, max_input_tokens=LONG_BUDGET)
+    job = submit_batch(engine, [Article(id="long", text=long_article())])
+    shorter = Article(id="long", text=long_article()[:-200])
+    [result] = list(collect_batch(engine, job.id, [shorter]))
+    assert isinstance(result.error, InputError)
+    assert "not the text the requests were built from" in str(result.error)
+
+
+@pytest.mark.parametrize("collect_env", [{}, {"SUMMARIZER_MAX_INPUT_TOKENS": "250"}])
+def test_batch_collect_assembles_the_submitted_chunks_whatever_its_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, collect_env: dict[str, str]
+) -> None:
+    from summarizer.cli import _batch as cli_batch
+    from tests.scenarios import LONG_BUDGET, article, long_article
+
+    fake, client = fake_batch_client()
+    real = cli_batch.Summarizer
+    monkeypatch.setattr(cli_batch, "Summarizer", lambda **kw: real(client=client, **kw))
+    source = tmp_path / "in.jsonl"
+    items = [{"id": "long", "text": long_article()}, {"id": "seed", "text": article(SEED_ID)}]
+    source.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    runner = CliRunner()
+    submit = ["batch", str(source), "-o", str(output), "--via", "openai-batch", "--submit-only"]
+    submitted = runner.invoke(
+        app,
+        [*submit, "--no-cache"],
+        env={**ENV, "SUMMARIZER_MAX_INPUT_TOKENS": str(LONG_BUDGET)},
+    )
+    assert submitted.exit_code == 0, submitted.output
+    ids = [line["custom_id"] for line in fake.uploaded]
+    assert len([i for i in ids if i.startswith("long#")]) == 4  # both articles are chunked
+    collect = ["batch-collect", BATCH_ID, str(source), "-o", str(output), "--poll-interval", "0"]
+    collected = runner.invoke(app, collect, env={**ENV, **collect_env})
+    assert collected.exit_code == 0, collected.output
+    found = records(output)
+    assert set(found) == {"long", "seed"}
+    merged_ids = []
+    for ident, record in found.items():
+        assert record["status"] == "ok"
+        chunks = record["meta"]["chunks"]
+        n = len(chunks)
+        merged_ids += [f"{ident}#{i}/{n}:{c['start']}-{c['end']}" for i, c in enumerate(chunks, 1)]
+    assert sorted(merged_ids) == sorted(ids)
+
+
+def test_an_article_missing_one_chunks_answer_has_no_result() -> None:
+    from summarizer import ProviderError
+    from summarizer._batch import Article
+    from summarizer._openai_batch import collect_batch, submit_batch
+    from tests.scenarios import LONG_BUDGET, long_article
+
+    fake, client = fake_batch_client()
+    engine = Summarizer(client=client, max_input_tokens=LONG_BUDGET)
+    long = Article(id="long", text=long_article())
+    submit_batch(engine, [long])
+    del fake.uploaded[1]  # the batch expired before answering the second chunk
+    [result] = list(collect_batch(engine, BATCH_ID, [long]))
+    assert isinstance(result.error, ProviderError)
+    assert "has no result for it" in str(result.error)

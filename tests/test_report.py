@@ -229,6 +229,70 @@ def test_report_shows_the_summary_speakers_meetings_and_stances(seed: ArticleSum
     assert "<link" not in html and "@import" not in html and "url(http" not in html
 
 
+REPORTED_ARTICLE = (
+    'The opposition leader, Ruth Amsel, called the draft "a dead end" and said talks should '
+    "stop. Mayor Tom Berg said the vote would go ahead. "
+    '"We are ready," Berg told the council.'
+)
+
+
+def reported_quotes() -> ArticleSummary:
+    """One quote of each kind: the mixed one quotes a fragment inside its evidence."""
+    data = {
+        "headline": "Council vote goes ahead",
+        "summary": "The mayor will hold the vote; the opposition wants the talks to stop.",
+        "speakers": [
+            {"name": "Ruth Amsel", "aliases": []},
+            {"name": "Tom Berg", "aliases": ["Berg"]},
+        ],
+        "quotes": [
+            {
+                "speaker": "Ruth Amsel",
+                "kind": "mixed",
+                "text": "Amsel rejected the draft and wants the talks stopped",
+                "evidence": 'called the draft "a dead end" and said talks should stop',
+            },
+            {
+                "speaker": "Tom Berg",
+                "kind": "indirect",
+                "text": "Berg said the vote would go ahead",
+                "evidence": "Mayor Tom Berg said the vote would go ahead.",
+            },
+            {"speaker": "Tom Berg", "kind": "direct", "text": "We are ready,"},
+        ],
+    }
+    summary = ArticleSummary.model_validate(data, context={"article": REPORTED_ARTICLE})
+    return summary.model_copy(update={"article_text": REPORTED_ARTICLE})
+
+
+def _quote_items(html: str) -> dict[str, str]:
+    """Each quote card's markup, by its kind."""
+    found = re.findall(r'<li class="sr-quote-(\w+) [^"]*">(.*?)</li>', html, flags=re.S)
+    return dict(found)
+
+
+def test_a_reported_quotes_evidence_and_a_mixed_quotes_fragments_are_shown() -> None:
+    """The terminal and Markdown views show a mixed quote's evidence; so does the page."""
+    summary = reported_quotes()
+    html = summary_to_html(summary)
+    Page(html)  # well formed
+    cards = _quote_items(html)
+    assert set(cards) == {"mixed", "indirect", "direct"}
+    mixed = cards["mixed"]
+    assert "mixed quote" in mixed
+    assert '<mark class="sr-frag">a dead end</mark>' in mixed
+    assert re.sub(r"<[^>]+>", "", mixed.split('class="sr-said">')[1]).startswith(
+        "called the draft &#34;a dead end&#34; and said talks should stop"
+    )
+    assert "Mayor Tom Berg said the vote would go ahead." in cards["indirect"]
+    assert "sr-frag" not in cards["indirect"] and "sr-said" not in cards["direct"]
+    # In the article, the mixed quote's evidence is marked as reported speech, labelled so.
+    page = Page(html)
+    [mixed_mark] = [k for k, text in page.highlights.items() if text.startswith("called")]
+    assert f'data-hl="{mixed_mark}" title="Ruth Amsel · mixed quote (evidence)"' in html
+    assert 'data-label="Amsel ~"' in html
+
+
 def test_script_in_article_and_model_output_stays_text() -> None:
     summary = nasty_summary()
     html = summary_to_html(summary)

@@ -665,7 +665,11 @@ def batch_collect(
     prompt_version: PromptVersionOption = None,
     mode: ModeOption = None,
 ) -> None:
-    """Wait for a Batch API job, validate its answers and append them to the results."""
+    """Wait for a Batch API job, validate its answers and append them to the results.
+
+    A long article is merged from the chunks it was submitted in (its request ids name
+    them), whatever chunk budget this run has.
+    """
     console = Console(stderr=True, highlight=False)
     with failures():
         summarizer = Summarizer(model=model, prompt_version=prompt_version, mode=mode)

@@ -1,0 +1,88 @@
+"""Every module's ``__all__`` names what the module has; public modules list what they define.
+
+``from summarizer.schema import *`` once raised ``AttributeError``: its ``__all__`` named
+four things the module did not import. These tests read every module of the package, so a
+new module is covered without being listed here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from types import ModuleType
+
+import pytest
+
+import summarizer
+from summarizer import _summary, schema
+
+MODULES = sorted(
+    ["summarizer"]
+    + [
+        info.name
+        for info in pkgutil.walk_packages(summarizer.__path__, "summarizer.")
+        if info.name.rpartition(".")[2] != "__main__"  # importing it runs the command line
+    ]
+)
+PUBLIC = [name for name in MODULES if not any(p.startswith("_") for p in name.split("."))]
+INTERNAL_SCHEMA_NAMES = {
+    "CompactJsonSchema",
+    "SummaryData",
+    "assign_ids",
+    "is_direct",
+    "polarity_sign",
+    "problems_error",
+    "speaker_ids",
+}
+"""Names of ``_summary`` that are machinery, not schema: ``summarizer.schema`` leaves them out."""
+
+
+def load(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:  # an optional extra that is not installed (summarizer.ray)
+        pytest.skip(f"{name} cannot be imported here: {exc}")
+
+
+def test_the_public_modules_are_the_documented_ones() -> None:
+    expected = {"summarizer", "summarizer.schema", "summarizer.errors", "summarizer.evaluation"}
+    assert expected | {"summarizer.corpus", "summarizer.ray", "summarizer.cli"} == set(PUBLIC)
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_star_import_of_every_public_module(name: str) -> None:
+    namespace: dict[str, object] = {}
+    exec(f"from {name} import *", namespace)  # the statement under test
+    module = load(name)
+    assert set(namespace) - {"__builtins__"} == set(module.__all__)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_name_in_all_exists(name: str) -> None:
+    module = load(name)
+    listed = getattr(module, "__all__", None)
+    if listed is None:
+        assert name == "summarizer._version", f"{name} has no __all__"
+        return
+    assert len(listed) == len(set(listed)), f"{name}.__all__ names something twice"
+    assert [n for n in listed if not hasattr(module, n)] == []
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_a_public_module_lists_every_public_class_and_function_it_defines(name: str) -> None:
+    module = load(name)
+    defined = {
+        n
+        for n, obj in vars(module).items()
+        if not n.startswith("_")
+        and (inspect.isclass(obj) or inspect.isfunction(obj))
+        and obj.__module__ == name
+    }
+    assert sorted(defined - set(module.__all__)) == []
+
+
+def test_the_schema_module_exports_every_schema_name() -> None:
+    """``summarizer.schema`` is the public home of the schema: each name of ``_summary``."""
+    missing = set(_summary.__all__) - INTERNAL_SCHEMA_NAMES - set(schema.__all__)
+    assert sorted(missing) == [], "import these in summarizer/schema.py and list them"
