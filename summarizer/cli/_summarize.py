@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,16 +14,15 @@ from summarizer._sources import HTML_SUFFIXES, html_to_text
 from summarizer.cli._common import (
     JsonOption,
     MarkdownOption,
-    ModelOption,
-    ModeOption,
-    PromptVersionOption,
     failures,
     read_input,
+    settings_options,
 )
 
 __all__ = ["summarize"]
 
 
+@settings_options
 def summarize(
     path: Annotated[
         str, typer.Argument(help="Article file (.txt, .md or .html), or - for standard input.")
@@ -33,18 +32,15 @@ def summarize(
     published: Annotated[
         str | None, typer.Option(help="Publication date YYYY-MM-DD (default: the text's header).")
     ] = None,
-    model: ModelOption = None,
-    prompt_version: PromptVersionOption = None,
-    mode: ModeOption = None,
+    *,
+    options: dict[str, Any],
 ) -> None:
     """Summarise one article and print it as tables (or JSON)."""
     with failures():
         text, _ = read_input(path)
         if path != "-" and Path(path).suffix.lower() in HTML_SUFFIXES:
             text = html_to_text(text, Path(path).name)
-        summary = summarize_article(
-            text, published=published, model=model, prompt_version=prompt_version, mode=mode
-        )
+        summary = summarize_article(text, published=published, **options)
     if as_json:  # the same value, with terminal controls and odd line breaks escaped
         typer.echo(safe_json(summary.model_dump_json(indent=2)))
     elif markdown:
