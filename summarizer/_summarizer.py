@@ -129,6 +129,49 @@ class _Clients:
             loop, self._loop = self._loop, None
         return (built if self.owned else []), loop
 
+    def derive(self, client: Any, settings: Settings, endpoint_named: set[str]) -> _Clients:
+        """The clients of a summarizer derived with ``settings`` (and ``client``, if given).
+
+        These same ones while the client and what it is built from stay the same; else new
+        ones, so requests go where the settings (and the cache key) say.
+
+        Raises:
+            ConfigurationError: ``api_key``/``base_url`` named for a client the caller passed.
+        """
+        if client is _KEEP:
+            client = self.client
+            if client is not None and endpoint_named:
+                raise ConfigurationError(
+                    "this summarizer sends through the client you passed, which has its own "
+                    "key and endpoint: pass client= for another one"
+                )
+        elif client is not None and endpoint_named:
+            raise ConfigurationError(
+                "pass either client= or api_key=/base_url=, not both: a client has its own"
+            )
+        watched = ("timeout", *_ENDPOINT) if client is None else ("timeout",)
+        if client is self.client and all(
+            getattr(settings, name) == getattr(self.settings, name) for name in watched
+        ):
+            return self
+        return _Clients(client, settings)
+
+    def close(self) -> None:
+        built, loop = self.release()
+        for resolved in built:
+            if isinstance(resolved.client, openai.AsyncOpenAI):
+                _close_async(resolved.client, loop)
+            else:
+                resolved.client.close()
+
+    async def aclose(self) -> None:
+        built, _ = self.release()
+        for resolved in built:
+            if isinstance(resolved.client, openai.AsyncOpenAI):
+                await resolved.client.close()
+            else:
+                resolved.client.close()
+
 
 class Summarizer:
     """Summarises articles with one fixed configuration.
@@ -136,10 +179,9 @@ class Summarizer:
     Safe to share across threads and tasks: the settings are a frozen value, each call keeps
     its own state, and the default client is built once, lazily, under a lock.
 
-    Every entry point (this class, ``summarize_article(s)``, ``asummarize_article(s)``,
-    ``summarizer.ray.summarize_dataset`` and the command line's flags) takes these same
-    options, checked when it is called: a bad value or an unknown name is a
-    :class:`~summarizer.ConfigurationError` before any request. None means "not given".
+    Every entry point (the one-call and batch functions, Ray, the command line) takes these
+    options, checked at the call: a bad value or an unknown name is a
+    :class:`~summarizer.ConfigurationError`. None means "not given".
 
     Args:
         client: An ``openai.OpenAI`` / ``openai.AsyncOpenAI`` (any OpenAI-compatible
@@ -259,24 +301,7 @@ class Summarizer:
                 passed (pass ``client=`` instead).
         """
         new_settings = self.settings.replace(**settings)
-        endpoint_named = settings.keys() & set(_ENDPOINT)
-        if client is _KEEP:
-            client = self._clients.client
-            if client is not None and endpoint_named:
-                raise ConfigurationError(
-                    "this summarizer sends through the client you passed, which has its own "
-                    "key and endpoint: pass client= for another one"
-                )
-        elif client is not None and endpoint_named:
-            raise ConfigurationError(
-                "pass either client= or api_key=/base_url=, not both: a client has its own"
-            )
-        clients = self._clients
-        watched = ("timeout", *_ENDPOINT) if client is None else ("timeout",)
-        if client is not clients.client or any(
-            getattr(new_settings, name) != getattr(self.settings, name) for name in watched
-        ):
-            clients = _Clients(client, new_settings)
+        clients = self._clients.derive(client, new_settings, settings.keys() & set(_ENDPOINT))
         derived = object.__new__(Summarizer)
         derived._setup(
             new_settings,
@@ -289,29 +314,17 @@ class Summarizer:
         return derived
 
     def close(self) -> None:
-        """Close the HTTP connections of the clients this summarizer built itself.
+        """Close the clients this summarizer built itself, synchronous and asynchronous.
 
-        Both the synchronous and the asynchronous one: the latter on the event loop it was
-        used in (scheduled, when that loop is running in this thread). A client you passed
-        in stays yours to close. Using the summarizer as a context manager (``with
-        Summarizer() as s:``) calls this on exit; in asynchronous code prefer
-        :meth:`aclose` (``async with``), which waits for the close.
+        The asynchronous one closes on the loop it was used in (see :func:`_close_async`);
+        prefer :meth:`aclose` in asynchronous code. A client you passed stays yours.
+        ``with Summarizer() as s:`` calls this on exit.
         """
-        built, loop = self._clients.release()
-        for resolved in built:
-            if isinstance(resolved.client, openai.AsyncOpenAI):
-                _close_async(resolved.client, loop)
-            else:
-                resolved.client.close()
+        self._clients.close()
 
     async def aclose(self) -> None:
         """Like :meth:`close`, awaiting the asynchronous client's close (``async with``)."""
-        built, _ = self._clients.release()
-        for resolved in built:
-            if isinstance(resolved.client, openai.AsyncOpenAI):
-                await resolved.client.close()
-            else:
-                resolved.client.close()
+        await self._clients.aclose()
 
     def __enter__(self) -> Summarizer:
         return self

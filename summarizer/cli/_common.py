@@ -98,6 +98,7 @@ def settings_options(command: Callable[..., None]) -> Callable[..., None]:
     with_settings.__annotations__ = {p.name: p.annotation for p in parameters}
     return with_settings
 
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 MarkdownOption = Annotated[bool, typer.Option("--markdown", help="Print Markdown.")]
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Results JSONL (appended).")]
