@@ -171,7 +171,9 @@ def submit_batch(summarizer: Summarizer, articles: Iterable[Article]) -> BatchJo
 
     Raises:
         InputError: No article can be sent.
-        ProviderError: The upload or the creation failed.
+        ConfigurationError: The provider refused the key (401), the access (403) or the
+            route (404), or the client is asynchronous.
+        ProviderError: The upload or the creation failed otherwise (see ``retryable``).
     """
     return submit_requests(summarizer, batch_requests(summarizer, articles))
 
@@ -181,7 +183,9 @@ def submit_requests(summarizer: Summarizer, requests: BatchRequests) -> BatchJob
 
     Raises:
         InputError: There is no request to send.
-        ProviderError: The upload or the creation failed.
+        ConfigurationError: The provider refused the key (401), the access (403) or the
+            route (404), or the client is asynchronous.
+        ProviderError: The upload or the creation failed otherwise (see ``retryable``).
     """
     if not requests.lines:
         first = f": {requests.refused[0].error}" if requests.refused else ""
@@ -322,6 +326,7 @@ def collect_batch(
     rerun picks them up.
 
     Raises:
+        ConfigurationError: As for :func:`submit_batch`.
         ProviderError: The batch is not finished, or its files cannot be read.
     """
     client = _client(summarizer)
