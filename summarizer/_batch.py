@@ -21,14 +21,21 @@ import hashlib
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from summarizer._limits import RequestLimits
-from summarizer._summarizer import Summarizer
-from summarizer.errors import InputError, SummarizerError
+from summarizer._summarizer import Summarizer, SummarizerOptions
+from summarizer.errors import ConfigurationError, InputError, SummarizerError
 from summarizer.schema import ArticleSummary
 
-__all__ = ["Article", "BatchResult", "as_article", "asummarize_articles", "summarize_articles"]
+__all__ = [
+    "Article",
+    "BatchResult",
+    "as_article",
+    "asummarize_articles",
+    "check_limits",
+    "summarize_articles",
+]
 
 
 @dataclass(frozen=True)
@@ -99,9 +106,23 @@ def _item_id(item: Any, index: int) -> str:
     return str(getattr(item, "id", None) or f"item-{index}")
 
 
+def check_limits(concurrency: int | None, rpm: int | None, tpm: int | None) -> RequestLimits:
+    """The limits of a run from ``concurrency`` (required here), ``rpm`` and ``tpm``.
+
+    One check for the batch functions, the Ray engine and the command line, so the same
+    mistake reads the same everywhere.
+
+    Raises:
+        ConfigurationError: A value is not a whole number >= 1.
+    """
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigurationError("concurrency must be a whole number >= 1")
+    return RequestLimits(concurrency, rpm=rpm, tpm=tpm)
+
+
 def _batch_engine(
     summarizer: Summarizer | None,
-    settings: dict[str, Any],
+    options: dict[str, Any],
     concurrency: int,
     limits: RequestLimits | None,
     rpm: int | None,
@@ -112,17 +133,18 @@ def _batch_engine(
     Also the number of articles to keep in progress: twice the request slots when requests
     are bounded, so that while some articles are being validated (CPU, no request
     outstanding) the others keep every slot busy; else ``concurrency``.
+
+    Raises:
+        ConfigurationError: A bad option, or options that do not go together.
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    if summarizer is not None and settings:
-        raise TypeError("pass either summarizer= or Summarizer settings, not both")
+    own_limits = check_limits(concurrency, rpm, tpm)
+    if summarizer is not None and options:
+        raise ConfigurationError("pass either summarizer= or Summarizer options, not both")
     if limits is not None and (rpm or tpm):
-        raise TypeError("pass either limits= or rpm=/tpm=, not both")
-    if limits is None:
-        limits = RequestLimits(concurrency, rpm=rpm, tpm=tpm)
+        raise ConfigurationError("pass either limits= or rpm=/tpm=, not both")
+    limits = own_limits if limits is None else limits
     owned = summarizer is None
-    base = summarizer if summarizer is not None else Summarizer(**settings)
+    base = summarizer if summarizer is not None else Summarizer(**options)
     articles = 2 * limits.slots.size if limits.slots is not None else concurrency
     return base.with_options(limits=limits), owned, articles
 
@@ -191,9 +213,11 @@ def summarize_articles(
     tpm: int | None = None,
     limits: RequestLimits | None = None,
     summarizer: Summarizer | None = None,
-    **settings: Any,
+    **options: Unpack[SummarizerOptions],
 ) -> Iterator[BatchResult]:
     """Summarise many articles in worker threads, yielding results as they complete.
+
+    The options are checked at the call, before the first result is asked for.
 
     Args:
         articles: Texts, :class:`Article` records, mappings or objects with ``id`` and
@@ -206,13 +230,24 @@ def summarize_articles(
             ``rpm``/``tpm`` and the request bound of ``concurrency``. The batch's limits
             replace any the summarizer was given.
         summarizer: A configured :class:`Summarizer` (not modified).
-        **settings: Or, instead, the settings of a new one (``client=``, ``model=``,
-            ``cache=``...).
+        **options: Or, instead, the options of a new one (those of :class:`Summarizer`:
+            ``client=``, ``api_key=``, ``base_url=``, ``model=``, ``cache=``...).
 
-    Yields:
-        One :class:`BatchResult` per input item, in completion order.
+    Returns:
+        An iterator of one :class:`BatchResult` per input item, in completion order.
+
+    Raises:
+        ConfigurationError: A bad option, or options that do not go together.
     """
-    engine, owned, in_progress = _batch_engine(summarizer, settings, concurrency, limits, rpm, tpm)
+    engine, owned, in_progress = _batch_engine(
+        summarizer, dict(options), concurrency, limits, rpm, tpm
+    )
+    return _results(engine, owned, in_progress, articles)
+
+
+def _results(
+    engine: Summarizer, owned: bool, in_progress: int, articles: Iterable[Any]
+) -> Iterator[BatchResult]:
     items = enumerate(articles)
     pending: set[concurrent.futures.Future[BatchResult]] = set()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=in_progress)
@@ -245,7 +280,7 @@ def summarize_articles(
             engine.close()
 
 
-async def asummarize_articles(
+def asummarize_articles(
     articles: Iterable[Any] | AsyncIterable[Any],
     *,
     concurrency: int = 8,
@@ -253,13 +288,28 @@ async def asummarize_articles(
     tpm: int | None = None,
     limits: RequestLimits | None = None,
     summarizer: Summarizer | None = None,
-    **settings: Any,
+    **options: Unpack[SummarizerOptions],
 ) -> AsyncIterator[BatchResult]:
     """The asyncio twin of :func:`summarize_articles` (accepts async iterables too).
 
-    Cancelling the consumer (e.g. Ctrl-C) cancels the requests in flight.
+    Use it as ``async for result in asummarize_articles(...)``; the options are checked at
+    the call. Cancelling the consumer (e.g. Ctrl-C) cancels the requests in flight.
+
+    Raises:
+        ConfigurationError: A bad option, or options that do not go together.
     """
-    engine, owned, in_progress = _batch_engine(summarizer, settings, concurrency, limits, rpm, tpm)
+    engine, owned, in_progress = _batch_engine(
+        summarizer, dict(options), concurrency, limits, rpm, tpm
+    )
+    return _aresults(engine, owned, in_progress, articles)
+
+
+async def _aresults(
+    engine: Summarizer,
+    owned: bool,
+    in_progress: int,
+    articles: Iterable[Any] | AsyncIterable[Any],
+) -> AsyncIterator[BatchResult]:
     source = _aenumerate(articles)
     pending: set[asyncio.Task[BatchResult]] = set()
 

@@ -39,8 +39,14 @@ from summarizer._client import redact
 from summarizer._grounding import Span
 from summarizer._results import json_line
 from summarizer._summarizer import Summarizer
-from summarizer._transport import provider_message, scrub_exception
-from summarizer.errors import ExtractionError, InputError, ProviderError, SummarizerError
+from summarizer._transport import scrub_exception, status_failure, translate_failure
+from summarizer.errors import (
+    ConfigurationError,
+    ExtractionError,
+    InputError,
+    ProviderError,
+    SummarizerError,
+)
 
 __all__ = [
     "BatchJob",
@@ -84,7 +90,9 @@ class BatchRequests:
 def _client(summarizer: Summarizer) -> openai.OpenAI:
     client = summarizer.client(want_async=False).client
     if not isinstance(client, openai.OpenAI):
-        raise ProviderError("the Batch API needs a synchronous openai.OpenAI client")
+        raise ConfigurationError(
+            "an AsyncOpenAI client cannot drive the Batch API; pass openai.OpenAI"
+        )
     return client.with_options(max_retries=3)  # uploads and polls may retry in the SDK
 
 
@@ -92,21 +100,33 @@ def _secret(summarizer: Summarizer) -> str | None:
     return summarizer.client(want_async=False).api_key
 
 
-def _wrap(exc: openai.OpenAIError, what: str, secret: str | None) -> ProviderError:
+def _attempts(exc: openai.OpenAIError) -> int:
+    """Requests the SDK made for a failed call (it retries uploads and polls itself)."""
+    request = getattr(exc, "request", None)
+    headers = getattr(request, "headers", None)
+    count = headers.get("x-stainless-retry-count") if headers is not None else None
+    return int(count) + 1 if isinstance(count, str) and count.isdigit() else 1
+
+
+def _wrap(exc: openai.OpenAIError, what: str, summarizer: Summarizer) -> SummarizerError:
     """The library's error for a failed Batch API call, with the key removed everywhere.
 
-    The openai exception (kept as ``__cause__``) and the exceptions it was raised from are
-    scrubbed in place: a server may echo the key in its error body.
+    The same mapping as an in-process call (:func:`summarizer._transport.status_failure`:
+    a rejected key is a :class:`ConfigurationError`, a 429 or 5xx a retryable
+    :class:`ProviderError`). The openai exception (kept as ``__cause__``) and the
+    exceptions it was raised from are scrubbed in place: a server may echo the key in its
+    error body.
     """
+    secret = _secret(summarizer)
     link: BaseException | None = exc
     seen: set[int] = set()
     while link is not None and id(link) not in seen:
         seen.add(id(link))
         scrub_exception(link, secret)
         link = link.__cause__ or link.__context__
-    status = exc.status_code if isinstance(exc, openai.APIStatusError) else None
-    said = provider_message(exc, secret)
-    return ProviderError(f"{what} failed: {said}", status_code=status, provider_message=said)
+    return translate_failure(
+        exc, attempts=_attempts(exc), secret=secret, mode=summarizer.mode, doing=what
+    )
 
 
 _CHUNK_ID = re.compile(
@@ -172,7 +192,9 @@ def submit_batch(summarizer: Summarizer, articles: Iterable[Article]) -> BatchJo
 
     Raises:
         InputError: No article can be sent.
-        ProviderError: The upload or the creation failed.
+        ConfigurationError: The provider refused the key (401), the access (403) or the
+            route (404), or the client is asynchronous.
+        ProviderError: The upload or the creation failed otherwise (see ``retryable``).
     """
     return submit_requests(summarizer, batch_requests(summarizer, articles))
 
@@ -182,7 +204,9 @@ def submit_requests(summarizer: Summarizer, requests: BatchRequests) -> BatchJob
 
     Raises:
         InputError: There is no request to send.
-        ProviderError: The upload or the creation failed.
+        ConfigurationError: The provider refused the key (401), the access (403) or the
+            route (404), or the client is asynchronous.
+        ProviderError: The upload or the creation failed otherwise (see ``retryable``).
     """
     if not requests.lines:
         first = f": {requests.refused[0].error}" if requests.refused else ""
@@ -201,7 +225,7 @@ def submit_requests(summarizer: Summarizer, requests: BatchRequests) -> BatchJob
             metadata={"created_by": "summarizer", "prompt_version": summarizer.prompt.version},
         )
     except openai.OpenAIError as exc:
-        raise _wrap(exc, "submitting the batch", _secret(summarizer)) from exc
+        raise _wrap(exc, "submitting the batch", summarizer) from exc
     return BatchJob(
         id=batch.id, input_file_id=uploaded.id, requests=count, refused=tuple(requests.refused)
     )
@@ -212,7 +236,7 @@ def batch_status(summarizer: Summarizer, batch_id: str) -> Any:
     try:
         return _client(summarizer).batches.retrieve(batch_id)
     except openai.OpenAIError as exc:
-        raise _wrap(exc, f"reading batch {batch_id}", _secret(summarizer)) from exc
+        raise _wrap(exc, f"reading batch {batch_id}", summarizer) from exc
 
 
 def wait_for_batch(
@@ -254,7 +278,8 @@ def _download(client: openai.OpenAI, file_id: str | None) -> list[dict[str, Any]
     return records
 
 
-def _failure(record: dict[str, Any], secret: str | None) -> ProviderError | None:
+def _failure(record: dict[str, Any], secret: str | None, mode: str) -> SummarizerError | None:
+    """The error of one request of the batch, mapped as an in-process call's would be."""
     response = record.get("response") or {}
     status = response.get("status_code")
     if not record.get("error") and status == 200:
@@ -262,6 +287,16 @@ def _failure(record: dict[str, Any], secret: str | None) -> ProviderError | None
     error = record.get("error") or (response.get("body") or {}).get("error") or {}
     message = error.get("message", "no message") if isinstance(error, dict) else str(error)
     message = redact(str(message), secret)
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(status, int) and not isinstance(status, bool) and status >= 400:
+        return status_failure(
+            status,
+            message,
+            code if isinstance(code, str) else None,
+            attempts=1,
+            mode=mode,
+            doing="the batch request",
+        )
     return ProviderError(
         f"the batch request failed (HTTP {status}): {message}",
         status_code=status if isinstance(status, int) else None,
@@ -299,7 +334,7 @@ def _outcome(
     secret = _secret(summarizer)
     try:
         for record in records:
-            if (failure := _failure(record, secret)) is not None:
+            if (failure := _failure(record, secret, summarizer.mode)) is not None:
                 raise failure
         call = summarizer.pipeline.resume(article.text, article.published, chunks)
         summary = call.validate(_completions(records))
@@ -355,6 +390,7 @@ def collect_batch(
     rerun picks them up.
 
     Raises:
+        ConfigurationError: As for :func:`submit_batch`.
         ProviderError: The batch is not finished, or its files cannot be read.
     """
     client = _client(summarizer)
@@ -365,9 +401,7 @@ def collect_batch(
         records = _download(client, batch.output_file_id)
         records += _download(client, batch.error_file_id)
     except openai.OpenAIError as exc:
-        raise _wrap(
-            exc, f"downloading the results of batch {batch_id}", _secret(summarizer)
-        ) from exc
+        raise _wrap(exc, f"downloading the results of batch {batch_id}", summarizer) from exc
     answers = _by_article(records)
     for article in articles:
         submitted = answers.get(article.id)

@@ -22,10 +22,11 @@ calls ``os.environ``.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import instructor
 
@@ -37,8 +38,11 @@ __all__ = [
     "CACHE_DIR_ENV",
     "DEFAULT_MODEL",
     "MODES",
+    "SETTING_NAMES",
     "Settings",
+    "SettingsOptions",
     "cache_dir_from_env",
+    "check_option_names",
     "over_limit",
 ]
 
@@ -120,6 +124,19 @@ def _positive_int(name: str, value: object, *, zero: bool = False) -> None:
         raise ConfigurationError(f"{name} must be an integer {bound}")
 
 
+def check_option_names(given: Collection[str], accepted: Collection[str]) -> None:
+    """Refuse an option no entry point knows, the same way wherever it was given.
+
+    Raises:
+        ConfigurationError: A name is not in ``accepted`` (the message suggests the nearest).
+    """
+    for name in given:
+        if name not in accepted:
+            near = difflib.get_close_matches(name, sorted(accepted), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ConfigurationError(f"unknown option {name!r}{hint}")
+
+
 def over_limit(found: str, limit: int, setting: str) -> str:
     """The message of an input refused for its size: what was found, the limit, how to raise it.
 
@@ -153,7 +170,7 @@ class Settings:
         total_timeout: Seconds allowed for one call, retries and reasks included.
         max_retry_wait: The longest wait between two attempts, ``Retry-After`` included.
         max_input_tokens: Input budget per request; None for the model's known budget.
-        temperature: Sent only when set.
+        temperature: From 0 to 2; sent only when set.
         chunk_concurrency: Chunks of one long article extracted at the same time.
         max_article_chars: The longest article accepted, in characters; a longer one is an
             ``InputError`` before any request.
@@ -196,9 +213,15 @@ class Settings:
         for name in ("max_article_chars", "max_chunks", "max_html_bytes"):
             _positive_int(f"{name} (or {_INTEGER_ENV[name]})", getattr(self, name))
         if self.temperature is not None and (
-            isinstance(self.temperature, bool) or not isinstance(self.temperature, int | float)
+            isinstance(self.temperature, bool)
+            or not isinstance(self.temperature, int | float)
+            or not 0 <= self.temperature <= 2
         ):
-            raise ConfigurationError("temperature must be a number")
+            raise ConfigurationError("temperature must be a number from 0 to 2")
+        for name in ("api_key", "base_url"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ConfigurationError(f"{name} must be a non-empty string (or None)")
 
     @classmethod
     def from_env(
@@ -214,8 +237,10 @@ class Settings:
         (such as an instructor client's mode), then the built-in defaults.
 
         Raises:
-            ConfigurationError: A value, from the environment or given, is invalid.
+            ConfigurationError: A value, from the environment or given, is invalid, or a
+                name is not a setting.
         """
+        check_option_names(overrides, SETTING_NAMES)
         env = os.environ if environ is None else environ
         given = {name: value for name, value in overrides.items() if value is not None}
         found: dict[str, Any] = {k: v for k, v in (defaults or {}).items() if v is not None}
@@ -234,9 +259,46 @@ class Settings:
         return cls(**{**found, **given})
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with ``changes`` applied (None leaves a setting as it is), validated."""
-        given = {name: value for name, value in changes.items() if value is not None}
-        return dataclasses.replace(self, **given)
+        """A copy with ``changes`` applied, validated.
+
+        Only the settings named change; naming one with None sets it back to None
+        (``temperature=None``: the model's default), where None is allowed.
+
+        Raises:
+            ConfigurationError: A name is not a setting, or a value is invalid.
+        """
+        check_option_names(changes, SETTING_NAMES)
+        return dataclasses.replace(self, **changes)
+
+
+SETTING_NAMES: frozenset[str] = frozenset(f.name for f in dataclasses.fields(Settings))
+"""The options every entry point takes (``Summarizer``, the one-call and batch functions,
+the Ray engine, the command line's flags): the fields of :class:`Settings`."""
+
+
+class SettingsOptions(TypedDict, total=False):
+    """The :class:`Settings` fields as keyword options, for type checkers.
+
+    A value of None means "not given" here (the environment, else the default, decides);
+    ``tests/test_options.py`` keeps these keys equal to the fields of :class:`Settings`.
+    """
+
+    model: str | None
+    prompt_version: str | None
+    mode: str | instructor.Mode | None
+    max_retries: int | None
+    max_reasks: int | None
+    timeout: float | None
+    total_timeout: float | None
+    max_retry_wait: float | None
+    max_input_tokens: int | None
+    temperature: float | None
+    chunk_concurrency: int | None
+    max_article_chars: int | None
+    max_chunks: int | None
+    max_html_bytes: int | None
+    api_key: str | None
+    base_url: str | None
 
 
 def cache_dir_from_env(environ: Mapping[str, str] | None = None) -> str | None:

@@ -3,43 +3,52 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypedDict
+from typing import Any, Unpack
 
-import instructor
 import openai
 
 from summarizer._cache import ResultCache
 from summarizer._client import ResolvedClient, base_url_of, resolve_client
 from summarizer._limits import RequestLimits
 from summarizer._pipeline import Pipeline, aextract_parts, extract_parts
-from summarizer._settings import Settings
+from summarizer._settings import (
+    SETTING_NAMES,
+    Settings,
+    SettingsOptions,
+    check_option_names,
+)
 from summarizer._transport import RetryPolicy, Transport
 from summarizer.errors import ConfigurationError
 from summarizer.schema import ArticleSummary
 
-__all__ = ["Summarizer", "SummarizerOptions"]
+__all__ = ["OPTION_NAMES", "RUN_OPTIONS", "Summarizer", "SummarizerOptions"]
 
 
-class SummarizerOptions(TypedDict, total=False):
-    """The keyword arguments of :class:`Summarizer` (and of the one-call functions)."""
+class SummarizerOptions(SettingsOptions, total=False):
+    """The keyword options of :class:`Summarizer`, the one-call and the batch functions.
+
+    The :class:`~summarizer.Settings` fields (``api_key``, ``base_url``, ``model``, ...),
+    and what a run adds: ``client``, ``cache`` and a ready ``settings``.
+    """
 
     client: Any
-    model: str | None
-    prompt_version: str | None
-    mode: str | instructor.Mode | None
-    max_retries: int | None
-    max_reasks: int | None
-    timeout: float | None
-    total_timeout: float | None
-    max_retry_wait: float | None
-    max_input_tokens: int | None
-    temperature: float | None
     cache: ResultCache | None
     settings: Settings | None
+
+
+RUN_OPTIONS: frozenset[str] = frozenset({"client", "cache", "settings"})
+"""What an entry point takes besides the settings (the batch functions add their limits)."""
+
+OPTION_NAMES: frozenset[str] = SETTING_NAMES | RUN_OPTIONS
+"""Every option name a :class:`Summarizer` accepts: one list for every entry point."""
+
+_ENDPOINT = ("api_key", "base_url")
+"""The settings a client is built from, beside the timeout: refused with a client given."""
 
 
 class _Keep:
@@ -48,12 +57,45 @@ class _Keep:
 
 _KEEP: Any = _Keep()
 
+_CLOSING: set[asyncio.Task[None]] = set()
+"""Closes scheduled by :meth:`Summarizer.close` on a running loop (kept until they finish)."""
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _close_async(client: openai.AsyncOpenAI, loop: asyncio.AbstractEventLoop | None) -> None:
+    """Close an asynchronous client from synchronous code, on the loop it was used in.
+
+    On this thread's running loop the close is scheduled (it runs at the loop's next turn);
+    a loop still open elsewhere runs it; else a new loop does. Connections opened by a loop
+    that has since ended cannot be closed through it: :meth:`Summarizer.aclose` (``async
+    with``) inside that loop is the way to close those.
+    """
+    running = _running_loop()
+    if running is not None:
+        task = running.create_task(client.close())
+        _CLOSING.add(task)
+        task.add_done_callback(_CLOSING.discard)
+    elif loop is not None and not loop.is_closed() and loop.is_running():
+        asyncio.run_coroutine_threadsafe(client.close(), loop)
+    elif loop is not None and not loop.is_closed():
+        loop.run_until_complete(client.close())
+    else:
+        with contextlib.suppress(RuntimeError):  # its connections' loop has ended
+            asyncio.run(client.close())
+
 
 class _Clients:
     """The clients a summarizer sends through, built lazily, once, under a lock.
 
-    Shared by the summarizers :meth:`Summarizer.with_options` derives, so they reuse one
-    connection pool. ``owned`` when built from the settings (then :meth:`close` closes them).
+    Shared by the summarizers :meth:`Summarizer.with_options` derives while the endpoint,
+    key and timeout stay the same, so they reuse one connection pool. ``owned`` when built
+    from the settings (then :meth:`Summarizer.close` closes them).
     """
 
     def __init__(self, client: Any, settings: Settings) -> None:
@@ -62,6 +104,7 @@ class _Clients:
         self.owned = client is None
         self._lock = threading.Lock()
         self._resolved: dict[bool, ResolvedClient] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def get(self, want_async: bool) -> ResolvedClient:
         with self._lock:
@@ -71,14 +114,63 @@ class _Clients:
                 # here, so that a call's total_timeout measures the call, not that import.
                 _ = resolved.client.chat.completions
                 self._resolved[want_async] = resolved
+                if resolved.is_async:
+                    self._loop = _running_loop()
             return self._resolved[want_async]
 
-    def release(self) -> list[ResolvedClient]:
-        """Forget the built clients; those this object owns are returned for closing."""
+    def release(self) -> tuple[list[ResolvedClient], asyncio.AbstractEventLoop | None]:
+        """Forget the built clients; those this object owns are returned for closing.
+
+        Also the event loop the asynchronous one was built in, if any.
+        """
         with self._lock:
             built = list(self._resolved.values())
             self._resolved.clear()
-        return built if self.owned else []
+            loop, self._loop = self._loop, None
+        return (built if self.owned else []), loop
+
+    def derive(self, client: Any, settings: Settings, endpoint_named: set[str]) -> _Clients:
+        """The clients of a summarizer derived with ``settings`` (and ``client``, if given).
+
+        These same ones while the client and what it is built from stay the same; else new
+        ones, so requests go where the settings (and the cache key) say.
+
+        Raises:
+            ConfigurationError: ``api_key``/``base_url`` named for a client the caller passed.
+        """
+        if client is _KEEP:
+            client = self.client
+            if client is not None and endpoint_named:
+                raise ConfigurationError(
+                    "this summarizer sends through the client you passed, which has its own "
+                    "key and endpoint: pass client= for another one"
+                )
+        elif client is not None and endpoint_named:
+            raise ConfigurationError(
+                "pass either client= or api_key=/base_url=, not both: a client has its own"
+            )
+        watched = ("timeout", *_ENDPOINT) if client is None else ("timeout",)
+        if client is self.client and all(
+            getattr(settings, name) == getattr(self.settings, name) for name in watched
+        ):
+            return self
+        return _Clients(client, settings)
+
+    def close(self) -> None:
+        built, loop = self.release()
+        for resolved in built:
+            if isinstance(resolved.client, openai.AsyncOpenAI):
+                _close_async(resolved.client, loop)
+            else:
+                resolved.client.close()
+
+    async def aclose(self) -> None:
+        built, _ = self.release()
+        for resolved in built:
+            if isinstance(resolved.client, openai.AsyncOpenAI):
+                await resolved.client.close()
+            else:
+                resolved.client.close()
 
 
 class Summarizer:
@@ -87,10 +179,17 @@ class Summarizer:
     Safe to share across threads and tasks: the settings are a frozen value, each call keeps
     its own state, and the default client is built once, lazily, under a lock.
 
+    Every entry point (the one-call and batch functions, Ray, the command line) takes these
+    options, checked at the call: a bad value or an unknown name is a
+    :class:`~summarizer.ConfigurationError`. None means "not given".
+
     Args:
         client: An ``openai.OpenAI`` / ``openai.AsyncOpenAI`` (any OpenAI-compatible
-            server) or an instructor client. Default: built on first use from
-            ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``.
+            server) or an instructor client. Default: built on first use from ``api_key``
+            and ``base_url``. Not together with those: a client has its own.
+        api_key: The key of the default client. Default: ``OPENAI_API_KEY``.
+        base_url: The endpoint of the default client (any OpenAI-compatible server).
+            Default: ``OPENAI_BASE_URL``, else OpenAI's.
         model: Model name. Default: ``SUMMARIZER_MODEL``, else ``gpt-4.1-mini``.
         prompt_version: Prompt version such as ``"v1"``. Default: the latest released.
         mode: ``"tools"``, ``"json_schema"``, ``"json"`` or ``"md_json"`` (or an
@@ -106,11 +205,17 @@ class Summarizer:
             Default: ``SUMMARIZER_MAX_INPUT_TOKENS``, else the model's context window less a
             reserve, for known models. For known models an article is also chunked when its
             expected answer would not fit the output limit (see ``chunk_budget``).
-        temperature: Sent only when set; some models accept only their default.
+        temperature: From 0 to 2; sent only when set (some models accept only their
+            default).
+        chunk_concurrency: Chunks of one long article extracted at the same time.
         cache: A :class:`ResultCache`: a summary already made under the same configuration
             is returned without any request.
         settings: A ready :class:`~summarizer.Settings` (the keyword arguments above, when
             given, override it); default: :meth:`Settings.from_env`.
+
+    Raises:
+        ConfigurationError: A value is invalid, a name is not an option, or ``client`` is
+            given with ``api_key``/``base_url``.
 
     Attributes:
         settings: The frozen :class:`~summarizer.Settings` in use.
@@ -125,31 +230,19 @@ class Summarizer:
     def __init__(
         self,
         client: Any = None,
-        model: str | None = None,
-        prompt_version: str | None = None,
-        mode: str | instructor.Mode | None = None,
-        max_retries: int | None = None,
-        max_reasks: int | None = None,
-        timeout: float | None = None,
-        total_timeout: float | None = None,
-        max_retry_wait: float | None = None,
-        max_input_tokens: int | None = None,
-        temperature: float | None = None,
+        *,
         cache: ResultCache | None = None,
         settings: Settings | None = None,
+        **options: Unpack[SettingsOptions],
     ) -> None:
+        check_option_names(options, SETTING_NAMES)
         given: dict[str, Any] = {
-            "model": model,
-            "prompt_version": prompt_version,
-            "mode": mode,
-            "max_retries": max_retries,
-            "max_reasks": max_reasks,
-            "timeout": timeout,
-            "total_timeout": total_timeout,
-            "max_retry_wait": max_retry_wait,
-            "max_input_tokens": max_input_tokens,
-            "temperature": temperature,
+            name: value for name, value in options.items() if value is not None
         }
+        if client is not None and given.keys() & set(_ENDPOINT):
+            raise ConfigurationError(
+                "pass either client= or api_key=/base_url=, not both: a client has its own"
+            )
         if settings is None:
             client_mode = getattr(client, "mode", None) if client is not None else None
             settings = Settings.from_env(defaults={"mode": client_mode}, **given)
@@ -183,56 +276,55 @@ class Summarizer:
     def with_options(
         self,
         *,
+        client: Any = _KEEP,
         cache: ResultCache | None = _KEEP,
         limits: RequestLimits | None = _KEEP,
         **settings: Any,
     ) -> Summarizer:
         """A summarizer like this one with some options changed; this one is not modified.
 
-        It shares this one's client (and connection pool) unless a setting the client
-        depends on (``timeout``) changes.
+        It shares this one's client (and connection pool) while the client's settings
+        (``api_key``, ``base_url``, ``timeout``) stay the same; otherwise it builds its own,
+        so requests and the cache key follow the new endpoint.
 
         Args:
+            client: Another client (None: one built from the settings).
             cache: Another result cache (None: no cache).
             limits: A run's :class:`RequestLimits`, shared by every summarizer given it
                 (requests in flight, rpm/tpm, one 429 gate); None: no limits.
-            **settings: Any :class:`Settings` field, e.g. ``model=`` or ``max_reasks=``.
+            **settings: Any :class:`Settings` field, e.g. ``model=`` or ``max_reasks=``;
+                None sets an optional one back to None (``temperature=None``).
 
         Raises:
-            ConfigurationError: A changed setting is invalid.
+            ConfigurationError: A changed setting is invalid or unknown, or ``api_key`` /
+                ``base_url`` are given for a summarizer that sends through a client you
+                passed (pass ``client=`` instead).
         """
         new_settings = self.settings.replace(**settings)
-        clients = self._clients
-        if new_settings.timeout != self.settings.timeout:
-            clients = _Clients(self._clients.client, new_settings)
+        clients = self._clients.derive(client, new_settings, settings.keys() & set(_ENDPOINT))
         derived = object.__new__(Summarizer)
         derived._setup(
             new_settings,
             clients,
             self.cache if cache is _KEEP else cache,
             self.limits if limits is _KEEP else limits,
-            self.pipeline if new_settings == self.settings else None,
+            self.pipeline if new_settings == self.settings and clients is self._clients else None,
         )
         derived._sleep, derived._async_sleep = self._sleep, self._async_sleep
         return derived
 
     def close(self) -> None:
-        """Close the HTTP connections of a client this summarizer built itself.
+        """Close the clients this summarizer built itself, synchronous and asynchronous.
 
-        A client you passed in stays yours to close. Using the summarizer as a context
-        manager (``with Summarizer() as s:``) calls this on exit.
+        The asynchronous one closes on the loop it was used in (see :func:`_close_async`);
+        prefer :meth:`aclose` in asynchronous code. A client you passed stays yours.
+        ``with Summarizer() as s:`` calls this on exit.
         """
-        for resolved in self._clients.release():
-            if isinstance(resolved.client, openai.OpenAI):
-                resolved.client.close()
+        self._clients.close()
 
     async def aclose(self) -> None:
-        """Like :meth:`close`, for asynchronous clients too (``async with``)."""
-        for resolved in self._clients.release():
-            if isinstance(resolved.client, openai.AsyncOpenAI):
-                await resolved.client.close()
-            else:
-                resolved.client.close()
+        """Like :meth:`close`, awaiting the asynchronous client's close (``async with``)."""
+        await self._clients.aclose()
 
     def __enter__(self) -> Summarizer:
         return self

@@ -150,10 +150,15 @@ def _is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
-        if exc.status_code == 429 and _error_code(exc) == "insufficient_quota":
-            return False  # out of credit: waiting will not help
-        return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
+        return retryable_status(exc.status_code, _error_code(exc))
     return False
+
+
+def retryable_status(status: int, code: str | None = None) -> bool:
+    """Whether an HTTP status (with the provider's error code) is worth the same request again."""
+    if status == 429 and code == "insufficient_quota":
+        return False  # out of credit: waiting will not help
+    return status in _RETRYABLE_STATUS or status >= 500
 
 
 def _error_code(exc: openai.APIStatusError) -> str | None:
@@ -238,42 +243,75 @@ def scrub_exception(exc: BaseException, secret: str | None) -> None:
 
 
 def translate_failure(
-    exc: openai.OpenAIError, *, attempts: int, secret: str | None, mode: str
+    exc: openai.OpenAIError,
+    *,
+    attempts: int,
+    secret: str | None,
+    mode: str,
+    doing: str | None = None,
 ) -> SummarizerError:
-    """Turn the last openai exception into this library's error for it."""
+    """Turn the last openai exception into this library's error for it.
+
+    ``doing`` names the operation in the message (the Batch API's steps), if not a call.
+    """
     scrub_exception(exc, secret)
     said = provider_message(exc, secret)
     if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        if status == 401:
-            return ConfigurationError(
-                f"the provider rejected the API key (HTTP 401): {said}. "
-                "Check OPENAI_API_KEY or the key of the client you passed."
-            )
-        if status in (403, 404):
-            return ConfigurationError(
-                f"HTTP {status} from the provider (check the model name and base URL): {said}"
-            )
-        if status == 400 and _error_code(exc) == "context_length_exceeded":
-            return InputError(f"the article does not fit the model's context: {said}")
-        hint = ""
-        if status >= 500 and any(
-            word in said.lower() for word in ("response_format", "json_schema", "tool")
-        ):
-            hint = f" -- The server may not support mode {mode!r}; try another mode (e.g. 'tools')."
-        return ProviderError(
-            f"HTTP {status} from the provider ({attempts} request(s) made): {said.rstrip()}{hint}",
-            status_code=status,
-            attempts=attempts,
-            provider_message=said,
-            retryable=_is_retryable(exc),
+        return status_failure(
+            exc.status_code, said, _error_code(exc), attempts=attempts, mode=mode, doing=doing
         )
     kind = "timed out" if isinstance(exc, openai.APITimeoutError) else "could not connect"
     return ProviderError(
-        f"the request {kind} ({attempts} request(s) made): {said}",
+        f"{_doing(doing)}the request {kind} ({attempts} request(s) made): {said}",
         attempts=attempts,
         provider_message=said,
         retryable=_is_retryable(exc),
+    )
+
+
+def _doing(doing: str | None) -> str:
+    return f"{doing} failed: " if doing else ""
+
+
+def status_failure(
+    status: int,
+    said: str,
+    code: str | None = None,
+    *,
+    attempts: int,
+    mode: str,
+    doing: str | None = None,
+) -> SummarizerError:
+    """The library's error for an HTTP error status: the one mapping of every path.
+
+    In-process calls and the Batch API (its own calls and each request's result) alike:
+    401/403/404 are the caller's configuration, a context overflow the input, the rest the
+    provider's failure (retryable for 408/409/429/5xx). ``said`` is already redacted.
+    """
+    prefix = _doing(doing)
+    if status == 401:
+        return ConfigurationError(
+            f"{prefix}the provider rejected the API key (HTTP 401): {said}. "
+            "Check OPENAI_API_KEY or the key of the client you passed."
+        )
+    if status in (403, 404):
+        return ConfigurationError(
+            f"{prefix}HTTP {status} from the provider (check the model name and base URL): {said}"
+        )
+    if status == 400 and code == "context_length_exceeded":
+        return InputError(f"{prefix}the article does not fit the model's context: {said}")
+    hint = ""
+    if status >= 500 and any(
+        word in said.lower() for word in ("response_format", "json_schema", "tool")
+    ):
+        hint = f" -- The server may not support mode {mode!r}; try another mode (e.g. 'tools')."
+    return ProviderError(
+        f"{prefix}HTTP {status} from the provider ({attempts} request(s) made): "
+        f"{said.rstrip()}{hint}",
+        status_code=status,
+        attempts=attempts,
+        provider_message=said,
+        retryable=retryable_status(status, code),
     )
 
 

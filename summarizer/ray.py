@@ -63,18 +63,19 @@ import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
-from summarizer._batch import Article, BatchResult, _arun_one
+from summarizer._batch import Article, BatchResult, _arun_one, check_limits
 from summarizer._cache import ResultCache
 from summarizer._limits import LocalPacing, RateGate, RequestLimits
 from summarizer._results import ResultRecord
-from summarizer._settings import Settings
+from summarizer._settings import SETTING_NAMES, Settings, SettingsOptions, check_option_names
 from summarizer._summarizer import Summarizer
 from summarizer.errors import ConfigurationError, SummarizerError
 
 __all__ = [
     "COLUMNS",
+    "DatasetOptions",
     "SharedPacing",
     "dataset_of",
     "init",
@@ -411,8 +412,6 @@ def _schema(pyarrow: Any) -> Any:
 
 def _split(concurrency: int, workers: int | None) -> tuple[int, int]:
     """(workers, requests in flight per worker): an even split that never exceeds the bound."""
-    if concurrency < 1:
-        raise ConfigurationError("concurrency must be at least 1")
     count = workers if workers is not None else 2
     if count < 1:
         raise ConfigurationError("workers must be at least 1")
@@ -420,10 +419,20 @@ def _split(concurrency: int, workers: int | None) -> tuple[int, int]:
     return count, concurrency // count
 
 
+class DatasetOptions(SettingsOptions, total=False):
+    """The options of :func:`summarize_dataset`: those of a Summarizer but ``client``.
+
+    The workers build their own clients from the settings' key and endpoint.
+    """
+
+    cache: ResultCache | None
+    settings: Settings | None
+
+
 def _settings_of(summarizer: Summarizer | None, given: dict[str, Any]) -> tuple[Settings, Any]:
     """The settings and cache the workers rebuild their summarizer from."""
     if summarizer is not None and given:
-        raise TypeError("pass either summarizer= or Summarizer settings, not both")
+        raise ConfigurationError("pass either summarizer= or Summarizer options, not both")
     if "client" in given:
         raise ConfigurationError(
             "Ray workers build their own client from the settings' api_key and base_url; "
@@ -432,6 +441,8 @@ def _settings_of(summarizer: Summarizer | None, given: dict[str, Any]) -> tuple[
     if summarizer is None:
         cache = given.pop("cache", None)
         settings = given.pop("settings", None)
+        check_option_names(given, SETTING_NAMES)
+        given = {name: value for name, value in given.items() if value is not None}
         settings = Settings.from_env(**given) if settings is None else settings.replace(**given)
     else:
         settings, cache = summarizer.settings, summarizer.cache
@@ -453,7 +464,7 @@ def summarize_dataset(
     workers: int | None = None,
     batch_size: int | None = None,
     summarizer: Summarizer | None = None,
-    **settings: Any,
+    **options: Unpack[DatasetOptions],
 ) -> Any:
     """Summarise every row of a Ray Dataset on the cluster; lazily, like any Dataset.
 
@@ -469,19 +480,22 @@ def summarize_dataset(
         batch_size: Rows handed to a worker at once (default: twice its share of requests).
         summarizer: A configured :class:`~summarizer.Summarizer` whose settings and cache
             the workers use (its client stays here: each worker builds its own).
-        **settings: Or :class:`~summarizer.Settings` fields (``model=``, ``api_key=``, ...)
-            and ``cache=`` (a :class:`~summarizer.ResultCache` on a shared or local disk).
+        **options: Or the options of :class:`~summarizer.Summarizer` (``model=``,
+            ``api_key=``, ``base_url=``, ..., ``settings=``, and ``cache=``, a
+            :class:`~summarizer.ResultCache` on a shared or local disk) but ``client=``:
+            a client cannot travel to the workers.
 
     Returns:
         A Dataset of :data:`COLUMNS`, one row per input row.
 
     Raises:
-        ConfigurationError: The ``ray`` extra is missing, no API key, or a bad limit.
+        ConfigurationError: The ``ray`` extra is missing, no API key, a bad option or
+            limit (all checked before Ray is touched).
     """
-    ray = _ray()
+    check_limits(concurrency, rpm, tpm)
     count, share = _split(concurrency, workers)
-    chosen, cache = _settings_of(summarizer, dict(settings))
-    RequestLimits(concurrency, rpm=rpm, tpm=tpm)  # checks the values before anything starts
+    chosen, cache = _settings_of(summarizer, dict(options))
+    ray = _ray()
     coordinator = None
     if rpm or tpm:
         remote = ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)(_Coordinator)

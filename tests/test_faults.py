@@ -629,6 +629,13 @@ FAILURE_MODES: dict[str, list[str]] = {
         "test_cache::test_a_cache_corrupted_after_it_was_opened_is_skipped",
         "test_cache::test_a_stored_summary_that_no_longer_reads_is_a_miss",
     ],
+    "a mistaken option (a bad value, an unknown name, `concurrency=0`) on any entry point": [
+        "test_options::test_a_mistaken_setting_is_the_same_error_from_every_entry_point",
+        "test_options::test_a_mistaken_limit_is_the_same_error_from_every_batch_entry_point",
+    ],
+    "an HTTP error on the Batch API path (an upload, a poll, one request's result)": [
+        "test_options::test_the_batch_api_maps_errors_as_an_in_process_call_does",
+    ],
     # A batch never dies of one record, nor loses one.
     'one record\'s text is not valid Unicode (a lone surrogate, from a JSON `"\\ud800"` escape)': [
         "test_batch_inputs::test_a_lone_surrogate_fails_its_article_and_the_batch_goes_on",

@@ -29,7 +29,7 @@ from rich.table import Table
 from rich.text import Text
 
 from summarizer import ray as ray_engine
-from summarizer._batch import Article, BatchResult, asummarize_articles
+from summarizer._batch import Article, BatchResult, asummarize_articles, check_limits
 from summarizer._cache import ResultCache
 from summarizer._estimate import RunEstimate
 from summarizer._meta import Usage
@@ -44,21 +44,16 @@ from summarizer._openai_batch import (
 )
 from summarizer._render import plain
 from summarizer._results import ResultRecord, ResultsFile
-from summarizer._settings import DEFAULT_MAX_HTML_BYTES, Settings, over_limit
+from summarizer._settings import DEFAULT_MAX_HTML_BYTES, over_limit
 from summarizer._sources import HTML_SUFFIXES, TEXT_SUFFIXES, InputProblem, read_articles
 from summarizer._summarizer import Summarizer
 from summarizer.cli._common import (
-    MaxArticleCharsOption,
-    MaxChunksOption,
-    MaxHtmlBytesOption,
-    ModelOption,
-    ModeOption,
     OutputOption,
     PollIntervalOption,
-    PromptVersionOption,
     ShardOption,
     err_console,
     failures,
+    settings_options,
 )
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
@@ -296,11 +291,18 @@ def _status(stats: BatchStats) -> str:
 
 @dataclass(frozen=True)
 class RunLimits:
-    """The limits of one run, from ``--concurrency``, ``--rpm`` and ``--tpm``."""
+    """The limits of one run, from ``--concurrency``, ``--rpm`` and ``--tpm``.
+
+    Raises:
+        ConfigurationError: A limit is not a whole number >= 1 (the library's own check).
+    """
 
     concurrency: int = 8
     rpm: int | None = None
     tpm: int | None = None
+
+    def __post_init__(self) -> None:
+        check_limits(self.concurrency, self.rpm, self.tpm)
 
 
 def _progress(label: str, console: Console, *, remaining: bool) -> Progress:
@@ -500,20 +502,21 @@ def _finish_batch(stats: BatchStats, console: Console) -> None:
         raise typer.Exit(code=1)
 
 
+@settings_options
 def batch(
     input_path: Annotated[
         str, typer.Argument(metavar="INPUT", help="Folder of .txt/.md/.html files, or a JSONL.")
     ],
     output: OutputOption,
     concurrency: Annotated[
-        int, typer.Option(min=1, help="HTTP requests in flight at once, in all (chunks too).")
+        int, typer.Option(help="HTTP requests in flight at once, in all (chunks too).")
     ] = 8,
     rpm: Annotated[
-        int | None, typer.Option(min=1, help="Requests per minute, evenly spaced (all workers).")
+        int | None, typer.Option(help="Requests per minute, evenly spaced (all workers).")
     ] = None,
     tpm: Annotated[
         int | None,
-        typer.Option(min=1, help="Estimated tokens per minute, input and answer (all workers)."),
+        typer.Option(help="Estimated tokens per minute, input and answer (all workers)."),
     ] = None,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run again the ids that failed before.")
@@ -524,9 +527,6 @@ def batch(
         Path | None,
         typer.Option(help="Cache folder (default: SUMMARIZER_CACHE_DIR or user cache)."),
     ] = None,
-    model: ModelOption = None,
-    prompt_version: PromptVersionOption = None,
-    mode: ModeOption = None,
     via: Annotated[
         str, typer.Option(help="inprocess (concurrent requests) or openai-batch (Batch API).")
     ] = "inprocess",
@@ -543,13 +543,12 @@ def batch(
         bool, typer.Option("--submit-only", help="With --via openai-batch: submit and exit.")
     ] = False,
     poll_interval: PollIntervalOption = 30.0,
-    max_article_chars: MaxArticleCharsOption = None,
-    max_chunks: MaxChunksOption = None,
-    max_html_bytes: MaxHtmlBytesOption = None,
     max_requests: Annotated[
         int | None,
         typer.Option(min=0, help="Refuse the run if its estimate needs more requests than this."),
     ] = None,
+    *,
+    options: dict[str, Any],
 ) -> None:
     """Summarise many articles concurrently into a resumable JSONL file.
 
@@ -559,17 +558,8 @@ def batch(
     console = Console(stderr=True, highlight=False)
     with failures():
         _check_engine(via, engine, address, workers)
-        settings = Settings.from_env(
-            model=model,
-            prompt_version=prompt_version,
-            mode=mode,
-            max_article_chars=max_article_chars,
-            max_chunks=max_chunks,
-            max_html_bytes=max_html_bytes,
-        )
-        summarizer = Summarizer(
-            settings=settings, cache=None if no_cache else ResultCache(cache_dir)
-        )
+        limits = RunLimits(concurrency, rpm, tpm)
+        summarizer = Summarizer(cache=None if no_cache else ResultCache(cache_dir), **options)
         job = BatchInput(
             input_path,
             output,
@@ -578,7 +568,6 @@ def batch(
             max_html_bytes=summarizer.settings.max_html_bytes,
             max_requests=max_requests,
         )
-        limits = RunLimits(concurrency, rpm, tpm)
         if engine == "ray":
             stats = run_ray_batch(
                 job, summarizer, limits=limits, address=address, workers=workers, console=console
@@ -635,12 +624,15 @@ def _openai_batch(
     return stats
 
 
+@settings_options
 def batch_status(
     batch_id: Annotated[str, typer.Argument(help="The id printed by --submit-only.")],
+    *,
+    options: dict[str, Any],
 ) -> None:
     """Show the state of a Batch API job."""
     with failures():
-        job = batch_status_of(Summarizer(), batch_id)
+        job = batch_status_of(Summarizer(**options), batch_id)
     counts = job.request_counts
     table = Table("batch", "status", "completed", "failed", "total")
     table.add_row(
@@ -653,6 +645,7 @@ def batch_status(
     Console().print(table)
 
 
+@settings_options
 def batch_collect(
     batch_id: Annotated[str, typer.Argument(help="The id printed by --submit-only.")],
     input_path: Annotated[
@@ -661,9 +654,8 @@ def batch_collect(
     output: OutputOption,
     shard: ShardOption = None,
     poll_interval: PollIntervalOption = 30.0,
-    model: ModelOption = None,
-    prompt_version: PromptVersionOption = None,
-    mode: ModeOption = None,
+    *,
+    options: dict[str, Any],
 ) -> None:
     """Wait for a Batch API job, validate its answers and append them to the results.
 
@@ -672,7 +664,7 @@ def batch_collect(
     """
     console = Console(stderr=True, highlight=False)
     with failures():
-        summarizer = Summarizer(model=model, prompt_version=prompt_version, mode=mode)
+        summarizer = Summarizer(**options)
         job = BatchInput(
             input_path,
             output,

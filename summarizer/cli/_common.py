@@ -2,15 +2,23 @@
 
 Exit codes: 0 success, 1 a provider or extraction failure (or, for ``batch``, any failed
 article), 2 a configuration or input error, 130 interrupted.
+
+The settings flags (``--model``, ``--api-key``, ``--temperature``, ...) are made from the
+fields of :class:`~summarizer.Settings` by :func:`settings_options`, one per field, so the
+command line takes the same options as the Python API and checks them the same way.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
-from collections.abc import Iterator
+import types
+import typing
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,29 +26,82 @@ from rich.text import Text
 
 from summarizer import errors
 from summarizer._render import plain
+from summarizer._settings import SETTING_NAMES, Settings
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
 __all__ = [
+    "SETTING_HELP",
     "JsonOption",
     "MarkdownOption",
-    "MaxArticleCharsOption",
-    "MaxChunksOption",
-    "MaxHtmlBytesOption",
-    "ModeOption",
-    "ModelOption",
     "OutputOption",
     "PollIntervalOption",
-    "PromptVersionOption",
     "ShardOption",
     "err_console",
     "exit_code",
     "failures",
     "read_input",
+    "settings_options",
 ]
 
-ModelOption = Annotated[str | None, typer.Option(help="Model name.")]
-PromptVersionOption = Annotated[str | None, typer.Option(help="Prompt version, e.g. v1.")]
-ModeOption = Annotated[str | None, typer.Option(help="tools, json_schema, json or md_json.")]
+SETTING_HELP: dict[str, str] = {
+    "model": "Model name (default: SUMMARIZER_MODEL, else gpt-4.1-mini).",
+    "prompt_version": "Prompt version, e.g. v1 (default: the latest released).",
+    "mode": "tools, json_schema, json or md_json (default: SUMMARIZER_MODE, else tools).",
+    "max_retries": "Transport retries per request (429, 5xx, timeouts, connection errors).",
+    "max_reasks": "Times the model is asked again when its answer fails validation.",
+    "timeout": "Seconds allowed for one HTTP request.",
+    "total_timeout": "Seconds allowed for one article, retries and reasks included.",
+    "max_retry_wait": "The longest wait between two attempts, in seconds.",
+    "max_input_tokens": "Input budget per request (default: SUMMARIZER_MAX_INPUT_TOKENS).",
+    "temperature": "From 0 to 2 (default: not sent).",
+    "chunk_concurrency": "Chunks of one long article extracted at the same time.",
+    "max_article_chars": "Longest article in characters (SUMMARIZER_MAX_ARTICLE_CHARS, else 1e6).",
+    "max_chunks": "Most chunks (requests) per article (default SUMMARIZER_MAX_CHUNKS or 64).",
+    "max_html_bytes": "Largest HTML page read (SUMMARIZER_MAX_HTML_BYTES, else 5e6 bytes).",
+    "api_key": "API key (default: OPENAI_API_KEY; the variable keeps it out of process lists).",
+    "base_url": "An OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else OpenAI's).",
+}
+"""The help of each settings flag; one entry per :class:`~summarizer.Settings` field."""
+
+
+def _flag_type(name: str) -> Any:
+    """The flag's type: the field's, optional (an absent flag leaves the setting alone)."""
+    hint = typing.get_type_hints(Settings)[name]
+    if isinstance(hint, types.UnionType):
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    return hint | None
+
+
+def settings_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` one flag per :class:`~summarizer.Settings` field.
+
+    The flags given (not None) reach ``command`` as its ``options`` argument, a dict ready
+    for ``Summarizer(**options)``; the library checks them, so a bad value is the same
+    :class:`~summarizer.ConfigurationError` (exit code 2) as in Python.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "options"]
+    flags = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[_flag_type(name), typer.Option(help=SETTING_HELP[name])],
+        )
+        for name in sorted(SETTING_NAMES, key=list(SETTING_HELP).index)
+    ]
+
+    @functools.wraps(command)
+    def with_settings(**values: Any) -> None:
+        given = {name: values.pop(name) for name in SETTING_NAMES}
+        command(**values, options={k: v for k, v in given.items() if v is not None})
+
+    parameters = [*own, *flags]
+    with_settings.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    with_settings.__annotations__ = {p.name: p.annotation for p in parameters}
+    return with_settings
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 MarkdownOption = Annotated[bool, typer.Option("--markdown", help="Print Markdown.")]
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Results JSONL (appended).")]
@@ -48,24 +109,6 @@ ShardOption = Annotated[
     str | None, typer.Option(help="Only shard i of n (e.g. 2/4), stable by id.")
 ]
 PollIntervalOption = Annotated[float, typer.Option(help="Seconds between Batch API polls.")]
-MaxArticleCharsOption = Annotated[
-    int | None,
-    typer.Option(
-        min=1, help="Longest article, in characters (default SUMMARIZER_MAX_ARTICLE_CHARS or 1e6)."
-    ),
-]
-MaxChunksOption = Annotated[
-    int | None,
-    typer.Option(
-        min=1, help="Most chunks (requests) per article (default SUMMARIZER_MAX_CHUNKS or 64)."
-    ),
-]
-MaxHtmlBytesOption = Annotated[
-    int | None,
-    typer.Option(
-        min=1, help="Largest HTML page parsed, in bytes (default SUMMARIZER_MAX_HTML_BYTES or 5e6)."
-    ),
-]
 
 err_console = Console(stderr=True, highlight=False)
 """Where messages go: standard error, data printed as text (never as markup), through

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,19 +15,15 @@ from summarizer._sources import HTML_SUFFIXES, html_to_text
 from summarizer.cli._common import (
     JsonOption,
     MarkdownOption,
-    MaxArticleCharsOption,
-    MaxChunksOption,
-    MaxHtmlBytesOption,
-    ModelOption,
-    ModeOption,
-    PromptVersionOption,
     failures,
     read_input,
+    settings_options,
 )
 
 __all__ = ["summarize"]
 
 
+@settings_options
 def summarize(
     path: Annotated[
         str, typer.Argument(help="Article file (.txt, .md or .html), or - for standard input.")
@@ -37,23 +33,12 @@ def summarize(
     published: Annotated[
         str | None, typer.Option(help="Publication date YYYY-MM-DD (default: the text's header).")
     ] = None,
-    model: ModelOption = None,
-    prompt_version: PromptVersionOption = None,
-    mode: ModeOption = None,
-    max_article_chars: MaxArticleCharsOption = None,
-    max_chunks: MaxChunksOption = None,
-    max_html_bytes: MaxHtmlBytesOption = None,
+    *,
+    options: dict[str, Any],
 ) -> None:
     """Summarise one article and print it as tables (or JSON)."""
     with failures():
-        settings = Settings.from_env(
-            model=model,
-            prompt_version=prompt_version,
-            mode=mode,
-            max_article_chars=max_article_chars,
-            max_chunks=max_chunks,
-            max_html_bytes=max_html_bytes,
-        )
+        settings = Settings.from_env(**options)
         text, _ = read_input(path)
         if path != "-" and Path(path).suffix.lower() in HTML_SUFFIXES:
             text = html_to_text(text, Path(path).name, max_bytes=settings.max_html_bytes)
