@@ -115,16 +115,19 @@ def _lenient_json(text: str) -> str | None:
     Local servers' grammars (llama.cpp's among them) let a literal newline into a JSON
     string; strict parsers reject the whole answer for it, and a reask rarely helps. The
     repair is exact: ``json.loads(strict=False)`` accepts those characters and nothing else.
-    Returns None when the text is valid already or invalid for another reason.
+    Returns None when the text is valid already or invalid for another reason (nested too
+    deeply to parse included: the validator then reports it as invalid JSON and reasks).
     """
     try:
         json.loads(text)
+        return None
+    except RecursionError:
         return None
     except ValueError:
         pass
     try:
         return json.dumps(json.loads(text, strict=False), ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

@@ -575,6 +575,7 @@ FAILURE_MODES: dict[str, list[str]] = {
     ],
     "output that is not JSON, or JSON that violates the schema": [
         "test_faults::test_output_that_is_not_json_is_reasked",
+        "test_faults::test_an_answer_nested_too_deeply_to_parse_is_reasked_not_a_crash",
         "test_faults::test_json_that_violates_the_schema_is_reasked_with_the_errors",
     ],
     "raw newlines inside JSON strings (local servers' grammars)": [
@@ -797,3 +798,11 @@ def test_a_first_call_in_a_new_process_is_not_charged_for_openais_imports() -> N
         )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "1" and len(server.requests) == 1
+
+
+def test_an_answer_nested_too_deeply_to_parse_is_reasked_not_a_crash() -> None:
+    """A hostile model answer of 200,000 ``[`` is invalid JSON, never a RecursionError."""
+    with FaultServer([answer("[" * 200_000, "deep"), GOOD]) as server:
+        engine, _ = summarizer(server.base_url)
+        result = engine.summarize(SEED)
+    assert result.meta is not None and (result.meta.attempts, result.meta.reasks) == (2, 1)
