@@ -92,23 +92,39 @@ def _outside(path: Path, folder: Path) -> InputError | None:
     )
 
 
+def _not_the_checked_file(path: Path, folder: Path, opened: os.stat_result) -> bool:
+    """Whether the open file is other than the one ``path`` now resolves to inside ``folder``."""
+    try:
+        target = path.resolve(strict=True)
+        found = target.stat()
+    except (OSError, RuntimeError):
+        return True
+    same = (found.st_dev, found.st_ino) == (opened.st_dev, opened.st_ino)
+    return not (same and target.is_relative_to(folder.resolve()))
+
+
 MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024
 """The largest input file read (64 MiB): a larger one is its article's error, never read
 into memory. Its own check, apart from the limits on an article's length."""
 
 
-def _read_input_file(path: Path) -> str:
+def _read_input_file(path: Path, folder: Path | None = None) -> str:
     """The text of an input file, checked to be a regular file of at most the cap first.
 
     A FIFO (or a link to one) would block the read forever, a device never end: opened
-    without blocking, either is refused before any byte is read.
+    without blocking, either is refused before any byte is read. With ``folder``, the file
+    opened must be the one the link resolves to inside it, checked on the open descriptor:
+    a link swapped to point elsewhere between the caller's check and the open is refused.
 
     Raises:
-        InputError: Not a regular file, or larger than :data:`MAX_INPUT_FILE_BYTES`.
+        InputError: Not a regular file, larger than :data:`MAX_INPUT_FILE_BYTES`, or not
+            the file inside ``folder`` that was checked.
         OSError, UnicodeDecodeError: The file cannot be read, or is not UTF-8.
     """
     fd = open_regular(path, os.O_RDONLY, follow=True)  # links were checked by the caller
     with os.fdopen(fd, encoding="utf-8-sig") as handle:
+        if folder is not None and _not_the_checked_file(path, folder, os.fstat(fd)):
+            raise InputError(f"{path} changed while it was opened: not read")
         size = os.fstat(fd).st_size
         text = handle.read(MAX_INPUT_FILE_BYTES + 1) if size <= MAX_INPUT_FILE_BYTES else None
     if text is None or len(text) > MAX_INPUT_FILE_BYTES:  # the size, or grown while read
@@ -125,7 +141,7 @@ def _file_article(
     try:
         if html:  # refused on its size before it is read
             _check_html_size(path.stat().st_size, path.name, max_html_bytes)
-        raw = _read_input_file(path)
+        raw = _read_input_file(path, folder)
         if html:
             raw = html_to_text(raw, path.name, max_bytes=max_html_bytes)
     except InputError as exc:

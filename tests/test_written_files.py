@@ -255,3 +255,34 @@ def test_an_input_file_over_the_read_cap_is_its_error_row(
     problem = items["big"]
     assert isinstance(problem, _sources.InputProblem) and isinstance(problem.error, InputError)
     assert "is larger than" in str(problem.error) and "not read" in str(problem.error)
+
+
+def test_a_link_swapped_to_outside_after_its_check_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race: the link points inside when checked, elsewhere when opened."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "inside.md").write_text("inside", encoding="utf-8")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("another account's notes", encoding="utf-8")
+    link = folder / "a.txt"
+    link.symlink_to(folder / "inside.md")
+    opened = _sources.open_regular
+
+    def swap_then_open(path: Any, flags: int, *, follow: bool = False) -> int:
+        if Path(path) == link:  # the attacker swaps the link between check and open ...
+            link.unlink()
+            link.symlink_to(secret)
+            fd = opened(path, flags, follow=follow)
+            link.unlink()  # ... and back, so a second resolve sees the inside file
+            link.symlink_to(folder / "inside.md")
+            return fd
+        return opened(path, flags, follow=follow)
+
+    monkeypatch.setattr(_sources, "open_regular", swap_then_open)
+    items = {item.id: item for item in _sources.read_articles(folder)}
+    problem = items["a"]
+    assert isinstance(problem, _sources.InputProblem), "the swapped-in file was read"
+    assert "changed while it was opened" in str(problem.error)
+    assert items["inside"].text == "inside"  # type: ignore[union-attr]
