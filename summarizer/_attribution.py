@@ -54,12 +54,71 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _DATE_HEADER = re.compile(r"\A\s*date\s+\d{4}-\d{2}-\d{2}\s+")  # as _article reads it
 _SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*\s+(?=[\"'“‘„«(\[]?[A-Z0-9À-ÖØ-Þ])|\n")
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof gen col lt sgt capt gov sen rep st jr sr no vs etc inc ltd corp co "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u".split()
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "gov",
+        "sen",
+        "rep",
+        "st",
+        "jr",
+        "sr",
+        "no",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "corp",
+        "co",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.u",
+    }
 )
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _STOPWORDS = frozenset(
-    "the a an of and in on at for to by with from its their his her our s".split()
+    {
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "in",
+        "on",
+        "at",
+        "for",
+        "to",
+        "by",
+        "with",
+        "from",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "s",
+    }
 )
 _PRONOUNS = r"he|she|they|we|i|it"
 _PRONOUN_BEFORE = re.compile(rf"(?<!\w)({_PRONOUNS})\s+$", re.IGNORECASE)
@@ -158,9 +217,10 @@ def _regions(text: str, words: Sequence[Span]) -> list[Span]:
     before, after = first, last
     if first > 0 and sentences.paragraphs[first - 1] == sentences.paragraphs[first]:
         before = first - 1
-    if last + 1 < len(sentences.starts) and sentences.paragraphs[last + 1] == sentences.paragraphs[
-        last
-    ]:
+    if (
+        last + 1 < len(sentences.starts)
+        and sentences.paragraphs[last + 1] == sentences.paragraphs[last]
+    ):
         after = last + 1
     wider = Span(start=sentences.starts[before], end=sentences.ends[after])
     return [own, wider] if wider != own else [own]
@@ -272,9 +332,7 @@ def _mentions(text: str, forms: Sequence[str], by_words: bool, region: Span) -> 
         spans += [s for form in forms if (s := words_passage(form, text, region)) is not None]
     spans = [s for s in spans if region.start <= s.start and s.end <= region.end]
     return [
-        s
-        for s in spans
-        if not any(o != s and o.start <= s.start and s.end <= o.end for o in spans)
+        s for s in spans if not any(o != s and o.start <= s.start and s.end <= o.end for o in spans)
     ]
 
 
@@ -311,7 +369,9 @@ def attribute(
             for s in _mentions(text, forms, by_words, region)
             if not any(_overlaps(s, w) for w in words)
         ]
-        return min(mentions, key=lambda s: (min(_gap(s, a) for a in anchors), s.start), default=None)
+        return min(
+            mentions, key=lambda s: (min(_gap(s, a) for a in anchors), s.start), default=None
+        )
 
     source = closest(regions[0])
     if source is None and cue_span is not None:

@@ -365,4 +365,3 @@ def _meeting(meeting: Meeting, passages: _Passages, path: str) -> dict[str, Any]
         "evidence": [passages(e, f"{path}.evidence[{j}]") for j, e in enumerate(meeting.evidence)],
     }
     return {k: v for k, v in data.items() if v is not None}
-

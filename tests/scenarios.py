@@ -354,6 +354,24 @@ SCENARIOS: dict[str, Scenario] = {
             live=True,
         ),
         Scenario(
+            name="scheduled_visit_v3",
+            seed_id=VISIT_ID,
+            replies=lambda: [answer(gold(VISIT_ID), "visit-v3")],
+            what="The visit article with prompt v3: resolved dates, a place, an agenda, "
+            "reported speech by its content, a caption-attributed quote.",
+            live=True,
+            prompt_version="v3",
+        ),
+        Scenario(
+            name="non_english_article_v3",
+            seed_id=GERMAN_ID,
+            replies=lambda: [answer(gold(GERMAN_ID), "german-v3")],
+            what="The German article with prompt v3: German cues and contents located in the "
+            "article, a precondition, free text in English.",
+            live=True,
+            prompt_version="v3",
+        ),
+        Scenario(
             name="seed_article_json_schema",
             seed_id=SEED_ID,
             replies=lambda: [answer(gold(SEED_ID), "seed-json-schema")],
@@ -467,7 +485,9 @@ def lean_from_gold(data: dict[str, Any], v3: bool = False) -> dict[str, Any]:
     """
     compact = _compact
     quotes = [_lean_quote(q, v3) for q in data["quotes"]]
-    passages = [q["text"] if q["kind"] == "direct" else q.get("evidence") or "" for q in data["quotes"]]
+    passages = [
+        q["text"] if q["kind"] == "direct" else q.get("evidence") or "" for q in data["quotes"]
+    ]
 
     def cited(evidence: str) -> dict[str, Any]:
         for index, passage in enumerate(passages):
