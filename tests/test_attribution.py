@@ -34,7 +34,7 @@ from summarizer.schema import (
     Stance,
 )
 from tests.recording import CASSETTES
-from tests.scenarios import SCENARIOS
+from tests.scenarios import GERMAN_ID, SCENARIOS, SEED_ID, VISIT_ID, article, gold
 
 ISRAEL = (
     "date 2025-07-02 Israeli officials said Wednesday that Netanyahu will meet Trump at the "
@@ -254,3 +254,13 @@ def test_no_public_field_is_empty_in_every_recorded_default_answer() -> None:
             if key not in RARE and not any(getattr(item, name) for item in items):
                 always_empty.append(key)
     assert not always_empty, f"empty in every recorded default-prompt answer: {always_empty}"
+
+
+@pytest.mark.parametrize("seed_id", [SEED_ID, VISIT_ID, GERMAN_ID])
+def test_gold_cues_and_contents_are_the_articles_words(seed_id: str) -> None:
+    """What v3's curated answers give: every cue as written, reported content in its passage."""
+    text = article(seed_id)
+    for quote in gold(seed_id)["quotes"]:
+        assert quote["cue"] and locate_quote(quote["cue"], text) is not None, quote
+        if quote["kind"] != "direct":
+            assert locate_quote(quote["content"], quote["evidence"]) is not None, quote
