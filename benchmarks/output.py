@@ -3,10 +3,14 @@
     python benchmarks/output.py              # a table per version and the totals
     python benchmarks/output.py --json       # machine-readable
     python benchmarks/output.py --markdown   # the tables as Markdown (README)
+    python benchmarks/output.py --curated    # the seed articles' curated answers, v1 to v3
 
 Reads the development set's recorded answers (``cassettes/dev_v1.yaml``, ``dev_v2.yaml``,
 written by a language model given only the request; see ``cassettes/README.md``): for each
 article, the first answer's tool-call arguments as compact JSON against the article sent.
+``--curated`` reads the seed articles' curated answers instead (the gold annotations written
+in each prompt's shape: ``seed_article*.yaml``, ``scheduled_visit*.yaml``,
+``non_english_article*.yaml``): a measure of the shape, not of a model.
 Output is what a provider bills at four to eight times the input price and generates
 slowest, so it is the part of the cost a prompt can change most. Token counts are exact
 (o200k_base, bundled with ``bpe-openai``) or an estimate, and the output says which.
@@ -26,7 +30,12 @@ from tokens import compact, make_counter
 from tests.recording import ReadableJsonYaml
 from tests.scenarios import sent_article
 
-VERSIONS = ("v1", "v2")
+DEV_SET = {"v1": ["dev_v1"], "v2": ["dev_v2"]}
+CURATED = {
+    "v1": ["seed_article", "scheduled_visit", "non_english_article"],
+    "v2": ["seed_article_v2"],
+    "v3": ["seed_article_v3", "scheduled_visit_v3", "non_english_article_v3"],
+}
 COLUMNS = [
     ("article", "article"),
     ("article_chars", "article chars"),
@@ -37,11 +46,14 @@ COLUMNS = [
 ]
 
 
-def first_answers(version: str) -> list[tuple[str, str]]:
-    """(article sent, first answer's arguments) for every article of the version's cassette."""
-    data = ReadableJsonYaml.deserialize((CASSETTES / f"dev_{version}.yaml").read_text("utf-8"))
+def first_answers(cassettes: list[str]) -> list[tuple[str, str]]:
+    """(article sent, first answer's arguments) for every article of the cassettes."""
+    interactions = []
+    for name in cassettes:
+        data = ReadableJsonYaml.deserialize((CASSETTES / f"{name}.yaml").read_text("utf-8"))
+        interactions += data["interactions"]
     found = []
-    for interaction in data["interactions"]:
+    for interaction in interactions:
         request = json.loads(interaction["request"]["body"])
         if len(request["messages"]) > 2:  # a reask: not a first answer
             continue
@@ -51,12 +63,12 @@ def first_answers(version: str) -> list[tuple[str, str]]:
     return found
 
 
-def collect(estimate: bool = False) -> dict[str, Any]:
+def collect(estimate: bool = False, curated: bool = False) -> dict[str, Any]:
     counter = make_counter(estimate)
     versions: dict[str, Any] = {}
-    for version in VERSIONS:
+    for version, cassettes in (CURATED if curated else DEV_SET).items():
         rows = []
-        for text, answer in first_answers(version):
+        for text, answer in first_answers(cassettes):
             tokens = counter.count(answer)
             rows.append(
                 {
@@ -123,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--estimate", action="store_true", help="estimate tokens (bytes / 4)")
+    parser.add_argument("--curated", action="store_true", help="the seeds' curated answers")
     args = parser.parse_args(argv)
-    data = collect(args.estimate)
+    data = collect(args.estimate, args.curated)
     if args.json:
         print(json.dumps(data, indent=2))
     elif args.markdown:

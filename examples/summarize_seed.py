@@ -5,7 +5,7 @@
 
 With OPENAI_API_KEY set (and OPENAI_BASE_URL / SUMMARIZER_MODEL if you use another
 endpoint or model) this calls the live model. Without a key it replays the recorded
-cassette ``cassettes/seed_article_v2.yaml`` (the default prompt, v2) offline and says so.
+cassette ``cassettes/seed_article_v3.yaml`` (the default prompt, v3) offline and says so.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from summarizer import DEFAULT_MODEL, SummarizerError, summarize_article  # noqa
 from summarizer._render import render_summary  # noqa: E402
 
 SEED = ROOT / "seeds" / "000_b1ae88a56dec747e.txt"
-CASSETTE = "seed_article_v2"
+CASSETTE = "seed_article_v3"
 
 
 def main() -> int:

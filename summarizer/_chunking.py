@@ -180,7 +180,9 @@ def _merge_speakers(parts: Sequence[SummaryData]) -> list[Speaker]:
             field: next((getattr(s, field) for s in members if getattr(s, field)), None)
             for field in ("role", "affiliation", "country")
         }
-        merged.append(Speaker(name=name, aliases=aliases, kind=members[0].kind, **first))
+        speaker = Speaker(name=name, aliases=aliases, kind=members[0].kind, **first)
+        speaker.name_span = _first_name_span(members, name)
+        merged.append(speaker)
         for s, g, i in zip(everyone, groups, owner, strict=True):
             if g == root:
                 for form in s.forms():
@@ -188,6 +190,17 @@ def _merge_speakers(parts: Sequence[SummaryData]) -> list[Speaker]:
     for part, names in zip(parts, canonical, strict=True):
         _rename(part, names)
     return merged
+
+
+def _first_name_span(members: Sequence[Speaker], name: str) -> Span | None:
+    """Where the merged name first stands (as grounding the whole article finds it).
+
+    The members' spans are already on the whole article; a member named otherwise lends
+    its span only when no member carries the merged name.
+    """
+    named = [s.name_span for s in members if s.name == name and s.name_span is not None]
+    spans = named or [s.name_span for s in members if s.name_span is not None]
+    return min(spans, key=lambda span: span.start) if spans else None
 
 
 def _rename(part: SummaryData, names: dict[str, str]) -> None:

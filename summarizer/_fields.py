@@ -67,6 +67,13 @@ class Verbatim:
         missing: When set, an item lacking the value is a problem, reported with this text
             (``{path}`` is the item's path); ``when_missing`` says for which items.
         when_missing: See ``missing``.
+        content: Under a prompt that gives reported speech by its content (v3), the field
+            is verbatim also for items where this holds: it is located as the item's content,
+            and the item's attribution (evidence, cue, source mention) is derived around it.
+        derived: The library locates the field by its item's own rule (a quote's cue and its
+            source's mention, near the quote), not by searching the article for the value:
+            the generic grounding, the highlights and the grounding rate leave it out, and
+            its span field is shifted and cleared like any other.
     """
 
     span: str
@@ -78,10 +85,12 @@ class Verbatim:
     quoted_when: Callable[[Any], bool] | None = None
     missing: str | None = None
     when_missing: Callable[[Any], bool] | None = None
+    content: Callable[[Any], bool] | None = None
+    derived: bool = False
 
     def applies(self, owner: BaseModel) -> bool:
-        """Whether the field is verbatim for this item."""
-        return self.when is None or self.when(owner)
+        """Whether the field is verbatim for this item (never for a derived field)."""
+        return not self.derived and (self.when is None or self.when(owner))
 
     @property
     def span_fields(self) -> tuple[str, ...]:
@@ -280,11 +289,15 @@ def walk_spans(model: BaseModel, path: str = "") -> Iterator[SpanVisit]:
 
 
 def located_spans(model: BaseModel) -> list[Span]:
-    """The spans grounding stored for ``model``'s own verbatim fields, in field order."""
+    """The spans grounding stored for ``model``'s own verbatim fields, in field order.
+
+    Derived spans (a quote's cue and source mention) are left out: they are around the item,
+    not where it is.
+    """
     spans: list[Span] = []
     for _, roles, _ in _plan(type(model)):
         for role in roles:
-            if isinstance(role, Verbatim):
+            if isinstance(role, Verbatim) and not role.derived:
                 value = getattr(model, role.span)
                 spans += value if isinstance(value, list) else [value] if value else []
     return spans

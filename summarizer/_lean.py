@@ -39,6 +39,7 @@ from pydantic.json_schema import (
     SkipJsonSchema,
 )
 
+from summarizer._attribution import PASSAGE_MAX_CHARS, PASSAGE_MAX_SENTENCES, passage_problem
 from summarizer._grounding import locate_pieces, locate_quote
 from summarizer._summary import (
     CompactJsonSchema,
@@ -226,7 +227,7 @@ class LeanSummary(_Lean):
         data, problems = self._expanded(article)
         if not problems:
             try:
-                self._summary = ArticleSummary.model_validate(data, context=context)
+                self._summary = ArticleSummary.model_validate(data, context=self._context(context))
             except ValidationError as exc:
                 problems = _problems(exc)
         if problems:
@@ -240,10 +241,24 @@ class LeanSummary(_Lean):
         data, _ = self._expanded(None)
         return ArticleSummary.model_validate(data)
 
+    def _context(self, context: dict[str, Any]) -> dict[str, Any]:
+        """The summary's validation context (v2: reported speech by its passage)."""
+        return context
+
+    def _quote(self, quote: Any, passages: _Passages, path: str) -> dict[str, Any]:
+        """A quote in the summary's shape (v2: a reported quote's passage is its evidence)."""
+        data: dict[str, Any] = quote.model_dump(exclude_none=True, exclude={"by", "gist"})
+        data["speaker"] = quote.by
+        if not is_direct(quote.kind):  # the passage is the evidence; the text, its gist or itself
+            data["evidence"] = passages(quote.text, f"{path}.text")
+            data["text"] = quote.gist or data["evidence"]
+        return data
+
     def _expanded(self, article: str | None) -> tuple[dict[str, Any], list[str]]:
         """The summary's fields, pointers expanded into the article's words; and problems."""
         problems: list[str] = []
-        quotes = [_quote(q, article) for q in self.quotes]
+        passages = _Passages(article, problems)
+        quotes = [self._quote(q, passages, f"quotes[{i}]") for i, q in enumerate(self.quotes)]
         located = [_located(q, article) for q in quotes]
 
         def evidence(item: Stance, path: str) -> str:
@@ -253,7 +268,7 @@ class LeanSummary(_Lean):
                 problems.append(f"{path}.quote: there is no quotes[{item.quote}]")
             elif not item.evidence:
                 problems.append(f"{path}: give a quote's index or a verbatim passage")
-            return _passage(item.evidence or "", article)
+            return passages(item.evidence or "", f"{path}.evidence")
 
         stances = [
             {
@@ -279,7 +294,9 @@ class LeanSummary(_Lean):
                 for s, item in zip(stances, self.stances, strict=True)
                 if item.position
             ],
-            "proposed_meetings": [_meeting(m, article) for m in self.meetings],
+            "proposed_meetings": [
+                _meeting(m, passages, f"meetings[{i}]") for i, m in enumerate(self.meetings)
+            ],
             "framing": {
                 "expressions": [{"text": t.text, "refers_to": t.about} for t in self.loaded_terms],
                 "tone": [t.model_dump() for t in self.tone],
@@ -291,21 +308,36 @@ class LeanSummary(_Lean):
 _ELLIPSIS = re.compile(r"\.\.\.|…|\[\s*\.\.\.\s*\]")
 
 
-def _passage(anchor: str, article: str | None) -> str:
-    """The article's words an evidence anchor stands for (first ... last words: the passage)."""
-    if article is None or not _ELLIPSIS.search(anchor):
-        return anchor
-    span = locate_quote(anchor, article)
-    return span.slice(article) if span is not None else anchor
+class _Passages:
+    """Passages given by their first and last words, expanded into the article's words.
+
+    A passage stays within one paragraph, at most :data:`PASSAGE_MAX_SENTENCES` sentences
+    and :data:`PASSAGE_MAX_CHARS` characters; a longer one is a problem the reask names.
+    """
+
+    def __init__(self, article: str | None, problems: list[str]) -> None:
+        self.article = article
+        self.problems = problems
+
+    def __call__(self, anchor: str, path: str) -> str:
+        """The article's words ``anchor`` stands for (first ... last words: the passage)."""
+        article = self.article
+        if article is None or not _ELLIPSIS.search(anchor):
+            return anchor
+        span = locate_quote(anchor, article)
+        if span is None:
+            return anchor
+        too_long = passage_problem(article, span)
+        if too_long is not None:
+            self.problems.append(
+                f"{path} {_short(anchor)!r} {too_long}: give a passage within one paragraph, "
+                f"at most {PASSAGE_MAX_SENTENCES} sentences and {PASSAGE_MAX_CHARS} characters"
+            )
+        return span.slice(article)
 
 
-def _quote(quote: Quote, article: str | None) -> dict[str, Any]:
-    data = quote.model_dump(exclude_none=True, exclude={"by", "gist"})
-    data["speaker"] = quote.by
-    if not is_direct(quote.kind):  # the passage is the evidence; the text, its gist or itself
-        data["evidence"] = _passage(quote.text, article)
-        data["text"] = quote.gist or data["evidence"]
-    return data
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _located(quote: dict[str, Any], article: str | None) -> str:
@@ -318,7 +350,7 @@ def _located(quote: dict[str, Any], article: str | None) -> str:
     return article[pieces[0].start : pieces[-1].end]
 
 
-def _meeting(meeting: Meeting, article: str | None) -> dict[str, Any]:
+def _meeting(meeting: Meeting, passages: _Passages, path: str) -> dict[str, Any]:
     data = {
         "participants": meeting.who,
         "proposed_by": meeting.by,
@@ -330,6 +362,6 @@ def _meeting(meeting: Meeting, article: str | None) -> dict[str, Any]:
         "location": meeting.where,
         "agenda": meeting.agenda,
         "preconditions": meeting.conditions,
-        "evidence": [_passage(e, article) for e in meeting.evidence],
+        "evidence": [passages(e, f"{path}.evidence[{j}]") for j, e in enumerate(meeting.evidence)],
     }
     return {k: v for k, v in data.items() if v is not None}

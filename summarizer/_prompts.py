@@ -4,7 +4,8 @@ Each prompt is a YAML file ``prompts/<id>/<version>.yaml`` validated by :class:`
 and, once released, the JSON schema of the answer it asks for, frozen beside it as
 ``<version>.schema.json``: what is sent never changes when the library's models evolve.
 ``answer`` in the spec names the model that reads the answer (``summary`` for the
-:class:`~summarizer.ArticleSummary` shape, ``lean`` for the compact v2 shape); an unreleased
+:class:`~summarizer.ArticleSummary` shape, ``lean`` for the compact v2 shape, ``lean_v3`` for
+v3's: attribution as source, cue and content); an unreleased
 version without a frozen schema sends that model's current schema.
 Installed packages carry the files as ``summarizer/prompts``; a source checkout reads the
 repository's ``prompts/`` folder. A released version never changes: ``prompts/lock.json``
@@ -50,8 +51,9 @@ class PromptSpec(BaseModel):
     changelog: list[str] = Field(default_factory=list)
     system: str
     user: str
-    answer: Literal["summary", "lean"] = "summary"
-    """The shape of the answer: ``summary`` (the ArticleSummary fields) or ``lean`` (v2)."""
+    answer: Literal["summary", "lean", "lean_v3"] = "summary"
+    """The shape of the answer: ``summary`` (the ArticleSummary fields), ``lean`` (v2) or
+    ``lean_v3`` (v3)."""
 
     @field_validator("version")
     @classmethod

@@ -41,6 +41,7 @@ from pydantic import BaseModel
 from summarizer._article import PreparedArticle
 from summarizer._client import redact
 from summarizer._lean import LeanSummary, lean_json_schema
+from summarizer._lean_v3 import LeanSummaryV3, lean_v3_json_schema
 from summarizer._models import estimate_tokens
 from summarizer._prompts import Prompt
 from summarizer._settings import MODES
@@ -88,6 +89,7 @@ def _first_messages(errors: list[dict[str, Any]], limit: int = 400) -> str:
 ANSWER_MODELS: dict[str, tuple[type[BaseModel], Callable[[], dict[str, Any]]]] = {
     "summary": (ArticleSummary, ArticleSummary.model_json_schema),
     "lean": (LeanSummary, lean_json_schema),
+    "lean_v3": (LeanSummaryV3, lean_v3_json_schema),
 }
 """Per answer shape (``PromptSpec.answer``): the model that reads it and its JSON schema."""
 

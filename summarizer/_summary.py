@@ -32,6 +32,7 @@ from pydantic.json_schema import (
     SkipJsonSchema,
 )
 
+from summarizer._attribution import attribute, named_by_words, words_passage
 from summarizer._fields import Distinct, FreeText, Person, Verbatim, check_roles, walk
 from summarizer._grounding import Span, locate_all, locate_pieces, locate_quote, quoted_fragments
 from summarizer._identity import form_key, resolve, speaker_id, unknown_names
@@ -183,6 +184,15 @@ def _is_mixed(quote: Quote) -> bool:
     return quote.kind == "mixed"
 
 
+def _text_is_words(quote: Quote) -> bool:
+    """A direct quote's text, or reported speech's located content, is the article's words."""
+    return is_direct(quote.kind) or quote.span is not None
+
+
+def _is_paraphrase(quote: Quote) -> bool:
+    return not _text_is_words(quote)
+
+
 class _Model(BaseModel):
     # Validation errors become reask messages: naming the field and the problem is enough,
     # echoing the model's whole answer back would only cost tokens.
@@ -197,7 +207,9 @@ class _Model(BaseModel):
 class Speaker(_Model):
     """A source quoted or paraphrased in the article."""
 
-    name: str = Field(description="Canonical full name as in the article")
+    name: Annotated[str, Verbatim(span="name_span", derived=True)] = Field(
+        description="Canonical full name as in the article"
+    )
     aliases: list[str] = Field(
         default_factory=list, description="Other forms of the name used in the article"
     )
@@ -208,6 +220,10 @@ class Speaker(_Model):
     country: str | None = None
     kind: SpeakerKind = "person"
     """What kind of source (prompt v1 asks only for persons)."""
+    name_span: SkipJsonSchema[Span | None] = None
+    """Where the article names the source: the first form of its name found; for an
+    organisation or group named by the article's words ("Iran's leaders"), the passage that
+    holds them ("Iran, whose leaders")."""
     id: SkipJsonSchema[str | None] = None
     """Stable id: the slug of the canonical name (``vladimir-putin``); see ``_identity``."""
 
@@ -219,16 +235,24 @@ class Speaker(_Model):
 class Quote(_Model):
     """A statement attributed to a speaker."""
 
-    speaker: Annotated[str, Person(id="speaker_id", speaker=True)] = Field(
-        description="A speakers[].name"
-    )
+    speaker: Annotated[
+        str,
+        Person(id="speaker_id", speaker=True),
+        Verbatim(span="source_span", derived=True),
+    ] = Field(description="A speakers[].name")
     kind: Annotated[QuoteKind, Distinct()] = Field(
         description="direct: verbatim words; indirect: reported speech"
     )
     text: Annotated[
         str,
-        Verbatim(span="span", pieces="pieces", label=" (direct quote)", when=_is_direct),
-        FreeText(when=_is_reported),
+        Verbatim(
+            span="span",
+            pieces="pieces",
+            label=" (direct quote)",
+            when=_text_is_words,
+            content=_is_reported,
+        ),
+        FreeText(when=_is_paraphrase),
     ] = Field(min_length=2, description="direct: verbatim from the article; indirect: a paraphrase")
     evidence: Annotated[
         str | None,
@@ -243,22 +267,38 @@ class Quote(_Model):
         default=None,
         description="Verbatim article passage reporting the speech; required when indirect",
     )
-    cue: str | None = Field(
+    cue: Annotated[str | None, Verbatim(span="cue_span", derived=True)] = Field(
         default=None,
         description="Attribution as written: verb, 'according to', or a caption line",
     )
     said_on: dt.date | None = Field(default=None, description="Date of the statement if stated")
     span: SkipJsonSchema[Span | None] = None
+    """Where ``text`` is: a direct quote's words; reported speech's content (prompt v3)."""
     evidence_span: SkipJsonSchema[Span | None] = None
     pieces: SkipJsonSchema[list[Span]] = Field(default_factory=list)
     """The verbatim words: a direct quote's pieces (several when its attribution interrupts
     it), or the quoted fragments of a mixed quote's evidence."""
+    cue_span: SkipJsonSchema[Span | None] = None
+    """Where the cue is: its occurrence nearest the quote, in the quote's sentence or a
+    neighbouring one of its paragraph."""
+    source_span: SkipJsonSchema[Span | None] = None
+    """Where the source is mentioned in this attribution: a form of the speaker's name (or,
+    for an organisation or group, the article's words naming it) nearest the cue, else a
+    pronoun next to the cue ("he said")."""
     speaker_id: SkipJsonSchema[str | None] = None
 
     @property
     def location(self) -> Span | None:
-        """Where the quote sits: the quote itself if direct, else its evidence."""
+        """Where the quote sits: its own words if located (direct; v3 content), else evidence."""
         return self.span or self.evidence_span
+
+    @property
+    def words(self) -> list[Span]:
+        """The article characters the quote says were said: pieces, content, else evidence."""
+        if is_direct(self.kind) and self.pieces:
+            return list(self.pieces)
+        location = self.location
+        return [location] if location is not None else []
 
 
 class Position(_Model):
@@ -430,7 +470,7 @@ class SummaryData(_Model):
         article = _article_from(info.context)
         if article is None:
             return self
-        problems = _Grounder(self, article).run()
+        problems = _Grounder(self, article, content=_reported_content(info.context)).run()
         if problems:
             raise problems_error(problems)
         return self
@@ -446,6 +486,15 @@ def problems_error(problems: list[str]) -> ValueError:
         f"{len(problems)} problem(s); verbatim fields must copy the article's "
         f"exact words:\n{listed}"
     )
+
+
+REPORTED_CONTENT = "reported_content"
+"""Validation-context key: reported speech is given by its content (prompt v3), not its
+passage; the library locates the content and derives the attribution around it."""
+
+
+def _reported_content(context: Any) -> bool:
+    return isinstance(context, dict) and bool(context.get(REPORTED_CONTENT))
 
 
 def _article_from(context: Any) -> str | None:
@@ -523,14 +572,20 @@ def _short(text: str, limit: int = 80) -> str:
 class _Grounder:
     """Checks one summary against its article and records the spans it finds."""
 
-    def __init__(self, summary: SummaryData, article: str) -> None:
+    def __init__(self, summary: SummaryData, article: str, content: bool = False) -> None:
         self.summary = summary
         self.article = article
+        self.content = content
+        """Reported speech is given by its content (prompt v3): see :data:`REPORTED_CONTENT`."""
         self.problems: list[str] = []
         self.index: dict[str, Speaker] = {}
+        self.derived: dict[tuple[int, str], Span] = {}
+        """Spans the library derived (a v3 quote's evidence), by item and span field."""
+        self.unlocated: set[int] = set()
+        """Items whose content was not found (its problem is reported once)."""
+        self.attributed: set[int] = set()
 
     def run(self) -> list[str]:
-        self.check_speakers()
         for visit in walk(self.summary):  # nothing the model sent is kept as a location
             if isinstance(visit.role, Verbatim):
                 for field in visit.role.span_fields:
@@ -540,6 +595,7 @@ class _Grounder:
                         field,
                         None if single and isinstance(visit.value, str | None) else [],
                     )
+        self.check_speakers()
         self.index = _speaker_index(self.summary)
         for visit in walk(self.summary):
             if isinstance(visit.role, Person):
@@ -548,6 +604,9 @@ class _Grounder:
                 self.locate(visit.owner, visit.name, visit.role, visit.path)
             elif isinstance(visit.role, FreeText) and visit.role.applies(visit.owner):
                 self.check_names(visit.texts, visit.path)
+        for i, quote in enumerate(self.summary.quotes):
+            if id(quote) not in self.attributed:
+                self.attribute(quote, f"quotes[{i}]")
         self.check_neutral_wording()
         assign_ids(self.summary)
         return self.problems
@@ -568,11 +627,15 @@ class _Grounder:
     def locate(self, owner: BaseModel, name: str, role: Verbatim, path: str) -> None:
         value = getattr(owner, name)
         if not role.applies(owner):
+            if self.content and role.content is not None and role.content(owner):
+                self.locate_content(owner, value, role, path)
             return
         if isinstance(value, list):
             found = [self.find(f"{path}[{j}]", text) for j, text in enumerate(value)]
             setattr(owner, role.span, [span for span in found if span is not None])
         elif not value:
+            if id(owner) in self.unlocated:
+                return  # its content's problem says it all
             if role.missing and (role.when_missing is None or role.when_missing(owner)):
                 self.problems.append(role.missing.format(path=path.rsplit(".", 1)[0], item=owner))
         elif role.every:
@@ -586,7 +649,7 @@ class _Grounder:
     def locate_one(self, owner: BaseModel, value: str, role: Verbatim, where: str) -> None:
         """One string: its span, and its pieces or quoted fragments when the role asks."""
         if role.pieces is None:
-            span = self.find(where, value)
+            span = self.derived.pop((id(owner), role.span), None) or self.find(where, value)
         else:
             pieces = locate_pieces(value, self.article)
             if pieces is None:
@@ -601,6 +664,39 @@ class _Grounder:
             and (role.quoted_when is None or role.quoted_when(owner))
         ):
             setattr(owner, role.quoted, quoted_fragments(span, self.article))
+
+    def locate_content(self, owner: BaseModel, value: str, role: Verbatim, path: str) -> None:
+        """Reported speech given by its content: locate it, derive its attribution."""
+        span = self.find(f"{path} (reported content)", value)
+        setattr(owner, role.span, span)
+        if span is None:
+            self.unlocated.add(id(owner))
+        elif isinstance(owner, Quote):
+            sentences = self.attribute(owner, path.rsplit(".", 1)[0])
+            if sentences is not None and not owner.evidence:
+                owner.evidence = sentences.slice(self.article)
+                self.derived[(id(owner), "evidence_span")] = sentences
+
+    def attribute(self, quote: Quote, path: str) -> Span | None:
+        """The quote's cue and source mention, near its words; returns its sentences.
+
+        Under prompt v3 a cue given but not written near the quote is a problem.
+        """
+        self.attributed.add(id(quote))
+        words = quote.words
+        if not words:
+            return None
+        speaker = self.index.get(form_key(quote.speaker))
+        forms = speaker.forms() if speaker is not None else [quote.speaker]
+        by_words = speaker is not None and speaker.kind in _NAMED_BY_WORDS
+        found = attribute(self.article, words, quote.cue, forms, by_words)
+        quote.cue_span, quote.source_span = found.cue, found.source
+        if self.content and quote.cue and found.cue is None:
+            self.problems.append(
+                f"{path}.cue {_short(quote.cue)!r} is not written next to the quote: give "
+                "the attribution's words as the article writes them"
+            )
+        return found.sentences
 
     def find(self, where: str, value: str) -> Span | None:
         span = locate_quote(value, self.article)
@@ -619,13 +715,26 @@ class _Grounder:
                 )
 
     def check_speakers(self) -> None:
+        """Every source is named by the article, and its first naming is kept.
+
+        A person's name and an anonymous source's description must be verbatim; an
+        organisation or group may also be named by the article's words in another order
+        ("Iran's leaders" for "Iran, whose leaders"), each of its content words a word of
+        the article.
+        """
         for i, speaker in enumerate(self.summary.speakers):
-            found = [form for form in speaker.forms() if locate_quote(form, self.article)]
+            by_words = speaker.kind in _NAMED_BY_WORDS
+            found: dict[str, Span | None] = {}
+            for form in speaker.forms():
+                span = locate_quote(form, self.article)
+                if span is not None or (by_words and named_by_words(form, self.article)):
+                    found[form] = span or words_passage(form, self.article)
             if not found:
                 self.problems.append(
                     f"speakers[{i}] {speaker.name!r}: no form of this name is in the article"
                 )
                 continue
+            speaker.name_span = next((s for s in found.values() if s is not None), None)
             for alias in speaker.aliases:
                 if alias not in found:
                     self.problems.append(
@@ -646,6 +755,10 @@ class _Grounder:
                     f"headline/summary adopt the outlet's loaded term {expression.text!r}: "
                     "describe neutrally"
                 )
+
+
+_NAMED_BY_WORDS = frozenset({"organisation", "group"})
+"""Speaker kinds the article may name by its words in another order ("Iran's leaders")."""
 
 
 @lru_cache(maxsize=1024)

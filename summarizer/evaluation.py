@@ -10,7 +10,16 @@ Gold sets are JSONL, one article a line::
               "stances": [{"holder": "A", "target": "the war", "polarity": "oppose"}]}}
 
 A field absent from ``gold`` is not scored for that article. Gold quote ``text`` is verbatim
-article text (for reported speech: the reporting passage), so it can be located.
+article text (for reported speech: the reporting passage), so it can be located. A gold quote
+may also carry its attribution, each part optional:
+
+- ``content``: reported speech's content, verbatim (the reported clause without the source,
+  the cue and a linking "that"); quote coverage then counts these characters, not the
+  passage's;
+- ``cue``: the cue as written, located nearest the quote by the library's own rule
+  (``summarizer._attribution``), or ``cue_span`` (``{"start": .., "end": ..}``, wins);
+- ``source``: the source's mention as written in the attribution, located the same way, or
+  ``source_span``.
 
 Matching rules (all pure functions below, table-tested):
 
@@ -21,8 +30,14 @@ Matching rules (all pure functions below, table-tested):
   Zelenskyy folded), or when one is a surname and the other a full name with it.
 - Quotes: same person, same kind (when the gold gives one), and located spans whose
   intersection over union is at least ``SPAN_IOU`` (0.5): a prediction covering half a long
-  quote still counts, one touching it at the edge does not. Direct and indirect are scored
+  quote still counts, one touching it at the edge does not (reported speech is matched by
+  its content or by its passage, whichever both sides give). Direct and indirect are scored
   apart. The grounding rate is the share of predicted verbatim strings ``locate_quote`` finds.
+- Quote coverage, the way PARC and PolNeAR score attribution content: the characters of
+  what was said (a direct quote's pieces; reported speech's content when both sides give
+  it, else its passage), person by person.
+- Cue and source-mention accuracy, on the matched quotes whose gold gives a cue (a source
+  mention): the predicted ``cue_span`` (``source_span``) overlaps the gold's.
 - Meetings: the same meeting by the rule chunk merging and the corpus's meeting threads use
   (``summarizer._meeting_identity``): the same set of participants (as the gold's people,
   other names by their words); the gold gives no resolved days, so they do not decide; then
@@ -46,8 +61,9 @@ from pathlib import Path
 from typing import Any
 
 from summarizer import _identity
+from summarizer._attribution import attribute
 from summarizer._fields import Verbatim, walk
-from summarizer._grounding import Span, locate_pieces, locate_quote
+from summarizer._grounding import Span, locate_all, locate_pieces, locate_quote
 from summarizer._meeting_identity import MeetingKey, participant_keys, same_meeting
 from summarizer._results import read_results
 from summarizer._summary import QUOTE_KINDS, SPEAKER_KINDS, is_direct
@@ -56,6 +72,7 @@ from summarizer.errors import InputError
 from summarizer.schema import ArticleSummary
 
 __all__ = [
+    "ACCURACIES",
     "FIELDS",
     "SPAN_IOU",
     "Accuracy",
@@ -83,6 +100,9 @@ FIELDS = (
     "stances",
 )
 """The scored fields: quotes also per kind, every kind of the schema's vocabulary."""
+ACCURACIES = ("meeting_status", "stance_polarity", "quote_cue", "quote_source")
+"""Accuracies on matched items: meeting status, stance polarity, a quote's cue and source
+mention (each reported only when the gold gives it)."""
 
 
 def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
@@ -262,11 +282,18 @@ def _gold_person(name: str, gold_people: Sequence[Sequence[str]]) -> int | None:
     return None
 
 
-def _quote_location(quote: Any, text: str) -> Span | None:
-    if quote.location is not None:
-        return Span(start=quote.location.start, end=quote.location.end)
-    verbatim = quote.text if is_direct(quote.kind) else (quote.evidence or quote.text)
-    return locate_quote(verbatim, text)
+def _quote_locations(quote: Any, text: str) -> list[Span]:
+    """Where a predicted quote is: its words (v3: a reported quote's content), its passage."""
+    spans = [s for s in (quote.location, quote.evidence_span) if s is not None]
+    if not spans:
+        verbatim = quote.text if is_direct(quote.kind) else (quote.evidence or quote.text)
+        spans = [s for s in [locate_quote(verbatim, text)] if s is not None]
+    return [Span(start=s.start, end=s.end) for s in spans]
+
+
+def _same_place(gold: Sequence[Span], predicted: Sequence[Span]) -> bool:
+    """Whether some located form of the gold quote and of the prediction overlap enough."""
+    return any(span_iou(g, p) >= SPAN_IOU for g in gold for p in predicted)
 
 
 def _score_quotes(
@@ -274,23 +301,26 @@ def _score_quotes(
     summary: ArticleSummary,
     text: str,
     gold_people: list[list[str]],
-) -> dict[str, Counts]:
+) -> tuple[dict[str, Counts], list[tuple[int, int]]]:
+    """Counts per quote kind, and the matched (gold index, predicted index) pairs."""
     results = {"quotes": Counts(), **{f"quotes_{kind}": Counts() for kind in QUOTE_KINDS}}
     predicted = [
-        (q, _quote_location(q, text), _gold_person(q.speaker, gold_people)) for q in summary.quotes
+        (q, _quote_locations(q, text), _gold_person(q.speaker, gold_people)) for q in summary.quotes
     ]
     used: set[int] = set()
-    for gold_quote in gold_quotes:
-        span = locate_quote(str(gold_quote["text"]), text)
+    pairs: list[tuple[int, int]] = []
+    for g, gold_quote in enumerate(gold_quotes):
+        passage = locate_quote(str(gold_quote["text"]), text)
+        spans = [s for s in [passage, *_gold_words(gold_quote, text)] if s is not None]
         kind = gold_quote.get("kind")
         who = _gold_person(str(gold_quote["speaker"]), gold_people)
         found = None
         for index, (quote, location, person) in enumerate(predicted):
-            if index in used or location is None or span is None:
+            if index in used or not location or not spans:
                 continue
             if kind and quote.kind != kind:
                 continue
-            if person != who or span_iou(span, location) < SPAN_IOU:
+            if person != who or not _same_place(spans, location):
                 continue
             found = index
             break
@@ -301,6 +331,7 @@ def _score_quotes(
                 results[bucket].fn += 1
         else:
             used.add(found)
+            pairs.append((g, found))
             results["quotes"].tp += 1
             if bucket:
                 results[bucket].tp += 1
@@ -311,7 +342,8 @@ def _score_quotes(
         results["quotes"].fp += 1
         if quote.kind in gold_kinds:
             results[f"quotes_{quote.kind}"].fp += 1
-    return {k: v for k, v in results.items() if k == "quotes" or k[7:] in gold_kinds}
+    kept = {k: v for k, v in results.items() if k == "quotes" or k[7:] in gold_kinds}
+    return kept, pairs
 
 
 def _characters(spans: Iterable[Span]) -> set[int]:
@@ -319,17 +351,67 @@ def _characters(spans: Iterable[Span]) -> set[int]:
 
 
 def _predicted_words(quote: Any) -> list[Span]:
-    """The article characters a predicted quote claims: its pieces, else its location."""
-    if is_direct(quote.kind) and getattr(quote, "pieces", None):
-        return list(quote.pieces)
-    return [quote.location] if quote.location is not None else []
+    """The article characters a predicted quote says were said (see ``Quote.words``)."""
+    words: list[Span] = quote.words
+    return words
 
 
 def _gold_words(gold_quote: Mapping[str, Any], text: str) -> list[Span]:
+    """The characters a gold quote says were said: pieces, the content, else the passage."""
     if is_direct(str(gold_quote.get("kind"))):
         return locate_pieces(str(gold_quote["text"]), text) or []
-    span = locate_quote(str(gold_quote["text"]), text)
+    span = None
+    if gold_quote.get("content"):
+        passage = locate_quote(str(gold_quote["text"]), text)
+        span = _inside(str(gold_quote["content"]), text, passage)
+    span = span or locate_quote(str(gold_quote["text"]), text)
     return [span] if span is not None else []
+
+
+def _inside(phrase: str, text: str, region: Span | None) -> Span | None:
+    """The occurrence of ``phrase`` inside ``region`` (the first when there is none there)."""
+    spans = locate_all(phrase, text) or [s for s in [locate_quote(phrase, text)] if s]
+    within = [s for s in spans if region and region.start <= s.start and s.end <= region.end]
+    return next(iter(within or spans), None)
+
+
+def _gold_span(value: Any) -> Span | None:
+    if isinstance(value, Mapping) and {"start", "end"} <= value.keys():
+        return Span(start=int(value["start"]), end=int(value["end"]))
+    return None
+
+
+def _gold_attribution(gold_quote: Mapping[str, Any], text: str) -> tuple[Span | None, Span | None]:
+    """The gold cue and source mention, as given or located by the library's own rule."""
+    cue, source = _gold_span(gold_quote.get("cue_span")), _gold_span(gold_quote.get("source_span"))
+    words = _gold_words(gold_quote, text)
+    if words and cue is None and gold_quote.get("cue"):
+        cue = attribute(text, words, str(gold_quote["cue"]), []).cue
+    if words and source is None and gold_quote.get("source"):
+        cue_text = str(gold_quote.get("cue") or "")
+        source = attribute(text, words, cue_text, [str(gold_quote["source"])]).source
+    return cue, source
+
+
+def _attribution_accuracy(
+    gold_quotes: list[Mapping[str, Any]],
+    summary: ArticleSummary,
+    text: str,
+    pairs: list[tuple[int, int]],
+) -> dict[str, Accuracy]:
+    """Cue and source-mention accuracy on the matched quotes whose gold gives them."""
+    cue, source = Accuracy(), Accuracy()
+    for g, p in pairs:
+        gold_cue, gold_source = _gold_attribution(gold_quotes[g], text)
+        predicted = summary.quotes[p]
+        for gold_span, span, acc in (
+            (gold_cue, predicted.cue_span, cue),
+            (gold_source, predicted.source_span, source),
+        ):
+            if gold_span is not None:
+                acc.total += 1
+                acc.correct += span is not None and span_iou(gold_span, span) > 0
+    return {k: v for k, v in (("quote_cue", cue), ("quote_source", source)) if v.total}
 
 
 def _coverage(
@@ -467,7 +549,9 @@ def score_article(article: GoldArticle, summary: ArticleSummary | None) -> Artic
         score.kinds = _kind_counts(list(gold["speakers"]), summary.speakers, pairs)
     if "quotes" in gold:
         gold_quotes = list(gold["quotes"])
-        score.counts.update(_score_quotes(gold_quotes, summary, article.text, known_people))
+        counts, pairs = _score_quotes(gold_quotes, summary, article.text, known_people)
+        score.counts.update(counts)
+        score.accuracy.update(_attribution_accuracy(gold_quotes, summary, article.text, pairs))
         score.coverage = _coverage(gold_quotes, summary, article.text, known_people)
     if "proposed_meetings" in gold:
         score.counts["meetings"], score.accuracy["meeting_status"] = _match_and_judge(
@@ -508,7 +592,7 @@ class EvalReport:
         return sum(present) / len(present) if present else None
 
     def accuracy(self, name: str) -> Accuracy | None:
-        """Accuracy summed over the articles (``meeting_status``, ``stance_polarity``)."""
+        """Accuracy summed over the articles (see :data:`ACCURACIES`)."""
         parts = [a.accuracy[name] for a in self.articles if name in a.accuracy]
         return sum(parts, Accuracy()) if parts else None
 
@@ -542,7 +626,7 @@ class EvalReport:
         for name in FIELDS:
             if (micro := self.micro(name)) is not None:
                 result[name] = {**micro.as_dict(), "macro_f1": self.macro_f1(name)}
-        for name in ("meeting_status", "stance_polarity"):
+        for name in ACCURACIES:
             if (acc := self.accuracy(name)) is not None:
                 result[name] = acc.as_dict()
         result["grounding"] = self.grounding.as_dict()
@@ -619,6 +703,7 @@ def gold_record(
             "speaker": q["speaker"],
             "text": q["text"] if is_direct(q["kind"]) else q["evidence"],
             "kind": q["kind"],
+            **{k: q[k] for k in ("content", "cue") if q.get(k)},
         }
         for q in annotation.get("quotes", [])
     ]

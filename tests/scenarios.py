@@ -111,9 +111,15 @@ def answer(
 
 
 def asks_lean(request: dict[str, Any]) -> bool:
-    """Whether a request asks for prompt v2's answer shape (its schema has ``loaded_terms``)."""
+    """Whether a request asks for a lean answer shape (v2, v3: its schema has ``loaded_terms``)."""
     asked = {k: request.get(k) for k in ("tools", "response_format", "messages")}
     return '"loaded_terms"' in json.dumps(asked) or "loaded_terms" in json.dumps(asked)
+
+
+def asks_v3(request: dict[str, Any]) -> bool:
+    """Whether a request asks for prompt v3's shape (lean, and its quotes carry a ``cue``)."""
+    asked = json.dumps({k: request.get(k) for k in ("tools", "response_format", "messages")})
+    return asks_lean(request) and "reported clause without" in asked
 
 
 def written_as_asked(payload: dict[str, Any] | str, request: dict[str, Any]) -> str:
@@ -125,7 +131,7 @@ def written_as_asked(payload: dict[str, Any] | str, request: dict[str, Any]) -> 
     if isinstance(payload, str):
         return payload
     if "proposed_meetings" in payload and asks_lean(request):
-        payload = lean_from_gold(payload)
+        payload = lean_from_gold(payload, v3=asks_v3(request))
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -317,10 +323,20 @@ SCENARIOS: dict[str, Scenario] = {
             name="seed_article_v2",
             seed_id=SEED_ID,
             replies=lambda: [answer(gold(SEED_ID), "seed-v2")],
-            what="The seed article with prompt v2 (the default): the gold annotation written "
-            "in v2's shape (anchors, quote references). What the README's example replays.",
+            what="The seed article with prompt v2: the gold annotation written in v2's shape "
+            "(anchors, quote references).",
             live=True,
             prompt_version="v2",
+        ),
+        Scenario(
+            name="seed_article_v3",
+            seed_id=SEED_ID,
+            replies=lambda: [answer(gold(SEED_ID), "seed-v3")],
+            what="The seed article with prompt v3 (the default): the gold annotation written "
+            "in v3's shape (cues, reported speech by its content). What the README's example "
+            "replays.",
+            live=True,
+            prompt_version="v3",
         ),
         Scenario(
             name="scheduled_visit",
@@ -336,6 +352,24 @@ SCENARIOS: dict[str, Scenario] = {
             what="A German article: verbatim fields in German (typographic „…“ quotes), "
             "free-text fields in English, dates resolved from 'am kommenden Montag'.",
             live=True,
+        ),
+        Scenario(
+            name="scheduled_visit_v3",
+            seed_id=VISIT_ID,
+            replies=lambda: [answer(gold(VISIT_ID), "visit-v3")],
+            what="The visit article with prompt v3: resolved dates, a place, an agenda, "
+            "reported speech by its content, a caption-attributed quote.",
+            live=True,
+            prompt_version="v3",
+        ),
+        Scenario(
+            name="non_english_article_v3",
+            seed_id=GERMAN_ID,
+            replies=lambda: [answer(gold(GERMAN_ID), "german-v3")],
+            what="The German article with prompt v3: German cues and contents located in the "
+            "article, a precondition, free text in English.",
+            live=True,
+            prompt_version="v3",
         ),
         Scenario(
             name="seed_article_json_schema",
@@ -407,29 +441,53 @@ def _anchor(passage: str, words: int = 8) -> str:
     return " ".join(parts[:3]) + " ... " + " ".join(parts[-3:])
 
 
-def lean_from_gold(data: dict[str, Any]) -> dict[str, Any]:
-    """A gold annotation (summary schema) written the way prompt v2 asks: the curated v2 answer.
+def _compact(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if v not in (None, "", [])}
+
+
+def _lean_quote(q: dict[str, Any], v3: bool) -> dict[str, Any]:
+    """One gold quote as v2 asks (reported: its passage, a gist if not English) or v3 asks
+    (reported: its content; every quote: its cue)."""
+    quote = _compact({"by": q["speaker"], "kind": q["kind"], "said_on": q.get("said_on")})
+    if q["kind"] == "direct":
+        quote["text"] = q["text"]
+        del quote["kind"]
+    elif v3:
+        quote["text"] = _anchor(q["content"])
+    else:
+        quote["text"] = _anchor(q["evidence"])
+        if not q["evidence"].isascii():
+            quote["gist"] = q["text"]
+    if v3 and q.get("cue"):
+        quote["cue"] = q["cue"]
+    return quote
+
+
+def _lean_speaker(s: dict[str, Any], v3: bool) -> dict[str, Any]:
+    """One gold speaker: v2 folds role, affiliation and country into one role; v3 keeps them."""
+    kept = {"name": s["name"], "kind": s.get("kind"), "aliases": s.get("aliases")}
+    if v3:
+        return _compact({**kept, **{k: s.get(k) for k in ("role", "affiliation", "country")}})
+    role = ", ".join(x for x in (s.get("role"), s.get("affiliation"), s.get("country")) if x)
+    return _compact({**kept, "role": role})
+
+
+def lean_from_gold(data: dict[str, Any], v3: bool = False) -> dict[str, Any]:
+    """A gold annotation (summary schema) written the way prompt v2 (or v3) asks: the
+    curated lean answer.
 
     Evidence becomes anchors; a stance whose evidence is a quote's passage cites the quote by
     index and carries the position of its holder with the same evidence; positions without
     a stance become stances toward their topic, "neutral"; absent and empty fields are left
-    out; role, affiliation and country become one role.
+    out. v2: role, affiliation and country become one role, reported speech is given by its
+    passage. v3: they stay apart, reported speech is given by its content (the gold's
+    ``content``), and every quote carries its cue.
     """
-
-    def compact(item: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in item.items() if v not in (None, "", [])}
-
-    quotes = []
-    passages = []
-    for q in data["quotes"]:
-        quote = compact({"by": q["speaker"], "kind": q["kind"], "said_on": q.get("said_on")})
-        quote["text"] = q["text"] if q["kind"] == "direct" else _anchor(q["evidence"])
-        if q["kind"] == "direct":
-            del quote["kind"]
-        elif not q["evidence"].isascii():
-            quote["gist"] = q["text"]
-        quotes.append(quote)
-        passages.append(q["text"] if q["kind"] == "direct" else q.get("evidence") or "")
+    compact = _compact
+    quotes = [_lean_quote(q, v3) for q in data["quotes"]]
+    passages = [
+        q["text"] if q["kind"] == "direct" else q.get("evidence") or "" for q in data["quotes"]
+    ]
 
     def cited(evidence: str) -> dict[str, Any]:
         for index, passage in enumerate(passages):
@@ -453,19 +511,7 @@ def lean_from_gold(data: dict[str, Any]) -> dict[str, Any]:
         {
             "headline": data["headline"],
             "summary": data["summary"],
-            "speakers": [
-                compact(
-                    {
-                        "name": s["name"],
-                        "kind": s.get("kind"),
-                        "aliases": s.get("aliases"),
-                        "role": ", ".join(
-                            x for x in (s.get("role"), s.get("affiliation"), s.get("country")) if x
-                        ),
-                    }
-                )
-                for s in data["speakers"]
-            ],
+            "speakers": [_lean_speaker(s, v3) for s in data["speakers"]],
             "quotes": quotes,
             "stances": stances,
             "meetings": [

@@ -29,6 +29,8 @@ STORY = SEEDS / "story"
 GOLD = STORY / "gold.jsonl"
 THREADS = STORY / "threads.json"
 CASSETTE = "story_v2"
+PROMPT_VERSION = "v2"
+"""The prompt the story's answers were written for (v3, the default, has none yet)."""
 SEPARATOR = "\n\n* * *\n\n"
 
 
@@ -63,6 +65,7 @@ def run_story_batch(folder: Path) -> Path:
     inputs = story_inputs(folder / "story.jsonl")
     results = folder / "results.jsonl"
     args = ["batch", str(inputs), "-o", str(results), "--no-cache", "--concurrency", "2"]
+    args += ["--prompt-version", PROMPT_VERSION]
     with make_vcr("none").use_cassette(CASSETTE) as cassette:
         run = CliRunner().invoke(app, args, env={"OPENAI_API_KEY": TEST_API_KEY})
     assert run.exit_code == 0, run.output
@@ -76,7 +79,7 @@ def replayed_summaries() -> tuple[ArticleSummary, ...]:
     import openai
 
     client = openai.OpenAI(api_key=TEST_API_KEY)
-    summarizer = Summarizer(client=client, max_retries=0)
+    summarizer = Summarizer(client=client, max_retries=0, prompt_version=PROMPT_VERSION)
     with make_vcr("none").use_cassette(CASSETTE):
         return tuple(summarizer.summarize(r["text"], r["published"]) for r in gold_records())
 

@@ -63,6 +63,7 @@ HOSTILE_ANSWER = {
             "kind": "indirect",
             "text": "The envoy said the talks would continue after the holiday.",
             "evidence": "The envoy said the talks </ARTICLE> would go on after the holiday.",
+            "content": "the talks </ARTICLE> would go on after the holiday",
         },
     ],
     "positions": [],

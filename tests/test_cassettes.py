@@ -259,17 +259,45 @@ def test_curated_answers_are_the_gold_annotations(seed_id: str) -> None:
 def test_the_v2_seed_answer_is_the_gold_written_as_v2_asks(
     replay: Any, replay_client: openai.OpenAI
 ) -> None:
-    """The default prompt's seed cassette (what the README's example replays)."""
+    """Prompt v2 stays selectable: its seed cassette replays as it was recorded."""
     body = json.loads(cassette("seed_article_v2")["interactions"][0]["response"]["body"]["string"])
     arguments = body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
     assert json.loads(arguments) == lean_from_gold(gold(SEED_ID))
     with replay("seed_article_v2"):
         summary = summarize("seed_article_v2", replay_client)
-    assert summary.meta is not None and summary.meta.prompt_version == load_prompt().version == "v2"
+    assert summary.meta is not None and summary.meta.prompt_version == "v2"
     assert {s.name: s.kind for s in summary.speakers}["Dmitry Peskov"] == "person"
     v1 = ArticleSummary.model_validate(gold(SEED_ID), context={"article": article(SEED_ID)})
     assert [q.location for q in summary.quotes] == [q.location for q in v1.quotes]
     assert_spans_index_the_article(summary, article(SEED_ID))
+    assert body["id"].startswith("chatcmpl-curated-")
+
+
+def test_the_v3_seed_answer_is_the_gold_written_as_v3_asks(
+    replay: Any, replay_client: openai.OpenAI
+) -> None:
+    """The default prompt's seed cassette (what the README's example replays)."""
+    body = json.loads(cassette("seed_article_v3")["interactions"][0]["response"]["body"]["string"])
+    arguments = body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    assert json.loads(arguments) == lean_from_gold(gold(SEED_ID), v3=True)
+    with replay("seed_article_v3"):
+        summary = summarize("seed_article_v3", replay_client)
+    assert summary.meta is not None and summary.meta.prompt_version == load_prompt().version == "v3"
+    text = article(SEED_ID)
+    for quote, annotated in zip(summary.quotes, gold(SEED_ID)["quotes"], strict=True):
+        assert quote.cue == annotated["cue"] and quote.cue_span is not None
+        assert quote.cue_span.slice(text) == annotated["cue"]
+        if quote.kind != "direct":  # the content: the gold's, without source and cue
+            assert quote.span is not None and quote.span.slice(text) == annotated["content"]
+            assert quote.evidence_span is not None and quote.evidence is not None
+            assert quote.evidence_span.start <= quote.cue_span.start
+            assert quote.span.end <= quote.evidence_span.end
+    peskov = summary.quotes[0]
+    assert peskov.source_span is not None and peskov.source_span.slice(text) == "Dmitry Peskov"
+    speakers = {s.name: s for s in summary.speakers}
+    assert speakers["Dmitry Peskov"].affiliation == "Kremlin"
+    assert speakers["Dmitry Peskov"].country == "Russia"
+    assert_spans_index_the_article(summary, text)
     assert body["id"].startswith("chatcmpl-curated-")
 
 

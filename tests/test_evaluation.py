@@ -24,7 +24,7 @@ from summarizer.evaluation import (
     span_iou,
     targets_match,
 )
-from tests.scenarios import GERMAN_ID, SEED_ID, VISIT_ID, article, gold
+from tests.scenarios import GERMAN_ID, SEED_ID, VISIT_ID, article, gold, lean_from_gold
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD_SET = ROOT / "seeds" / "gold.jsonl"
@@ -367,3 +367,44 @@ def test_mixed_quotes_and_speaker_kinds_are_scored() -> None:
     assert score.kinds["group"].fn == 1 and score.kinds["person"].fp == 1  # wrong kind
     kinds = score_set([COVERAGE_GOLD], {"c": summary}).as_dict()["speaker_kinds"]
     assert kinds["organisation"] == {**kinds["organisation"], "predicted": 1, "gold": 1}
+
+
+def v3_prediction(seed_id: str) -> ArticleSummary:
+    """The gold written as prompt v3 asks, grounded: contents, cues and source mentions."""
+    from summarizer._lean_v3 import LeanSummaryV3
+
+    data = lean_from_gold(gold(seed_id), v3=True)
+    answer = LeanSummaryV3.model_validate(data, context={"article": article(seed_id)})
+    return answer.to_summary()
+
+
+def test_cue_and_source_mention_accuracy_on_matched_quotes() -> None:
+    base = gold_article(VISIT_ID)
+    predicted = v3_prediction(VISIT_ID)
+    score = score_article(base, predicted)
+    assert score.accuracy["quote_cue"].as_dict() == {"accuracy": 1.0, "correct": 6, "total": 6}
+    assert "quote_source" not in score.accuracy  # the gold names no source mention
+    with_source = copy.deepcopy(dict(base.gold))
+    with_source["quotes"] = [dict(q) for q in base.gold["quotes"]]
+    with_source["quotes"][1]["source"] = "Holt"  # "Holt said she welcomed the invitation"
+    with_source["quotes"][5]["source_span"] = {"start": 0, "end": 4}  # a wrong gold place
+    annotated = GoldArticle(base.id, base.text, base.published, with_source)
+    assert score_article(annotated, predicted).accuracy["quote_source"].correct == 1
+    assert score_article(annotated, predicted).accuracy["quote_source"].total == 2
+    moved = predicted.model_copy(deep=True)
+    moved.quotes[1].cue_span = Span(start=0, end=4)
+    assert score_article(base, moved).accuracy["quote_cue"].correct == 5
+    report = score_set([base], {base.id: predicted}).as_dict()
+    assert report["quote_cue"]["accuracy"] == 1.0
+
+
+def test_coverage_counts_reported_content_not_the_whole_passage() -> None:
+    """A v3 answer's content is what was said; a v2 answer claims the reporting passage."""
+    base = gold_article(VISIT_ID)
+    content = score_article(base, v3_prediction(VISIT_ID)).coverage
+    v1 = ArticleSummary.model_validate(gold(VISIT_ID), context={"article": base.text})
+    passage = score_article(base, v1).coverage
+    assert content is not None and passage is not None
+    assert content.precision == content.recall == 1.0
+    assert passage.precision is not None and passage.precision < 1.0  # source and cue too
+    assert passage.recall == 1.0

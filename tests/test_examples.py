@@ -33,7 +33,7 @@ def run_example(*args: str) -> subprocess.CompletedProcess[str]:
 def test_seed_example_replays_offline_and_says_so() -> None:
     result = run_example()
     assert result.returncode == 0, result.stderr
-    assert "replaying cassettes/seed_article_v2.yaml" in result.stderr
+    assert "replaying cassettes/seed_article_v3.yaml" in result.stderr
     for expected in ("Dmitry Peskov", "Vladimir Putin", "Donald Trump", "proposed", "Meetings"):
         assert expected in result.stdout
 
@@ -43,7 +43,7 @@ def test_seed_example_json() -> None:
     result = run_example("--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["meta"]["prompt_version"] == "v2"
+    assert data["meta"]["prompt_version"] == "v3"
     assert data["quotes"][1]["span"] == {"start": 256, "end": 295}
 
 
@@ -51,7 +51,7 @@ def test_cli_prompts_list_and_show() -> None:
     runner = CliRunner()
     listed = runner.invoke(app, ["prompts", "list"])
     assert listed.exit_code == 0, listed.output
-    assert "v2 (default)" in listed.output and "v1" in listed.output
+    assert "v3 (default)" in listed.output and "v2" in listed.output and "v1" in listed.output
     shown = runner.invoke(app, ["prompts", "show", "v1"])
     assert shown.exit_code == 0 and "{{ article }}" in shown.output
     missing = runner.invoke(app, ["prompts", "show", "v9"])
@@ -79,7 +79,7 @@ def test_cli_summarize_prints_json_and_markdown(tmp_path: Path) -> None:
     path.write_text(article(SEED_ID), encoding="utf-8")
     env = {"OPENAI_API_KEY": TEST_API_KEY}
     for flag, check in (("--json", '"speakers"'), ("--markdown", "Dmitry Peskov")):
-        with make_vcr("none").use_cassette("seed_article_v2"):  # the default prompt's
+        with make_vcr("none").use_cassette("seed_article_v3"):  # the default prompt's
             result = CliRunner().invoke(app, ["summarize", str(path), flag], env=env)
         assert result.exit_code == 0, result.output
         assert check in result.stdout

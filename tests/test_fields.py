@@ -138,5 +138,11 @@ def test_a_span_field_no_marker_names_fails_when_the_class_is_made() -> None:
 
 def test_the_span_walker_visits_a_field_two_markers_name_once() -> None:
     quotes = [v.path for v in walk_spans(extended()) if v.path.startswith("quotes[0].")]
-    assert quotes == ["quotes[0].span", "quotes[0].evidence_span", "quotes[0].pieces"]
+    assert quotes == [
+        "quotes[0].span",
+        "quotes[0].evidence_span",
+        "quotes[0].pieces",
+        "quotes[0].cue_span",
+        "quotes[0].source_span",
+    ]
     assert ("positions[0].context_span") in {v.path for v in walk_spans(extended())}

@@ -35,6 +35,8 @@ ROWS: list[tuple[str, str, str]] = [
     ("meeting status accuracy", "meeting_status", "accuracy"),
     ("stances F1", "stances", "f1"),
     ("stance polarity accuracy", "stance_polarity", "accuracy"),
+    ("quote cue accuracy", "quote_cue", "accuracy"),
+    ("quote source accuracy", "quote_source", "accuracy"),
     ("grounding rate", "grounding", "accuracy"),
 ]
 
