@@ -58,23 +58,23 @@ from summarizer._grounding import normalize_surface
 
 __all__ = [
     "COMMON_WORDS",
+    "GIVEN_NAME_TITLES",
+    "NAME_PARTICLES",
+    "TITLES",
     "Apart",
     "Evidence",
     "Link",
     "Linking",
-    "GIVEN_NAME_TITLES",
-    "NAME_PARTICLES",
-    "TITLES",
     "cluster",
     "evidence",
     "fold_token",
     "form_evidence",
     "form_key",
     "forms_match",
+    "link",
     "name_key",
     "name_mentions",
     "name_tokens",
-    "link",
     "plain_words",
     "resolve",
     "role_evidence",
@@ -186,8 +186,17 @@ def plain_words(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def name_tokens(name: str) -> tuple[str, ...]:
-    """The words of a name: folded case, no diacritics, possessive, titles or articles."""
-    return tuple(w for w in plain_words(name) if w not in TITLES and _plain(w) not in TITLES)
+    """The words of a name: folded case, no diacritics, possessive, titles or articles.
+
+    Beyond :data:`TITLES`, leading words the name parser knows as titles, and qualifiers
+    such as ``former``, are dropped while two words stay (``Former President Bill
+    Clinton`` is ``bill clinton``; ``Dean Baquet`` keeps its given name).
+    """
+    words = [w for w in plain_words(name) if w not in TITLES and _plain(w) not in TITLES]
+    lead = 0
+    while len(words) - lead > 2 and (words[lead] in _TITLE_WORDS or words[lead] in _QUALIFIERS):
+        lead += 1
+    return tuple(words[lead:])
 
 
 @lru_cache(maxsize=4096)

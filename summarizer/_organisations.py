@@ -141,11 +141,11 @@ def org_name(form: str, defined: Mapping[str, str] | None = None) -> OrgName:
         words = [*words[2:], words[0]]
     for suffix in _AGENCY if place is None else []:
         rest = len(words) - len(suffix)
-        if rest >= 1 and tuple(words[rest:]) == suffix and tokens[0][0][0].isupper():
-            if words[0] not in COMMON_WORDS:
-                rules.append(("agency", " ".join(suffix)))
-                words = words[:rest]
-                break
+        proper = tokens[0][0][0].isupper() and words[0] not in COMMON_WORDS
+        if rest >= 1 and tuple(words[rest:]) == suffix and proper:
+            rules.append(("agency", " ".join(suffix)))
+            words = words[:rest]
+            break
     return OrgName(place, tuple(fold_token(w) for w in words), tuple(rules))
 
 
