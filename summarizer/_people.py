@@ -4,7 +4,12 @@ Who is the same across articles is decided by the library's identity rules
 (:func:`summarizer._identity.cluster`), the ones that already merge a long article's
 chunks: "Belozarsky", "Mr Belozarsky", "Arkadiy Belozarskiy" and "Arkady Belozarsky" are
 one person; "Petra Sollberg" and "Aron Sollberg" stay two, and so do their "Ms Sollberg"
-and "Mr Sollberg"; a surname alone joins a person only when exactly one has it.
+and "Mr Sollberg"; a surname alone joins a person when exactly one has it, or when its
+title, honorific or role (the speaker's ``role``) fits exactly one of those who have it
+("President Obama" beside Barack Obama, the President, and Michelle Obama, the First Lady), or
+when its own article gives one full name with that surname; otherwise it stays apart, one
+entry per article, and the entry's ``kept_apart`` says why. Every join beyond the full name is
+listed in the entry's ``joins`` (the form, its article, the form it joined, the rule).
 
 What takes part, per article:
 
@@ -22,8 +27,10 @@ What takes part, per article:
   one, has it, it refers to nobody (so "Koravia" creates no person).
 
 Sources that are not persons are kept apart from persons. Organisations and groups join
-only one of the same kind with the same name, compared as words (case, a leading "the" and
-possessives aside: "The Koravian government" is "Koravian government"). An anonymous
+only one of the same kind, by the rules of :mod:`summarizer._organisations` (a leading "the",
+a country, word order, an agency's short form, an abbreviation an article defines: "The
+Koravian government" is "Koravian government", "US State Department" is "the State
+Department"). An anonymous
 source is never merged with anything: "a senior official" in two articles names nobody in
 particular.
 
