@@ -49,7 +49,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
+
+from nameparser.config import CONSTANTS
 
 from summarizer._grounding import normalize_surface
 
@@ -58,14 +61,23 @@ __all__ = [
     "GIVEN_NAME_TITLES",
     "NAME_PARTICLES",
     "TITLES",
+    "Apart",
+    "Evidence",
+    "Link",
+    "Linking",
     "cluster",
+    "evidence",
     "fold_token",
+    "form_evidence",
     "form_key",
     "forms_match",
+    "link",
+    "name_key",
     "name_mentions",
     "name_tokens",
     "plain_words",
     "resolve",
+    "role_evidence",
     "same_person",
     "speaker_id",
     "unknown_names",
@@ -174,8 +186,17 @@ def plain_words(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def name_tokens(name: str) -> tuple[str, ...]:
-    """The words of a name: folded case, no diacritics, possessive, titles or articles."""
-    return tuple(w for w in plain_words(name) if w not in TITLES and _plain(w) not in TITLES)
+    """The words of a name: folded case, no diacritics, possessive, titles or articles.
+
+    Beyond :data:`TITLES`, leading words the name parser knows as titles, and qualifiers
+    such as ``former``, are dropped while two words stay (``Former President Bill
+    Clinton`` is ``bill clinton``; ``Dean Baquet`` keeps its given name).
+    """
+    words = [w for w in plain_words(name) if w not in TITLES and _plain(w) not in TITLES]
+    lead = 0
+    while len(words) - lead > 2 and (words[lead] in _TITLE_WORDS or words[lead] in _QUALIFIERS):
+        lead += 1
+    return tuple(words[lead:])
 
 
 @lru_cache(maxsize=4096)
@@ -205,6 +226,11 @@ def _key(name: str) -> tuple[str, ...]:
         if at and words[at - 1] in GIVEN_NAME_TITLES:
             return (words[at - 1], *tokens)
     return tokens
+
+
+def name_key(name: str) -> tuple[str, ...]:
+    """The folded words a name is compared by: one word is a surname, two or more a full name."""
+    return _key(name)
 
 
 def _middles_agree(a: Sequence[str], b: Sequence[str]) -> bool:
@@ -343,20 +369,179 @@ def _identities(middles: list[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
     return identity
 
 
-def cluster(people: Sequence[Sequence[str]], kinds: Sequence[str] | None = None) -> list[int]:
+# -- who a bare surname is, when the corpus has namesakes ---------------------------------------
+
+_TITLE_WORDS = frozenset(CONSTANTS.titles) | TITLES
+"""Words of titles, offices and honorifics: the name parser's list and the project's own."""
+_QUALIFIERS = frozenset(
+    {"former", "ex", "then", "late", "acting", "interim", "us", "u", "s", "united", "states"}
+)
+"""Words around an office that do not change which office it is (``former``, ``US``)."""
+_ARTICLE_WORDS = frozenset({"the", "a", "an", "der", "die", "la", "le"})
+_HONORIFIC_GENDER = {
+    **dict.fromkeys(["mr", "sir", "lord", "herr", "señor", "senor", "monsieur"], "male"),
+    **dict.fromkeys(
+        ["mrs", "ms", "miss", "madam", "madame", "mme", "dame", "lady", "frau", "señora"],
+        "female",
+    ),
+}
+"""Honorifics that say whether the person is a man or a woman (``Mr`` / ``Mrs``)."""
+_GENDERED_ROLES = {
+    **dict.fromkeys(["first lady", "wife", "widow", "queen", "princess"], "female"),
+    **dict.fromkeys(["congresswoman", "spokeswoman", "chairwoman", "businesswoman"], "female"),
+    **dict.fromkeys(["husband", "widower", "king", "prince", "congressman", "spokesman"], "male"),
+}
+"""Roles that say whether the person is a man or a woman; only unambiguous ones."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a person's forms and roles say beyond the name: offices held, man or woman."""
+
+    offices: frozenset[str] = frozenset()
+    """Offices as phrases, qualifiers aside: ``president``, ``vice president``, ``first lady``."""
+    genders: frozenset[str] = frozenset()
+    """``male`` / ``female`` from honorifics (``Mr``, ``Mrs``) and roles (``First Lady``)."""
+
+    def __or__(self, other: Evidence) -> Evidence:
+        return Evidence(self.offices | other.offices, self.genders | other.genders)
+
+    def fits(self, other: Evidence) -> bool:
+        """Whether a person known by ``other`` can be the one ``self`` describes.
+
+        An office must be one ``other`` holds; a man or woman must not be the other
+        (a person marked both ways, or not at all, conflicts with nobody).
+        """
+        if self.offices and not self.offices & other.offices:
+            return False
+        return not (len(self.genders) == 1 and len(other.genders) == 1) or (
+            self.genders == other.genders
+        )
+
+
+def _title_runs(words: Sequence[str]) -> list[list[str]]:
+    """Runs of consecutive title words (``First Lady``, ``Vice President``)."""
+    runs: list[list[str]] = [[]]
+    for word in words:
+        if word in _TITLE_WORDS or word in _QUALIFIERS:
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
+def _run_evidence(run: Sequence[str]) -> Evidence:
+    words = [w for w in run if w not in _QUALIFIERS and w not in _ARTICLE_WORDS]
+    genders = {_HONORIFIC_GENDER[w] for w in words if w in _HONORIFIC_GENDER}
+    phrase = " ".join(w for w in words if w not in _HONORIFIC_GENDER or len(words) > 1)
+    if phrase in _GENDERED_ROLES:
+        genders.add(_GENDERED_ROLES[phrase])
+    offices = {phrase} if phrase and phrase not in _HONORIFIC_GENDER else set()
+    return Evidence(frozenset(offices), frozenset(genders))
+
+
+@lru_cache(maxsize=4096)
+def form_evidence(form: str) -> Evidence:
+    """The titles and honorifics before a name (``Former President Bill Clinton``)."""
+    words = plain_words(form)
+    lead = 0
+    while lead < len(words) - 1 and (words[lead] in _TITLE_WORDS or words[lead] in _QUALIFIERS):
+        lead += 1
+    return _run_evidence(words[:lead]) if lead else Evidence()
+
+
+@lru_cache(maxsize=4096)
+def role_evidence(role: str) -> Evidence:
+    """The offices and gendered words of a role (``First Lady of the United States``)."""
+    words = plain_words(role)
+    found = Evidence()
+    for run in _title_runs(words):
+        found |= _run_evidence(run)
+    pairs = [" ".join(words[i : i + 2]) for i in range(len(words) - 1)]
+    genders = {_GENDERED_ROLES[w] for w in [*words, *pairs] if w in _GENDERED_ROLES}
+    return found | Evidence(genders=frozenset(genders))
+
+
+def evidence(forms: Sequence[str], roles: Sequence[str] = ()) -> Evidence:
+    """Everything the forms of a name and the roles say about who the person is."""
+    found = Evidence()
+    for form in forms:
+        found |= form_evidence(form)
+    for role in roles:
+        found |= role_evidence(role)
+    return found
+
+
+@dataclass(frozen=True)
+class Link:
+    """Why one source joined another's identity (for a reader to audit)."""
+
+    source: int
+    target: int
+    """A source already in the identity joined (its group's first source)."""
+    rule: str
+    """``surname``, ``title``, ``honorific``."""
+
+
+@dataclass(frozen=True)
+class Apart:
+    """A bare surname kept apart from the people who have it, and why."""
+
+    source: int
+    candidates: tuple[int, ...]
+    """The first source of each identity it could be."""
+    reason: str
+
+
+@dataclass
+class Linking:
+    """Sources grouped into identities, with the surname joins and refusals explained."""
+
+    groups: list[int]
+    links: list[Link] = field(default_factory=list)
+    apart: list[Apart] = field(default_factory=list)
+
+
+def _decide(
+    mine: Evidence, candidates: dict[int, Evidence], names: dict[int, str]
+) -> tuple[int | None, str]:
+    """The one candidate a bare surname's titles and honorifics fit, or why there is none."""
+    who = " and ".join(names[c] for c in candidates)
+    if not mine.offices and not mine.genders:
+        return None, f"{who} share the surname; no title, role or honorific says which"
+    fitting = [c for c, known in candidates.items() if mine.fits(known)]
+    said = ", ".join(sorted(mine.offices | mine.genders))
+    if len(fitting) == 1:
+        found = candidates[fitting[0]]
+        return fitting[0], "title" if mine.offices & found.offices else "honorific"
+    if fitting:
+        return None, f"{who} share the surname; what the article gives ({said}) fits more than one"
+    return None, f"{who} share the surname; what the article gives ({said}) fits none of them"
+
+
+def link(
+    people: Sequence[Sequence[str]],
+    kinds: Sequence[str] | None = None,
+    roles: Sequence[Sequence[str]] | None = None,
+) -> Linking:
     """Group sources (each given as forms, name first) into identities; deterministic.
 
-    Returns, for each source, the index of the first source of its group. People with a
-    multi-word form are grouped by full-name matches first (the same first and last name,
-    middle names agreeing, see :func:`_identities`); people known only by one-word forms are
-    grouped by that word, then join the one group whose surname it is, if exactly one group
-    has it. Sources that are not persons (``kinds``) join only a source of the same kind
-    with the same form: an anonymous source or an organisation is never merged into a
-    person. Each step looks names up in tables, so the time grows with the number of forms,
-    not with its square.
+    People with a multi-word form are grouped by full-name matches first (the same first
+    and last name, middle names agreeing, see :func:`_identities`). A person known only by
+    one-word forms (a surname, with or without a title: ``Obama``, ``President Obama``)
+    joins the one identity whose surname it is; when several have it, the one its titles,
+    honorifics and ``roles`` fit, if exactly one does (:class:`Evidence`: ``President
+    Obama`` is the Obama who is president, ``Mr. Obama`` not the one called ``Mrs.``);
+    otherwise it stays apart, and :attr:`Linking.apart` says why. One-word people no full
+    name claims are grouped by that word. Sources that are not persons (``kinds``) join
+    only a source of the same kind with the same form: an anonymous source or an
+    organisation is never merged into a person. Each step looks names up in tables, so the
+    time grows with the number of forms, not with its square.
     """
     kinds_ = _kinds(people, kinds)
+    roles_ = list(roles) if roles is not None else [[] for _ in people]
     groups = _Groups(len(people))
+    found = Linking([])
     keys = [[_key(f) for f in forms] for forms in people]
     persons = [i for i, kind in enumerate(kinds_) if kind == "person"]
     full = [i for i in persons if any(len(k) >= 2 for k in keys[i])]
@@ -377,24 +562,42 @@ def cluster(people: Sequence[Sequence[str]], kinds: Sequence[str] | None = None)
         identity = _identities([middle for _, middle in members])
         by_identity: dict[int, int] = {}
         for i, middle in members:
-            if (found := identity.get(middle)) is not None:
-                groups.join(i, by_identity.setdefault(found, i))
-    by_word: dict[str, int] = {}
-    for i in single:
-        for k in keys[i]:
-            if len(k) == 1:
-                groups.join(i, by_word.setdefault(k[0], i))
+            if (which := identity.get(middle)) is not None:
+                groups.join(i, by_identity.setdefault(which, i))
     owners: dict[str, set[int]] = {}
+    known: dict[int, Evidence] = {}
     for i in full:
+        root = groups.root(i)
+        known[root] = known.get(root, Evidence()) | evidence(people[i], roles_[i])
         for k in keys[i]:
             if len(k) >= 2:
-                owners.setdefault(k[-1], set()).add(groups.root(i))
+                owners.setdefault(k[-1], set()).add(root)
+    names = {i: people[i][0] for i in full}
+    by_word: dict[str, int] = {}
     for i in single:
         words = {k[0] for k in keys[i] if len(k) == 1}
-        candidates = {groups.root(r) for w in words for r in owners.get(w, ())}
-        if len(candidates) == 1:
-            groups.join(i, candidates.pop())
-    return [groups.root(i) for i in range(len(people))]
+        candidates = sorted({r for w in words for r in owners.get(w, ())})
+        if not candidates:
+            for w in words:
+                groups.join(i, by_word.setdefault(w, i))
+            continue
+        target: int | None = candidates[0]
+        rule = "surname"
+        if len(candidates) > 1:
+            mine = evidence(people[i], roles_[i])
+            target, rule = _decide(mine, {c: known[c] for c in candidates}, names)
+        if target is None:
+            found.apart.append(Apart(i, tuple(candidates), rule))
+        else:
+            groups.join(i, target)
+            found.links.append(Link(i, target, rule))
+    found.groups = [groups.root(i) for i in range(len(people))]
+    return found
+
+
+def cluster(people: Sequence[Sequence[str]], kinds: Sequence[str] | None = None) -> list[int]:
+    """For each source, the index of the first source of its identity (see :func:`link`)."""
+    return link(people, kinds).groups
 
 
 def speaker_id(name: str) -> str:

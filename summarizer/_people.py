@@ -4,7 +4,12 @@ Who is the same across articles is decided by the library's identity rules
 (:func:`summarizer._identity.cluster`), the ones that already merge a long article's
 chunks: "Belozarsky", "Mr Belozarsky", "Arkadiy Belozarskiy" and "Arkady Belozarsky" are
 one person; "Petra Sollberg" and "Aron Sollberg" stay two, and so do their "Ms Sollberg"
-and "Mr Sollberg"; a surname alone joins a person only when exactly one has it.
+and "Mr Sollberg"; a surname alone joins a person when exactly one has it, or when its
+title, honorific or role (the speaker's ``role``) fits exactly one of those who have it
+("President Obama" beside Barack Obama, the President, and Michelle Obama, the First Lady), or
+when its own article gives one full name with that surname; otherwise it stays apart, one
+entry per article, and the entry's ``kept_apart`` says why. Every join beyond the full name is
+listed in the entry's ``joins`` (the form, its article, the form it joined, the rule).
 
 What takes part, per article:
 
@@ -22,8 +27,10 @@ What takes part, per article:
   one, has it, it refers to nobody (so "Koravia" creates no person).
 
 Sources that are not persons are kept apart from persons. Organisations and groups join
-only one of the same kind with the same name, compared as words (case, a leading "the" and
-possessives aside: "The Koravian government" is "Koravian government"). An anonymous
+only one of the same kind, by the rules of :mod:`summarizer._organisations` (a leading "the",
+a country, word order, an agency's short form, an abbreviation an article defines: "The
+Koravian government" is "Koravian government", "US State Department" is "the State
+Department"). An anonymous
 source is never merged with anything: "a senior official" in two articles names nobody in
 particular.
 
@@ -46,17 +53,28 @@ from summarizer._identity import (
     COMMON_WORDS,
     NAME_PARTICLES,
     TITLES,
-    cluster,
+    evidence,
     fold_token,
     form_key,
+    link,
+    name_key,
     name_tokens,
     plain_words,
     resolve,
     speaker_id,
 )
+from summarizer._organisations import abbreviations, link_organisations
 from summarizer._summary import speaker_ids
 
-__all__ = ["People", "PersonEntry", "QuoteRef", "build_people", "personal_name"]
+__all__ = [
+    "Join",
+    "KeptApart",
+    "People",
+    "PersonEntry",
+    "QuoteRef",
+    "build_people",
+    "personal_name",
+]
 
 _ARTICLES = frozenset({"the", "a", "an"})
 _OFFICES = TITLES - {"the", "der", "die", "la", "le"}
@@ -80,6 +98,32 @@ class QuoteRef:
     """The speaker's name as that article gives it."""
 
 
+@dataclass(frozen=True)
+class Join:
+    """Why a form joined an identity: which rule joined which forms, in which article."""
+
+    form: str
+    """The form that joined, as its article gives it."""
+    article_id: str
+    joined: str
+    """A form the identity already had."""
+    rule: str
+    """``surname``, ``title``, ``honorific``, ``article's full name`` (persons);
+    ``leading article``, ``country``, ``word order``, ``agency``, ``abbreviation``,
+    ``the same name`` (organisations and groups), joined by ``; `` when several."""
+
+
+@dataclass(frozen=True)
+class KeptApart:
+    """A bare surname not joined to the people of the corpus who have it, and why."""
+
+    form: str
+    article_id: str
+    candidates: list[str]
+    """The ids of the people it could be."""
+    reason: str
+
+
 @dataclass
 class PersonEntry:
     """One identity of the corpus: a person, an organisation, a group or an anonymous source."""
@@ -93,6 +137,10 @@ class PersonEntry:
     quoted_in: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
     quotes: list[QuoteRef] = field(default_factory=list)
+    joins: list[Join] = field(default_factory=list)
+    """How forms other than by full name joined this entry (see the module docstring)."""
+    kept_apart: list[KeptApart] = field(default_factory=list)
+    """Why a bare surname that is this entry was not joined to a person with it."""
 
 
 @dataclass
@@ -106,6 +154,8 @@ class _Mention:
     role: str | None = None
     loose: bool = False
     """A bare surname that does not speak: kept only if it joins a person with a full name."""
+    full_name: str | None = None
+    """The article's own full name a bare surname was given (``Barack Obama`` for ``Obama``)."""
 
 
 def personal_name(name: str) -> bool:
@@ -180,30 +230,81 @@ def _article_mentions(article: CorpusArticle) -> tuple[list[_Mention], dict[str,
                     mentions[found].forms.append(name)
             if found is not None:
                 names[key] = found
+    _own_full_names(mentions)
     return mentions, names
 
 
-def _cluster(mentions: list[_Mention]) -> list[int]:
-    """The identity group of each mention (index of its group's first mention's unique form set)."""
-    keys: dict[tuple[str, tuple[str, ...]], int] = {}
-    unique_forms: list[list[str]] = []
-    unique_kinds: list[str] = []
-    which = []
-    for n, mention in enumerate(mentions):
-        if mention.kind == "person":
-            kind, forms = "person", mention.forms
-        elif mention.kind == "anonymous":
-            kind, forms = f"anonymous#{n}", mention.forms  # never merged
-        else:
-            kind, forms = mention.kind, [_org_form(f) for f in mention.forms]
-        key = (kind, tuple(sorted({form_key(f) for f in forms})))
-        if key not in keys:
-            keys[key] = len(unique_forms)
-            unique_forms.append(forms)
-            unique_kinds.append(kind)
-        which.append(keys[key])
-    groups = cluster(unique_forms, unique_kinds)
-    return [groups[u] for u in which]
+def _own_full_names(mentions: list[_Mention]) -> None:
+    """A bare surname takes the article's one full name with that surname, if it fits.
+
+    "Obama" beside "Barack Obama" in one article is Barack Obama; "Mr. Obama" beside only
+    "Michelle Obama", called "Mrs. Obama", is not her.
+    """
+    persons = [m for m in mentions if m.kind == "person"]
+    for bare in persons:
+        keys = [name_key(f) for f in bare.forms]
+        if any(len(k) != 1 for k in keys):
+            continue
+        words = {k[0] for k in keys}
+        fulls = [
+            (m, f)
+            for m in persons
+            if m is not bare
+            for f in m.forms
+            if len(k := name_key(f)) >= 2 and k[-1] in words
+        ]
+        if len({id(m) for m, _ in fulls}) != 1:
+            continue
+        owner, full = fulls[0]
+        roles = [bare.role] if bare.role else []
+        known = evidence(owner.forms, [owner.role] if owner.role else [])
+        if evidence(bare.forms, roles).fits(known):
+            bare.forms.append(full)
+            bare.full_name = full
+
+
+_Joined = tuple[int, str, str, str]
+"""A mention that joined by a rule: (mention, its form, the form it joined, the rule)."""
+_Apart = tuple[int, list[int], str]
+"""A bare surname kept apart: (mention, the mentions it could be, why)."""
+
+
+def _cluster(
+    mentions: list[_Mention], defined: dict[str, str]
+) -> tuple[list[int], list[_Joined], list[_Apart]]:
+    """The identity group of each mention (its group's first mention), with the joins explained.
+
+    Persons by the identity rules (:func:`summarizer._identity.link`, roles as evidence),
+    organisations and groups by :func:`summarizer._organisations.link_organisations`, each
+    kind apart; anonymous sources never join.
+    """
+    groups = list(range(len(mentions)))
+    joined: list[_Joined] = []
+    apart: list[_Apart] = []
+    persons = [n for n, m in enumerate(mentions) if m.kind == "person"]
+    found = link(
+        [mentions[n].forms for n in persons],
+        roles=[[r] if (r := mentions[n].role) else [] for n in persons],
+    )
+    for local, root in enumerate(found.groups):
+        groups[persons[local]] = persons[root]
+    for n in persons:
+        if full := mentions[n].full_name:
+            joined.append((n, mentions[n].forms[0], full, "article's full name"))
+    for j in found.links:
+        source, target = mentions[persons[j.source]], mentions[persons[j.target]]
+        joined.append((persons[j.source], source.forms[0], target.forms[0], j.rule))
+    for a in found.apart:
+        apart.append((persons[a.source], [persons[c] for c in a.candidates], a.reason))
+    kinds = dict.fromkeys(m.kind for m in mentions if m.kind not in ("person", "anonymous"))
+    for kind in kinds:
+        members = [n for n, m in enumerate(mentions) if m.kind == kind]
+        orgs = link_organisations([mentions[n].forms for n in members], defined)
+        for local, root in enumerate(orgs.groups):
+            groups[members[local]] = members[root]
+        for o in orgs.joins:
+            joined.append((members[o.source], o.form, o.joined, "; ".join(o.rules)))
+    return groups, joined, apart
 
 
 def _canonical(members: list[_Mention]) -> str:
@@ -311,7 +412,9 @@ def build_people(articles: list[CorpusArticle]) -> People:
         found, named = _article_mentions(article)
         article_names[article.id] = {key: len(mentions) + i for key, i in named.items()}
         mentions += found
-    groups = _cluster(mentions)
+    texts = [a.text for a in articles]
+    texts += [f for m in mentions if m.kind not in ("person", "anonymous") for f in m.forms]
+    groups, joined, apart = _cluster(mentions, abbreviations(texts))
     entries: list[PersonEntry] = []
     entry_of: dict[int, PersonEntry] = {}
     taken: set[str] = set()
@@ -346,7 +449,30 @@ def build_people(articles: list[CorpusArticle]) -> People:
                 names[(article_id, key)] = entry_of[groups[at]]
     people = People(entries, speakers, names, articles)
     _fill(people, mentions, groups, entry_of, articles)
+    _explain(mentions, groups, entry_of, joined, apart)
     return people
+
+
+def _explain(
+    mentions: list[_Mention],
+    groups: list[int],
+    entry_of: dict[int, PersonEntry],
+    joined: list[_Joined],
+    apart: list[_Apart],
+) -> None:
+    """Each entry's joins beyond the full name, and why a bare surname stayed apart."""
+    for n, form, other, rule in joined:
+        if (entry := entry_of.get(groups[n])) is not None:
+            join = Join(form, mentions[n].article, other, rule)
+            if join not in entry.joins:
+                entry.joins.append(join)
+    for n, candidates, reason in apart:
+        if (entry := entry_of.get(groups[n])) is None:
+            continue
+        ids = [entry_of[groups[c]].id for c in candidates if groups[c] in entry_of]
+        entry.kept_apart.append(
+            KeptApart(mentions[n].forms[0], mentions[n].article, list(dict.fromkeys(ids)), reason)
+        )
 
 
 def _fill(

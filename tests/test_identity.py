@@ -8,8 +8,10 @@ import pytest
 
 from summarizer._identity import (
     cluster,
+    evidence,
     fold_token,
     forms_match,
+    link,
     name_tokens,
     resolve,
     same_person,
@@ -193,3 +195,100 @@ def test_cluster_grows_with_the_forms_not_their_square() -> None:
     elapsed = time.perf_counter() - started
     assert len(set(groups)) == len(names)
     assert elapsed < 5, f"cluster took {elapsed:.1f}s for 3,200 sources"
+
+
+# -- namesakes: what the article gives decides ---------------------------------------------
+
+BARACK = ["Barack Obama", "President Barack Obama"]
+MICHELLE = ["Michelle Obama", "Mrs. Obama"]
+
+
+@pytest.mark.parametrize(
+    ("people", "roles", "groups", "rule"),
+    [
+        # A title only one namesake holds, from her role or his other forms.
+        ([BARACK, MICHELLE, ["President Obama"]], None, [0, 1, 0], "title"),
+        (
+            [["Barack Obama"], ["Michelle Obama"], ["Obama"]],
+            [["President"], ["First Lady"], ["President of the United States"]],
+            [0, 1, 0],
+            "title",
+        ),
+        # "Mr." fits the one namesake not called "Mrs." nor a First Lady.
+        ([BARACK, MICHELLE, ["Mr. Obama"]], None, [0, 1, 0], "honorific"),
+        (
+            [["Barack Obama"], ["Michelle Obama"], ["Mr. Obama"]],
+            [[], ["First Lady"], []],
+            [0, 1, 0],
+            "honorific",
+        ),
+        (
+            [["Former President Bill Clinton"], ["Hillary Clinton"], ["President Clinton"]],
+            [[], ["Secretary of State"], []],
+            [0, 1, 0],
+            "title",
+        ),
+        # One namesake in the corpus: the surname alone is enough, as before.
+        ([["Sir Peter Westmacott"], ["Westmacott"]], None, [0, 0], "surname"),
+    ],
+)
+def test_a_title_or_honorific_that_fits_one_namesake_joins_it(
+    people: list[list[str]], roles: list[list[str]] | None, groups: list[int], rule: str
+) -> None:
+    found = link(people, roles=roles)
+    assert found.groups == groups
+    assert [link.rule for link in found.links] == [rule]
+    assert found.apart == []
+
+
+@pytest.mark.parametrize(
+    ("people", "roles", "why"),
+    [
+        # Nothing but the surname.
+        (
+            [["Bill Clinton"], ["Hillary Clinton"], ["Clinton"]],
+            None,
+            "no title, role or honorific says which",
+        ),
+        # "Mr." with no namesake marked as a woman: unsure, so apart.
+        ([["Barack Obama"], ["Michelle Obama"], ["Mr. Obama"]], None, "fits more than one"),
+        # Both were president.
+        (
+            [["George H. W. Bush"], ["George W. Bush"], ["President Bush"]],
+            [["President"], ["President"], []],
+            "fits more than one",
+        ),
+        # A title neither is known by.
+        (
+            [["Bill Clinton"], ["Hillary Clinton"], ["Senator Clinton"]],
+            None,
+            "fits none of them",
+        ),
+    ],
+)
+def test_a_bare_surname_that_nothing_decides_stays_apart_and_says_why(
+    people: list[list[str]], roles: list[list[str]] | None, why: str
+) -> None:
+    found = link(people, roles=roles)
+    assert found.groups == [0, 1, 2]
+    assert [(a.source, a.candidates) for a in found.apart] == [(2, (0, 1))]
+    assert why in found.apart[0].reason
+
+
+@pytest.mark.parametrize(
+    ("forms", "roles", "offices", "genders"),
+    [
+        (["President Obama"], [], {"president"}, set()),
+        (["Mr. Obama"], [], set(), {"male"}),
+        (["Former President Bill Clinton"], [], {"president"}, set()),
+        (["Michelle Obama"], ["First Lady of the United States"], {"first lady"}, {"female"}),
+        (["Joe Biden"], ["Vice President"], {"vice president"}, set()),
+        (["Sir Peter Westmacott"], ["Ambassador to the United States"], {"ambassador"}, {"male"}),
+        (["Obama"], [], set(), set()),
+    ],
+)
+def test_evidence_reads_titles_honorifics_and_roles(
+    forms: list[str], roles: list[str], offices: set[str], genders: set[str]
+) -> None:
+    found = evidence(forms, roles)
+    assert (set(found.offices), set(found.genders)) == (offices, genders)
