@@ -63,6 +63,9 @@ __all__ = [
     "StanceThread",
 ]
 
+_GIVEN = ("source", "url", "title", "site", "published_from")
+"""What a result's ``meta`` tells a corpus article about where it came from."""
+
 Source = str | os.PathLike[str] | Iterable[ResultRecord | ArticleSummary | CorpusArticle]
 """What :meth:`Corpus.from_results` reads: a results file, or results, summaries or articles."""
 
@@ -104,13 +107,12 @@ class Corpus(CorpusData):
                 error = item.error
                 skipped.append(Skipped(item.id, f"{error.type}: {error.message}" if error else ""))
             else:
-                source_, url = item.meta.get("source"), item.meta.get("url")
+                given = {k: item.meta.get(k) for k in _GIVEN}
                 articles.append(
                     CorpusArticle(
                         item.id,
                         item.summary,
-                        source=source_ if isinstance(source_, str) else None,
-                        url=url if isinstance(url, str) else None,
+                        **{k: v if isinstance(v, str) else None for k, v in given.items()},
                     )
                 )
         return cls.build(articles, skipped)
@@ -200,6 +202,10 @@ def _article_json(article: CorpusArticle) -> dict[str, Any]:
         "id": article.id,
         "published": _plain(article.published),
         "headline": s.headline,
+        "published_from": article.published_from,
+        "title": article.title,
+        "site": article.site,
+        "outlet": article.outlet,
         "source": article.source,
         "url": article.url,
         "speakers": len(s.speakers),
