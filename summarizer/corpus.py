@@ -10,6 +10,9 @@
     for stance in corpus.stances:
         if stance.changed:
             print(stance.holder, stance.target, stance.polarities)
+    for statement in corpus.statements:  # one statement, every outlet's wording
+        if statement.changed:
+            print(statement.speaker, [(r.outlet, r.changes) for r in statement.reports])
     corpus.tables()  # Arrow tables to join: articles, speakers, quotes, meetings, ...
 
 - **people** (:class:`PersonEntry`): one per identity across all articles, by the library's
@@ -18,7 +21,10 @@
 - **meetings** (:class:`MeetingThread`): one thread per real-world meeting, its events the
   article-level meetings (:mod:`summarizer._meeting_threads` has the rules);
 - **stances** (:class:`StanceThread`): a holder toward a target across articles
-  (:mod:`summarizer._stance_threads` has the rules).
+  (:mod:`summarizer._stance_threads` has the rules);
+- **statements** (:class:`Statement`): one statement of one identity quoted by several
+  articles, each article's wording, spans and outlet side by side, and where an outlet's
+  words differ, word by word (:mod:`summarizer._statements` has the rule).
 
 Every event keeps its article id and the spans of its evidence, so each claim leads back to
 the article's words. The corpus is the same whatever order the results file holds (a batch
@@ -44,6 +50,7 @@ from summarizer._meeting_threads import Evidence, MeetingEvent, MeetingThread
 from summarizer._people import PersonEntry, QuoteRef
 from summarizer._results import ResultRecord, read_results
 from summarizer._stance_threads import StanceEvent, StanceThread
+from summarizer._statements import Report, Statement, WordChange
 from summarizer._summary import MEETING_STATUSES
 from summarizer._tables import TABLES, arrow_tables, pandas_frames, table_rows, write_tables
 from summarizer._timeframes import Interval
@@ -58,9 +65,12 @@ __all__ = [
     "MeetingThread",
     "PersonEntry",
     "QuoteRef",
+    "Report",
     "Skipped",
     "StanceEvent",
     "StanceThread",
+    "Statement",
+    "WordChange",
 ]
 
 _GIVEN = ("source", "url", "title", "site", "published_from")
@@ -124,6 +134,7 @@ class Corpus(CorpusData):
             "people": [_plain(p) for p in self.people],
             "meetings": [_meeting_json(m) for m in self.meetings],
             "stances": [_stance_json(s) for s in self.stances],
+            "statements": [_statement_json(s) for s in self.statements],
             "skipped": [_plain(s) for s in self.skipped],
         }
 
@@ -243,4 +254,17 @@ def _stance_json(thread: StanceThread) -> dict[str, Any]:
         "changed": thread.changed,
         "polarities": thread.polarities,
         "events": [_plain(e) for e in thread.events],
+    }
+
+
+def _statement_json(statement: Statement) -> dict[str, Any]:
+    return {
+        "id": statement.id,
+        "person_id": statement.person_id,
+        "speaker": statement.speaker,
+        "changed": statement.changed,
+        "articles": statement.articles,
+        "reports": [
+            _plain(r, skip=("segments",)) | {"differs": r.differs} for r in statement.reports
+        ],
     }
