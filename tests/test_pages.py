@@ -160,6 +160,11 @@ def test_batch_on_saved_pages_then_corpus_orders_by_their_dates(tmp_path: Path) 
         args = ["batch", str(folder), "-o", str(output), "--no-cache", "--concurrency", "1"]
         run = CliRunner().invoke(app, args, env=env)
     assert run.exit_code == 0, run.output
+    sent = [json.dumps(r["messages"]) for r in server.requests]
+    # The model is told each page's date (relative days resolve against it), or that it is unknown.
+    for date in ("2024-12-21", "2024-12-22", "2024-12-23"):
+        assert sum(f"Publication date: {date}" in body for body in sent) == 1, date
+    assert sum("Publication date: unknown" in body for body in sent) == 1
     records = {r["id"]: r for r in map(json.loads, output.read_text().splitlines())}
     kyiv = records["a-kyiv"]
     assert kyiv["summary"]["published"] == "2024-12-23"
