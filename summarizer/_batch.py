@@ -40,13 +40,21 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Article:
-    """One article of a batch: an id that names it in the results, and its text."""
+    """One article of a batch: an id that names it in the results, and its text.
+
+    An article read from a saved page also has the page's ``title`` and ``site``, and
+    ``published_from`` says where its date came from (``"none"``: the page declares no
+    date; see :mod:`summarizer._pages`).
+    """
 
     id: str
     text: str
     published: dt.date | str | None = None
     source: str | None = None
     url: str | None = None
+    title: str | None = None
+    site: str | None = None
+    published_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,11 +67,40 @@ class BatchResult:
     seconds: float = 0.0
     source: str | None = None
     url: str | None = None
+    title: str | None = None
+    site: str | None = None
+    published_from: str | None = None
 
     @property
     def ok(self) -> bool:
         """True when there is a summary."""
         return self.summary is not None
+
+    @classmethod
+    def of(
+        cls,
+        article: Article,
+        *,
+        summary: ArticleSummary | None = None,
+        error: SummarizerError | None = None,
+        seconds: float = 0.0,
+    ) -> BatchResult:
+        """The result for ``article``, carrying where it came from (source, url, page)."""
+        return cls(
+            id=article.id,
+            summary=summary,
+            error=error,
+            seconds=seconds,
+            source=article.source,
+            url=article.url,
+            title=article.title,
+            site=article.site,
+            published_from=article.published_from,
+        )
+
+
+_GIVEN = ("published", "source", "url", "title", "site")
+"""What a caller's record may give besides its id and text."""
 
 
 def text_id(text: str) -> str:
@@ -84,7 +121,7 @@ def as_article(item: Any, index: int = 0) -> Article:
     if isinstance(item, Mapping):
         fields = dict(item)
     elif hasattr(item, "text"):
-        fields = {k: getattr(item, k, None) for k in ("id", "text", "published", "source", "url")}
+        fields = {k: getattr(item, k, None) for k in ("id", "text", *_GIVEN)}
     else:
         raise InputError(f"item {index}: expected a text or a record with id and text")
     text = fields.get("text")
@@ -94,9 +131,7 @@ def as_article(item: Any, index: int = 0) -> Article:
     return Article(
         id=str(raw_id) if raw_id not in (None, "") else text_id(text),
         text=text,
-        published=fields.get("published"),
-        source=fields.get("source"),
-        url=fields.get("url"),
+        **{k: fields.get(k) for k in _GIVEN},
     )
 
 
@@ -181,14 +216,8 @@ class _Attempt:
         article = self._article
         if article is None:
             return BatchResult(id=_item_id(self.item, self.index), error=self.error)
-        return BatchResult(
-            id=article.id,
-            summary=self.summary,
-            error=self.error,
-            seconds=round(time.perf_counter() - self.started, 3),
-            source=article.source,
-            url=article.url,
-        )
+        seconds = round(time.perf_counter() - self.started, 3)
+        return BatchResult.of(article, summary=self.summary, error=self.error, seconds=seconds)
 
 
 def _run_one(engine: Summarizer, item: Any, index: int) -> BatchResult:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from summarizer._grounding import Span
 from summarizer.schema import ArticleSummary
@@ -25,6 +26,20 @@ class CorpusArticle:
     summary: ArticleSummary
     source: str | None = None
     url: str | None = None
+    title: str | None = None
+    """The page's title, for an article read from a saved page."""
+    site: str | None = None
+    """The outlet's name as the page gives it (else the URL's host)."""
+    published_from: str | None = None
+    """Where the date came from (``"none"``: the page declares none; see ``_pages``)."""
+
+    @property
+    def outlet(self) -> str | None:
+        """Who published it: the page's site, else the URL's host, else None."""
+        if self.site:
+            return self.site
+        host = urlsplit(self.url).hostname if self.url else None
+        return host.removeprefix("www.") if host else None
 
     @property
     def published(self) -> dt.date | None:

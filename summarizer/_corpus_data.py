@@ -1,4 +1,7 @@
-"""What a corpus holds, built once from its articles: people, meeting and stance threads.
+"""What a corpus holds, built once from its articles: people, threads and statements.
+
+People come from ``_people``, meeting and stance threads from ``_meeting_threads`` and
+``_stance_threads``, the statements several articles quote from ``_statements``.
 
 :class:`CorpusData` is the plain data; :class:`summarizer.corpus.Corpus` adds the ways to
 read it in (results files) and out (JSON, tables, HTML). The views (``_tables``,
@@ -14,6 +17,7 @@ from summarizer._corpus_article import CorpusArticle, in_order
 from summarizer._meeting_threads import MeetingThread, thread_meetings
 from summarizer._people import People, build_people
 from summarizer._stance_threads import StanceThread, thread_stances
+from summarizer._statements import Statement, find_statements
 
 __all__ = ["CorpusData", "Skipped"]
 
@@ -28,13 +32,14 @@ class Skipped:
 
 @dataclass(frozen=True)
 class CorpusData:
-    """Articles in publication order, their people, meeting threads and stance threads."""
+    """Articles in publication order, their people, threads, and shared statements."""
 
     articles: list[CorpusArticle]
     people: People
     meetings: list[MeetingThread]
     stances: list[StanceThread]
     skipped: list[Skipped] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
 
     @classmethod
     def build(cls, articles: list[CorpusArticle], skipped: list[Skipped] | None = None) -> Self:
@@ -54,6 +59,7 @@ class CorpusData:
             meetings=thread_meetings(ordered, people),
             stances=thread_stances(ordered, people),
             skipped=skipped,
+            statements=find_statements(ordered, people),
         )
 
     def article(self, article_id: str) -> CorpusArticle | None:

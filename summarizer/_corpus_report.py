@@ -1,8 +1,10 @@
 """A corpus as one self-contained page: meeting timelines, stance changes, people, articles.
 
-The page (``templates/corpus.html.j2``) has four parts: a timeline per meeting thread
+The page (``templates/corpus.html.j2``) has five parts: a timeline per meeting thread
 (status changes with dates and places), the stance threads (those followed over several
-articles first, changes marked), a people index with their quotes across articles, and
+articles first, changes marked), the statements several articles quote (each outlet's
+wording side by side, words added, dropped or changed marked; changed ones first), a
+people index with their quotes across articles, and
 every article with its quotes and evidence highlighted exactly as in the article report
 (:func:`summarizer._report.article_marks`). Each event, stance and quote links to its words
 in its article on the same page: selecting one scrolls there and flashes the span (the
@@ -25,6 +27,7 @@ from summarizer._meeting_threads import MeetingEvent, MeetingThread
 from summarizer._people import PersonEntry
 from summarizer._report import PALETTE_SIZE, article_marks, render_page
 from summarizer._stance_threads import StanceEvent, StanceThread
+from summarizer._statements import Report, Statement
 from summarizer._summary import MEETING_STATUSES, polarity_sign, speaker_ids
 
 __all__ = ["corpus_to_html"]
@@ -136,6 +139,28 @@ def _stance(page: _Page, thread: StanceThread) -> dict[str, Any]:
     }
 
 
+def _report(page: _Page, report: Report) -> dict[str, Any]:
+    quote = page.corpus.articles[page.index[report.article_id]].summary.quotes[report.quote_index]
+    return {
+        "article": page.article(report.article_id),
+        "outlet": report.outlet,
+        "kind": report.kind,
+        "segments": report.segments,
+        "changes": report.changes,
+        "link": page.target(report.article_id, quote, "text" if quote.span else "evidence"),
+    }
+
+
+def _statement(page: _Page, statement: Statement) -> dict[str, Any]:
+    return {
+        "id": statement.id,
+        "speaker": statement.speaker,
+        "colour": page.colour(statement.person_id),
+        "changed": statement.changed,
+        "reports": [_report(page, r) for r in statement.reports],
+    }
+
+
 def _person(page: _Page, person: PersonEntry) -> dict[str, Any]:
     quotes = []
     for ref in person.quotes:
@@ -175,10 +200,15 @@ def corpus_to_html(corpus: CorpusData, *, title: str | None = None) -> str:
         followed=[s for s in stances if len(s["events"]) > 1],
         once=[s for s in stances if len(s["events"]) == 1],
         people=[_person(page, p) for p in corpus.people],
+        statements=[
+            _statement(page, st) for st in sorted(corpus.statements, key=lambda st: not st.changed)
+        ],
         articles=[
             {
                 **page.article(a.id),
                 "source": a.source,
+                "outlet": a.outlet,
+                "published_from": a.published_from,
                 "summary": a.summary.summary,
                 "text": page.marked[k][0],
             }

@@ -177,7 +177,7 @@ def batch_requests(summarizer: Summarizer, articles: Iterable[Article]) -> Batch
         try:
             lines = _article_lines(summarizer, article)
         except SummarizerError as exc:
-            refused = BatchResult(id=article.id, error=exc, source=article.source, url=article.url)
+            refused = BatchResult.of(article, error=exc)
             requests.refused.append(refused)
             continue
         requests.lines += lines
@@ -339,8 +339,8 @@ def _outcome(
         call = summarizer.pipeline.resume(article.text, article.published, chunks)
         summary = call.validate(_completions(records))
     except SummarizerError as exc:
-        return BatchResult(id=article.id, error=exc, source=article.source, url=article.url)
-    return BatchResult(id=article.id, summary=summary, source=article.source, url=article.url)
+        return BatchResult.of(article, error=exc)
+    return BatchResult.of(article, summary=summary)
 
 
 @dataclass
@@ -409,11 +409,11 @@ def collect_batch(
             try:  # never submitted when it cannot be sent: say why
                 summarizer.pipeline.start(article.text, article.published)
             except SummarizerError as exc:
-                yield BatchResult(id=article.id, error=exc, source=article.source, url=article.url)
+                yield BatchResult.of(article, error=exc)
                 continue
         if submitted is None or any(record is None for record in submitted.records):
             missing = ProviderError(f"batch {batch_id} ({batch.status}) has no result for it")
-            yield BatchResult(id=article.id, error=missing, source=article.source, url=article.url)
+            yield BatchResult.of(article, error=missing)
         else:
             found = [record for record in submitted.records if record is not None]
             yield _outcome(summarizer, article, found, submitted.chunks)

@@ -7,6 +7,11 @@ A line (:class:`ResultRecord`)::
      "error": {"type", "message", "attempts", "status_code", "kind"} | null,
      "meta": {"seconds", "source", "url", ...the summary's meta...}}
 
+An article read from a saved page (HTML) adds the page's ``title`` and ``site`` to ``meta``,
+and ``published_from``: where the summary's ``published`` came from (``"caller"``,
+``"meta"``, ``"json-ld"``, ``"time"``), or ``"none"`` when the page declares no date (the
+summary's ``published`` is then null). Other inputs leave these keys out.
+
 Writing: :class:`ResultsFile` appends one whole line per article and flushes it, so a crash
 can at worst tear the last line; ids already in the file are skipped on a rerun. It appends
 only to a regular file at the path itself, never through a symbolic link (refused), and
@@ -122,7 +127,8 @@ class ResultRecord:
     status: Literal["ok", "error"]
     error: ErrorInfo | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
-    """``seconds``, ``source``, ``url`` and the summary's meta (model, usage, ...)."""
+    """``seconds``, ``source``, ``url``, a page's ``title``, ``site`` and ``published_from``,
+    and the summary's meta (model, usage, ...)."""
     stored: Mapping[str, Any] | None = field(default=None, repr=False)
     """The summary as read from the file, not yet validated."""
     source: str = ""
@@ -163,6 +169,8 @@ class ResultRecord:
             "source": result.source,
             "url": result.url,
         }
+        page = {"title": result.title, "site": result.site, "published_from": result.published_from}
+        meta.update({k: v for k, v in page.items() if v is not None})
         if result.summary is not None and result.summary.meta is not None:
             meta.update(result.summary.meta.model_dump(mode="json"))
         error = ErrorInfo.of(result.error) if result.error is not None else None

@@ -3,9 +3,11 @@
 Inputs: one text, Markdown or HTML file; a folder of them (ids are their paths relative to
 the folder, without the suffix); or a JSONL file of records (``id``, ``text``, optional
 ``published``, ``source``, ``url``). HTML is reduced to article text with trafilatura
-(the ``html`` extra); without it, an HTML input is a clear per-article error. A page over
-``max_html_bytes`` is that article's :class:`InputError`, decided on its size before it is
-read or parsed (extraction time grows faster than the page).
+(the ``html`` extra), and keeps what the page says about itself: its publication date (and
+where it was found, or that the page declares none), title, URL and site
+(:mod:`summarizer._pages`); without trafilatura, an HTML input is a clear per-article
+error. A page over ``max_html_bytes`` is that article's :class:`InputError`, decided on its
+size before it is read or parsed (extraction time grows faster than the page).
 
 Every id names one article, so an input where two articles would share one is refused
 before any article is yielded (:class:`InputError` naming both): two files with the same
@@ -22,6 +24,7 @@ The results file is :mod:`summarizer._results`'s.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -32,10 +35,11 @@ from typing import Any
 
 from summarizer._batch import Article
 from summarizer._files import open_regular
-from summarizer._settings import DEFAULT_MAX_HTML_BYTES, over_limit
+from summarizer._pages import Page, check_html_size, read_page
+from summarizer._settings import DEFAULT_MAX_HTML_BYTES
 from summarizer.errors import InputError
 
-__all__ = ["InputProblem", "count_articles", "html_to_text", "read_articles"]
+__all__ = ["InputProblem", "count_articles", "html_to_text", "page_article", "read_articles"]
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -51,30 +55,35 @@ class InputProblem:
     error: InputError
 
 
-def _check_html_size(size: int, name: str, max_bytes: int) -> None:
-    if size > max_bytes:
-        found = f"{name}: the HTML page is {size:,} bytes"
-        raise InputError(over_limit(found, max_bytes, "max_html_bytes"))
-
-
 def html_to_text(html: str, name: str, *, max_bytes: int = DEFAULT_MAX_HTML_BYTES) -> str:
-    """The article text of an HTML page, via trafilatura.
+    """The article text of an HTML page, via trafilatura (see :func:`read_page`).
 
     Raises:
         InputError: The page is over ``max_bytes`` bytes of UTF-8 (checked before it is
             parsed), trafilatura is not installed, or it found no article text.
     """
-    _check_html_size(len(html.encode("utf-8", "surrogatepass")), name, max_bytes)
-    try:
-        import trafilatura
-    except ImportError as exc:
-        raise InputError(
-            f"{name}: HTML input needs trafilatura: pip install 'summarizer[html]' ({exc})"
-        ) from exc
-    text = trafilatura.extract(html, include_comments=False, include_tables=False)
-    if not text or not text.strip():
-        raise InputError(f"{name}: no article text found in the HTML")
-    return str(text)
+    return read_page(html, name, max_bytes=max_bytes).text
+
+
+def page_article(
+    page: Page,
+    article_id: str,
+    *,
+    source: str | None = None,
+    published: dt.date | str | None = None,
+    url: str | None = None,
+) -> Article:
+    """The article of a page: what the caller gives wins over what the page says."""
+    return Article(
+        id=article_id,
+        text=page.text,
+        published=published if published is not None else page.published,
+        source=source,
+        url=url or page.url,
+        title=page.title,
+        site=page.site,
+        published_from="caller" if published is not None else page.published_from,
+    )
 
 
 def _outside(path: Path, folder: Path) -> InputError | None:
@@ -140,14 +149,15 @@ def _file_article(
     html = path.suffix.lower() in HTML_SUFFIXES
     try:
         if html:  # refused on its size before it is read
-            _check_html_size(path.stat().st_size, path.name, max_html_bytes)
+            check_html_size(path.stat().st_size, path.name, max_html_bytes)
         raw = _read_input_file(path, folder)
-        if html:
-            raw = html_to_text(raw, path.name, max_bytes=max_html_bytes)
+        page = read_page(raw, path.name, max_bytes=max_html_bytes) if html else None
     except InputError as exc:
         return InputProblem(article_id, exc)
     except (OSError, UnicodeDecodeError) as exc:
         return InputProblem(article_id, InputError(f"cannot read {path}: {exc}"))
+    if page is not None:
+        return page_article(page, article_id, source=str(path))
     return Article(id=article_id, text=raw, source=str(path))
 
 

@@ -1,8 +1,10 @@
 """A corpus as joinable tables: what a pipeline loads into a warehouse or a notebook.
 
-Six tables (:data:`TABLES`), each with fixed columns and types, joined on ids:
+Seven tables (:data:`TABLES`), each with fixed columns and types, joined on ids:
 
-- ``articles`` (``article_id``): publication date, headline, summary, source, url, the text;
+- ``articles`` (``article_id``): publication date and where it came from
+  (``published_from``, for saved pages), headline, summary, source, url, the page's title
+  and site, the text;
 - ``speakers`` (``id``): one row per identity of the corpus (person, organisation, group,
   anonymous source), with its forms, roles and articles;
 - ``quotes``: ``article_id``, ``speaker_id`` (a ``speakers.id``), kind, text, evidence, and
@@ -13,7 +15,13 @@ Six tables (:data:`TABLES`), each with fixed columns and types, joined on ids:
   dates, place and evidence with offsets;
 - ``stances``: one row per stance event (``stance_id``, ``seq``): holder, target, the
   article's polarity and evidence with offsets; ``main`` is false for a look back kept with
-  an event (an older version of the target, see ``_stance_threads``).
+  an event (an older version of the target, see ``_stance_threads``);
+- ``statements``: one row per report of a statement several articles quote
+  (``statement_id``, ``seq``): the speaker, the article and its outlet, the wording with
+  ``start``/``end`` (as in ``quotes``; ``quote_index`` joins it), and how the words differ
+  from the first report (``differs``; ``words_added``, ``words_dropped``, ``words_changed``
+  as ``before → after``); ``statement_changed`` is true on every row of a statement whose
+  outlets' words differ (see ``_statements``).
 
 The rows are plain Python values (:func:`table_rows`). Arrow tables need the ``export``
 extra (pyarrow), pandas frames pandas too; CSV is written with the standard library, list
@@ -46,6 +54,9 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("summary", "string"),
         ("source", "string"),
         ("url", "string"),
+        ("published_from", "string"),
+        ("title", "string"),
+        ("site", "string"),
         ("text", "string"),
     ),
     "speakers": (
@@ -116,6 +127,26 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("evidence", "string"),
         ("start", "int"),
         ("end", "int"),
+    ),
+    "statements": (
+        ("statement_id", "string"),
+        ("seq", "int"),
+        ("speaker_id", "string"),
+        ("speaker", "string"),
+        ("statement_changed", "bool"),
+        ("article_id", "string"),
+        ("quote_index", "int"),
+        ("published", "date"),
+        ("outlet", "string"),
+        ("kind", "string"),
+        ("said_as", "string"),
+        ("wording", "string"),
+        ("start", "int"),
+        ("end", "int"),
+        ("differs", "bool"),
+        ("words_added", "list<string>"),
+        ("words_dropped", "list<string>"),
+        ("words_changed", "list<string>"),
     ),
 }
 """Every table's columns and their types, in order."""
@@ -230,6 +261,37 @@ def _stance_rows(corpus: CorpusData) -> list[dict[str, Any]]:
     return rows
 
 
+def _statement_rows(corpus: CorpusData) -> list[dict[str, Any]]:
+    rows = []
+    for statement in corpus.statements:
+        for seq, r in enumerate(statement.reports):
+            rows.append(
+                {
+                    "statement_id": statement.id,
+                    "seq": seq,
+                    "speaker_id": statement.person_id,
+                    "speaker": statement.speaker,
+                    "statement_changed": statement.changed,
+                    "article_id": r.article_id,
+                    "quote_index": r.quote_index,
+                    "published": r.published,
+                    "outlet": r.outlet,
+                    "kind": r.kind,
+                    "said_as": r.said_as,
+                    "wording": r.wording,
+                    "start": r.start,
+                    "end": r.end,
+                    "differs": r.differs,
+                    "words_added": [c.after for c in r.changes if c.op == "added"],
+                    "words_dropped": [c.before for c in r.changes if c.op == "dropped"],
+                    "words_changed": [
+                        f"{c.before} → {c.after}" for c in r.changes if c.op == "changed"
+                    ],
+                }
+            )
+    return rows
+
+
 def table_rows(corpus: CorpusData) -> dict[str, list[dict[str, Any]]]:
     """Every table's rows, by table name (see the module docstring)."""
     meetings, events = _meeting_rows(corpus)
@@ -242,6 +304,9 @@ def table_rows(corpus: CorpusData) -> dict[str, list[dict[str, Any]]]:
                 "summary": a.summary.summary,
                 "source": a.source,
                 "url": a.url,
+                "published_from": a.published_from,
+                "title": a.title,
+                "site": a.site,
                 "text": a.text,
             }
             for a in corpus.articles
@@ -251,6 +316,7 @@ def table_rows(corpus: CorpusData) -> dict[str, list[dict[str, Any]]]:
         "meetings": meetings,
         "meeting_events": events,
         "stances": _stance_rows(corpus),
+        "statements": _statement_rows(corpus),
     }
 
 

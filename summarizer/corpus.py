@@ -10,6 +10,9 @@
     for stance in corpus.stances:
         if stance.changed:
             print(stance.holder, stance.target, stance.polarities)
+    for statement in corpus.statements:  # one statement, every outlet's wording
+        if statement.changed:
+            print(statement.speaker, [(r.outlet, r.changes) for r in statement.reports])
     corpus.tables()  # Arrow tables to join: articles, speakers, quotes, meetings, ...
 
 - **people** (:class:`PersonEntry`): one per identity across all articles, by the library's
@@ -18,7 +21,10 @@
 - **meetings** (:class:`MeetingThread`): one thread per real-world meeting, its events the
   article-level meetings (:mod:`summarizer._meeting_threads` has the rules);
 - **stances** (:class:`StanceThread`): a holder toward a target across articles
-  (:mod:`summarizer._stance_threads` has the rules).
+  (:mod:`summarizer._stance_threads` has the rules);
+- **statements** (:class:`Statement`): one statement of one identity quoted by several
+  articles, each article's wording, spans and outlet side by side, and where an outlet's
+  words differ, word by word (:mod:`summarizer._statements` has the rule).
 
 Every event keeps its article id and the spans of its evidence, so each claim leads back to
 the article's words. The corpus is the same whatever order the results file holds (a batch
@@ -44,6 +50,7 @@ from summarizer._meeting_threads import Evidence, MeetingEvent, MeetingThread
 from summarizer._people import PersonEntry, QuoteRef
 from summarizer._results import ResultRecord, read_results
 from summarizer._stance_threads import StanceEvent, StanceThread
+from summarizer._statements import Report, Statement, WordChange
 from summarizer._summary import MEETING_STATUSES
 from summarizer._tables import TABLES, arrow_tables, pandas_frames, table_rows, write_tables
 from summarizer._timeframes import Interval
@@ -58,10 +65,16 @@ __all__ = [
     "MeetingThread",
     "PersonEntry",
     "QuoteRef",
+    "Report",
     "Skipped",
     "StanceEvent",
     "StanceThread",
+    "Statement",
+    "WordChange",
 ]
+
+_GIVEN = ("source", "url", "title", "site", "published_from")
+"""What a result's ``meta`` tells a corpus article about where it came from."""
 
 Source = str | os.PathLike[str] | Iterable[ResultRecord | ArticleSummary | CorpusArticle]
 """What :meth:`Corpus.from_results` reads: a results file, or results, summaries or articles."""
@@ -104,13 +117,12 @@ class Corpus(CorpusData):
                 error = item.error
                 skipped.append(Skipped(item.id, f"{error.type}: {error.message}" if error else ""))
             else:
-                source_, url = item.meta.get("source"), item.meta.get("url")
+                given = {k: item.meta.get(k) for k in _GIVEN}
                 articles.append(
                     CorpusArticle(
                         item.id,
                         item.summary,
-                        source=source_ if isinstance(source_, str) else None,
-                        url=url if isinstance(url, str) else None,
+                        **{k: v if isinstance(v, str) else None for k, v in given.items()},
                     )
                 )
         return cls.build(articles, skipped)
@@ -122,6 +134,7 @@ class Corpus(CorpusData):
             "people": [_plain(p) for p in self.people],
             "meetings": [_meeting_json(m) for m in self.meetings],
             "stances": [_stance_json(s) for s in self.stances],
+            "statements": [_statement_json(s) for s in self.statements],
             "skipped": [_plain(s) for s in self.skipped],
         }
 
@@ -200,6 +213,10 @@ def _article_json(article: CorpusArticle) -> dict[str, Any]:
         "id": article.id,
         "published": _plain(article.published),
         "headline": s.headline,
+        "published_from": article.published_from,
+        "title": article.title,
+        "site": article.site,
+        "outlet": article.outlet,
         "source": article.source,
         "url": article.url,
         "speakers": len(s.speakers),
@@ -237,4 +254,17 @@ def _stance_json(thread: StanceThread) -> dict[str, Any]:
         "changed": thread.changed,
         "polarities": thread.polarities,
         "events": [_plain(e) for e in thread.events],
+    }
+
+
+def _statement_json(statement: Statement) -> dict[str, Any]:
+    return {
+        "id": statement.id,
+        "person_id": statement.person_id,
+        "speaker": statement.speaker,
+        "changed": statement.changed,
+        "articles": statement.articles,
+        "reports": [
+            _plain(r, skip=("segments",)) | {"differs": r.differs} for r in statement.reports
+        ],
     }

@@ -17,6 +17,7 @@ from summarizer import ArticleSummary
 from summarizer.corpus import Corpus, CorpusArticle
 from tests.browser import BROWSER_MARKS, FLASHED_JS, VISIBLE_JS, Chromium, browser_window
 from tests.story import large_summary, replayed_summaries, run_story_batch
+from tests.test_corpus_statements import DROPPED, two_outlets
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -57,7 +58,8 @@ LAYOUT_JS = """
   const parts = {'.sc-thread': '.sc-part', '.sc-event': '.sc-thread',
     '.sc-event .sr-evidence li': '.sc-event', '.sc-stance': '.sc-part',
     '.sc-people .sr-card': '.sc-part', '.sc-article': '.sc-part', '.sr-article': '.sc-article',
-    '.sc-glance > li': '.sc-part', '.sc-part': 'body'};
+    '.sc-glance > li': '.sc-part', '.sc-statement': '.sc-part', '.sc-report': '.sc-statement',
+    '.sc-part': 'body'};
   for (const [selector, container] of Object.entries(parts)) {
     for (const el of document.querySelectorAll(selector)) {
       if (!el.getClientRects().length) { continue; }  /* inside a closed <details> */
@@ -116,6 +118,31 @@ def test_an_event_leads_to_its_words_in_its_article(
     browser.screenshot(ARTIFACTS / "corpus_after_click.png")
 
 
+def test_a_statement_shows_each_outlets_words_side_by_side(
+    browser: Chromium, tmp_path: Path
+) -> None:
+    corpus = Corpus.from_results(two_outlets())
+    open_page(browser, corpus.to_html(), tmp_path)
+    boxes = browser.evaluate(
+        """Array.from(document.querySelectorAll('#statements .sc-report'))
+             .map(r => { const b = r.getBoundingClientRect(); return [b.left, b.top]; })"""
+    )
+    assert len(boxes) == 2 and boxes[0][0] < boxes[1][0] and boxes[0][1] == boxes[1][1]
+    dropped = browser.evaluate(
+        "Array.from(document.querySelectorAll('#statements del')).map(d => d.textContent)"
+    )
+    assert dropped == ["not"]
+    link = browser.evaluate(
+        "document.querySelectorAll('#statements .sc-report a[data-target]')[1].dataset.target"
+    )
+    browser.click(f'[data-target="{link}"]')
+    assert browser.wait_for(FLASHED_JS % json.dumps(link))
+    words = browser.evaluate(f"document.getElementById({json.dumps(link)}).textContent")
+    assert words == DROPPED
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.screenshot(ARTIFACTS / "corpus_statement.png")
+
+
 def big_corpus() -> Corpus:
     """The story's eight summaries and, as a ninth article, all of them as one long one."""
     articles = [CorpusArticle(f"a{i}", s) for i, s in enumerate(replayed_summaries())]
@@ -128,6 +155,7 @@ def test_the_page_holds_a_large_corpus_at_every_width(
 ) -> None:
     corpus = big_corpus()
     assert max(len(a.summary.quotes) for a in corpus.articles) >= 25
+    assert len(corpus.statements) >= 5  # the long one quotes every article again
     open_page(browser, corpus.to_html(), tmp_path, width)
     found: dict[str, Any] = browser.evaluate(LAYOUT_JS)
     assert found["scrollWidth"] <= found["innerWidth"] == width, "the page overflows sideways"

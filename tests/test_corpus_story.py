@@ -224,7 +224,15 @@ def test_the_corpus_page_and_the_tables_come_from_the_same_results(
     assert run.exit_code == 0, run.output
     assert sorted(p.name for p in (tmp_path / "t").iterdir()) == sorted(
         f"{n}.parquet"
-        for n in ("articles", "speakers", "quotes", "meetings", "meeting_events", "stances")
+        for n in (
+            "articles",
+            "speakers",
+            "quotes",
+            "meetings",
+            "meeting_events",
+            "stances",
+            "statements",
+        )
     )
 
 

@@ -418,7 +418,7 @@ def _cached_or_pending(
         if hit is None:
             pending.append(item)
             continue
-        result = BatchResult(id=item.id, summary=hit, source=item.source, url=item.url)
+        result = BatchResult.of(item, summary=hit)
         results.append(result)
         stats.add(result)
     return pending

@@ -19,7 +19,7 @@ from rich.text import Text
 from summarizer._files import write_replacing
 from summarizer._render import terminal_text
 from summarizer.cli._common import JsonOption, failures
-from summarizer.corpus import Corpus
+from summarizer.corpus import Corpus, WordChange
 from summarizer.errors import InputError
 
 __all__ = ["corpus", "export"]
@@ -58,9 +58,24 @@ def _text(found: Corpus) -> Text:
     for stance in changed:
         out.append(t(f"  {stance.holder} on {stance.target}: "), style="bold")
         out.append(" → ".join(f"{e.polarity} ({e.published})" for e in stance.events) + "\n")
+    differ = [s for s in found.statements if s.changed]
+    out.append(f"\nStatements worded differently ({len(differ)})\n", style="bold underline")
+    for statement in differ:
+        first = statement.reports[0]
+        out.append(t(f"  {statement.speaker}"), style="bold")
+        out.append(t(f" (first: {first.outlet or first.article_id}, {first.published})\n"))
+        for report in statement.reports[1:]:
+            changes = "; ".join(_change(c) for c in report.changes) or "same words"
+            out.append(t(f"    {report.outlet or report.article_id}: {changes}\n"))
     for skipped in found.skipped:
         out.append(t(f"\nleft out {skipped.id}: {skipped.error}"), style="red")
     return out
+
+
+def _change(change: WordChange) -> str:
+    if change.op == "changed":
+        return f"{change.before!r} → {change.after!r}"
+    return f"{change.op} {change.before or change.after!r}"
 
 
 def corpus(
@@ -122,10 +137,10 @@ def export(
         ),
     ] = True,
 ) -> None:
-    """Write joinable tables: articles, speakers, quotes, meetings, meeting events, stances.
+    """Write joinable tables: articles, speakers, quotes, meetings, stances, statements.
 
-    CSV is made safe for spreadsheets by default (see --no-csv-escape); Parquet keeps the
-    data as it is.
+    The meeting events are a table too. CSV is made safe for spreadsheets by default (see
+    --no-csv-escape); Parquet keeps the data as it is.
     """
     with failures():
         written = _load(results).write_tables(output, format, csv_escape=csv_escape)

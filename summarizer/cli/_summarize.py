@@ -9,9 +9,10 @@ import typer
 
 from summarizer._api import summarize_article
 from summarizer._escape import safe_json
+from summarizer._pages import read_page
 from summarizer._render import render_summary, terminal_text
 from summarizer._settings import Settings
-from summarizer._sources import HTML_SUFFIXES, html_to_text
+from summarizer._sources import HTML_SUFFIXES
 from summarizer.cli._common import (
     JsonOption,
     MarkdownOption,
@@ -31,7 +32,11 @@ def summarize(
     as_json: JsonOption = False,
     markdown: MarkdownOption = False,
     published: Annotated[
-        str | None, typer.Option(help="Publication date YYYY-MM-DD (default: the text's header).")
+        str | None,
+        typer.Option(
+            help="Publication date YYYY-MM-DD (default: the page's own date, or the text's "
+            "date header)."
+        ),
     ] = None,
     *,
     options: dict[str, Any],
@@ -41,7 +46,10 @@ def summarize(
         settings = Settings.from_env(**options)
         text, _ = read_input(path)
         if path != "-" and Path(path).suffix.lower() in HTML_SUFFIXES:
-            text = html_to_text(text, Path(path).name, max_bytes=settings.max_html_bytes)
+            page = read_page(text, Path(path).name, max_bytes=settings.max_html_bytes)
+            text = page.text
+            if published is None and page.published is not None:  # the caller's date wins
+                published = page.published.isoformat()
         summary = summarize_article(text, published=published, settings=settings)
     if as_json:  # the same value, with terminal controls and odd line breaks escaped
         typer.echo(safe_json(summary.model_dump_json(indent=2)))
