@@ -74,6 +74,30 @@ class Page:
     published_from: PublishedFrom = "none"
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _with_headline_and_lead(body: str, title: str | None, lead: str | None, tree: Any) -> str:
+    """The article as a reader sees it: its headline and lead paragraph, then the body.
+
+    trafilatura keeps the main text only, and many news pages set their headline and their
+    lead (standfirst) apart from it: a name given only there would never reach the model.
+    The headline is the page's title; the lead is its description, taken only when the page
+    also shows it (its words stand in the page's body) and the body does not hold it already.
+    """
+    flat = _words(body)
+    parts = []
+    if title and not flat.startswith(_words(title)):  # a body that opens with it has it
+        parts.append(title.strip())
+    if lead and _words(lead) not in flat:
+        body_nodes = tree.xpath("//body")
+        shown = _words(body_nodes[0].text_content()) if body_nodes else ""
+        if _words(lead) in shown:
+            parts.append(lead.strip())
+    return "\n\n".join([*parts, body])
+
+
 def check_html_size(size: int, name: str, max_bytes: int) -> None:
     """Refuse a page over ``max_bytes`` before it is read or parsed.
 
@@ -194,9 +218,12 @@ def read_page(html: str, name: str, *, max_bytes: int = DEFAULT_MAX_HTML_BYTES) 
         tree, date_config={"extensive_search": False, "original_date": True}
     )
     url = _text(getattr(meta, "url", None))
+    title = _text(getattr(meta, "title", None))
     return Page(
-        text=str(text),
-        title=_text(getattr(meta, "title", None)),
+        text=_with_headline_and_lead(
+            str(text), title, _text(getattr(meta, "description", None)), tree
+        ),
+        title=title,
         site=_text(getattr(meta, "sitename", None)) or _text(getattr(meta, "hostname", None)),
         url=url,
         published=published,

@@ -104,7 +104,9 @@ def test_a_page_gives_its_own_date_and_where_it_was_found(
     assert found.site == site
     if url is not None:
         assert found.url == url
-    assert found.text.startswith("According to Kremlin spokesman Dmitry Peskov")
+    headline, body = found.text.split("\n\n", 1)  # the headline first (it is not in the body)
+    assert headline == title
+    assert body.startswith("According to Kremlin spokesman Dmitry Peskov")
 
 
 def test_an_undated_page_is_not_dated_from_its_url_text_or_modification() -> None:
@@ -199,3 +201,25 @@ def test_the_callers_date_wins_over_the_pages(tmp_path: Path) -> None:
     assert own.exit_code == 0 and given.exit_code == 0, own.output + given.output
     assert json.loads(own.stdout)["published"] == "2024-12-23"
     assert json.loads(given.stdout)["published"] == "2025-01-02"
+
+
+def test_a_pages_headline_and_shown_lead_come_before_its_body() -> None:
+    """Names given only in the headline or the standfirst reach the model (issue 19's pages)."""
+    head = (
+        "<title>Talks with Erdogan set for Thursday</title>"
+        "<meta name='description' content='Vladimir Putin will receive Recep Tayyip Erdogan.'>"
+    )
+    lead = "<div class='lead'><p>Vladimir Putin will receive Recep Tayyip Erdogan.</p></div>"
+    shown = (
+        f"<!DOCTYPE html><html><head>{head}</head><body>{lead}<article>"
+        + "".join(f"<p>{html.escape(p)}</p>" for p in BODY.split("\n") if p.strip())
+        + "</article></body></html>"
+    )
+    text = read_page(shown, "talks.html").text
+    assert text.startswith(
+        "Talks with Erdogan set for Thursday\n\nVladimir Putin will receive Recep Tayyip Erdogan."
+    )
+    assert text.count("Vladimir Putin will receive") == 1
+    hidden = read_page(page(head), "hidden.html").text  # a description the page never shows
+    assert hidden.startswith("Talks with Erdogan set for Thursday\n\n")
+    assert "will receive" not in hidden
