@@ -204,11 +204,16 @@ def passage_problem(text: str, span: Span) -> str | None:
     return None
 
 
+_LEADS_IN = (":", ",")
+"""How a sentence ends when it introduces the quotation that opens the next paragraph."""
+
+
 def _regions(text: str, words: Sequence[Span]) -> list[Span]:
     """Where to look for an attribution: the words' sentences, then their neighbours.
 
     The neighbours are those of the same paragraph (a caption line after a quote, "That is
-    according to officials." after a claim).
+    according to officials." after a claim), and the last sentence of the paragraph before
+    when it ends by introducing the quotation ("Rathbun stated," then the quoted paragraph).
     """
     sentences = _sentences(text)
     first, _ = _sentence_range(text, words[0])
@@ -222,6 +227,14 @@ def _regions(text: str, words: Sequence[Span]) -> list[Span]:
         and sentences.paragraphs[last + 1] == sentences.paragraphs[last]
     ):
         after = last + 1
+    if (
+        before == first
+        and first > 0
+        and text[sentences.starts[first - 1] : sentences.ends[first - 1]]
+        .rstrip()
+        .endswith(_LEADS_IN)
+    ):  # the paragraph before ends by introducing it: 'Rathbun stated,' / '..., the Church denied:'
+        before = first - 1
     wider = Span(start=sentences.starts[before], end=sentences.ends[after])
     return [own, wider] if wider != own else [own]
 

@@ -32,7 +32,7 @@ from pydantic.json_schema import (
     SkipJsonSchema,
 )
 
-from summarizer._attribution import attribute, named_by_words, words_passage
+from summarizer._attribution import Attribution, attribute, named_by_words, words_passage
 from summarizer._fields import Distinct, FreeText, Person, Verbatim, check_roles, walk
 from summarizer._grounding import Span, locate_all, locate_pieces, locate_quote, quoted_fragments
 from summarizer._identity import form_key, resolve, speaker_id, unknown_names
@@ -690,6 +690,8 @@ class _Grounder:
         forms = speaker.forms() if speaker is not None else [quote.speaker]
         by_words = speaker is not None and speaker.kind in _NAMED_BY_WORDS
         found = attribute(self.article, words, quote.cue, forms, by_words)
+        if quote.cue and found.cue is None and is_direct(quote.kind) and len(words) == 1:
+            found = self.attribute_elsewhere(quote, words[0], forms, by_words) or found
         quote.cue_span, quote.source_span = found.cue, found.source
         if self.content and quote.cue and found.cue is None:
             self.problems.append(
@@ -697,6 +699,24 @@ class _Grounder:
                 "the attribution's words as the article writes them"
             )
         return found.sentences
+
+    def attribute_elsewhere(
+        self, quote: Quote, first: Span, forms: list[str], by_words: bool
+    ) -> Attribution | None:
+        """The occurrence of a quote printed twice whose attribution holds the cue.
+
+        A pull quote or caption may repeat the quote before the attributed text; the quote
+        is then located at the occurrence its cue stands beside.
+        """
+        for other in locate_all(first.slice(self.article), self.article):
+            if other == first:
+                continue
+            found = attribute(self.article, [other], quote.cue, forms, by_words)
+            if found.cue is not None:
+                quote.span = other
+                quote.pieces = [other] if quote.pieces else []
+                return found
+        return None
 
     def find(self, where: str, value: str) -> Span | None:
         span = locate_quote(value, self.article)

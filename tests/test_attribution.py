@@ -264,3 +264,62 @@ def test_gold_cues_and_contents_are_the_articles_words(seed_id: str) -> None:
         assert quote["cue"] and locate_quote(quote["cue"], text) is not None, quote
         if quote["kind"] != "direct":
             assert locate_quote(quote["content"], quote["evidence"]) is not None, quote
+
+
+# Real attributions from the real set (seeds/real, Wikinews, CC BY 2.5): a cue that ends the
+# paragraph before the quotation, and a quote printed twice (a caption, then attributed).
+STATED = (
+    "According to Rathbun, a detective was provided with material. Rathbun stated,\n\n"
+    '"Daniel was picked up by an investigator in a black car." Rathbun asserted more.'
+)
+DENIED = (
+    "In a statement to the Australian Broadcasting Corporation, the Church denied these "
+    "allegations:\n\nShe certainly wasn't 'forced' to be there."
+)
+TWICE = (
+    '"An insurgency against The Church of Scientology." Anonymous blogger\n\n'
+    'One poster admitted it. The poster wrote that "An insurgency against The Church of '
+    'Scientology."'
+)
+
+
+@pytest.mark.parametrize(
+    ("article", "words", "cue", "found"),
+    [
+        (STATED, "Daniel was picked up by an investigator in a black car.", "stated", "stated"),
+        (DENIED, "She certainly wasn't 'forced' to be there.", "denied", "denied"),
+    ],
+)
+def test_a_cue_ending_the_paragraph_before_the_quotation_is_its_cue(
+    article: str, words: str, cue: str, found: str
+) -> None:
+    span = locate_quote(words, article)
+    assert span is not None
+    attribution = attribute(article, [span], cue, ["Rathbun", "the Church"])
+    assert attribution.cue is not None and attribution.cue.slice(article) == found
+
+
+def test_a_cue_needs_the_paragraph_before_to_introduce_the_quotation() -> None:
+    article = STATED.replace("Rathbun stated,", "Rathbun stated it.")
+    span = locate_quote("Daniel was picked up by an investigator in a black car.", article)
+    assert span is not None
+    assert attribute(article, [span], "stated", ["Rathbun"]).cue is None
+
+
+def test_a_quote_printed_twice_is_located_where_its_cue_stands() -> None:
+    data = {
+        "headline": "A blogger declares an insurgency",
+        "summary": "A poster wrote about an insurgency against the church.",
+        "speakers": [{"name": "Anonymous blogger", "kind": "anonymous"}],
+        "quotes": [
+            {
+                "by": "Anonymous blogger",
+                "text": "An insurgency against The Church of Scientology.",
+                "cue": "wrote",
+            }
+        ],
+    }
+    quote = v3(data, TWICE).quotes[0]
+    assert quote.cue_span is not None and quote.cue_span.slice(TWICE) == "wrote"
+    assert quote.span is not None and quote.span.start > TWICE.index("The poster wrote")
+    assert [p.slice(TWICE) for p in quote.pieces] == [quote.span.slice(TWICE)]
