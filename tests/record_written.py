@@ -31,6 +31,7 @@ import httpx2
 import openai
 
 from summarizer import Summarizer, SummarizerError
+from summarizer._sources import InputProblem, read_articles
 from summarizer.evaluation import load_gold
 from tests.recording import CASSETTES, SEEDS, ReadableJsonYaml, make_vcr
 from tests.scenarios import TEST_API_KEY, answer
@@ -39,6 +40,7 @@ SETS = {
     "dev": SEEDS / "dev" / "gold.jsonl",
     "story": SEEDS / "story" / "gold.jsonl",
     "real": SEEDS / "real" / "gold.jsonl",
+    "kremlin": SEEDS / "kremlin" / "pages",  # a folder of saved pages, read as `batch` reads it
 }
 WRITTEN_CASSETTES = (
     ("dev", "v1"),
@@ -46,6 +48,7 @@ WRITTEN_CASSETTES = (
     ("story", "v2"),
     ("real", "v2"),
     ("real", "v3"),
+    ("kremlin", "v3"),
 )
 """The cassettes this command records: (set, prompt version) -> ``cassettes/<set>_<v>.yaml``."""
 
@@ -103,11 +106,21 @@ class WrittenEndpoint:
         return openai.OpenAI(api_key=TEST_API_KEY, http_client=httpx2.Client(transport=transport))
 
 
+def _articles(source: Path) -> list[Any]:
+    """The set's articles: a gold JSONL file's, or a folder's as ``summarizer batch`` reads it."""
+    if source.is_dir():
+        read = list(read_articles(source))
+        bad = [item for item in read if isinstance(item, InputProblem)]
+        assert not bad, f"unreadable pages: {bad}"
+        return read
+    return list(load_gold(source))
+
+
 def run(name: str, version: str, answers: Path, requests: Path) -> int:
     cassette_name = f"{name}_{version}"
     cassette = CASSETTES / f"{cassette_name}.yaml"
     endpoint = WrittenEndpoint(recorded_answers(cassette), answers, requests)
-    gold = load_gold(SETS[name])
+    gold = _articles(SETS[name])
     summarizer = Summarizer(client=endpoint.client(), prompt_version=version, max_retries=0)
     outcomes: dict[str, str] = {}
     trial = cassette.with_suffix(".trial.yaml")
