@@ -15,7 +15,8 @@ import openai
 from summarizer._cache import ResultCache
 from summarizer._client import ResolvedClient, base_url_of, resolve_client
 from summarizer._limits import RequestLimits
-from summarizer._pipeline import Pipeline, aextract_parts, extract_parts
+from summarizer._pipeline import Pipeline, aextract_parts, check_schema, extract_parts
+from summarizer._prompts import PromptSource
 from summarizer._settings import (
     SETTING_NAMES,
     Settings,
@@ -33,15 +34,18 @@ class SummarizerOptions(SettingsOptions, total=False):
     """The keyword options of :class:`Summarizer`, the one-call and the batch functions.
 
     The :class:`~summarizer.Settings` fields (``api_key``, ``base_url``, ``model``, ...),
-    and what a run adds: ``client``, ``cache`` and a ready ``settings``.
+    and what a run adds: ``client``, ``cache``, a ready ``settings``, a result ``schema``
+    and a ``prompt`` of your own.
     """
 
     client: Any
     cache: ResultCache | None
     settings: Settings | None
+    schema: type[ArticleSummary] | None
+    prompt: PromptSource | None
 
 
-RUN_OPTIONS: frozenset[str] = frozenset({"client", "cache", "settings"})
+RUN_OPTIONS: frozenset[str] = frozenset({"client", "cache", "settings", "schema", "prompt"})
 """What an entry point takes besides the settings (the batch functions add their limits)."""
 
 OPTION_NAMES: frozenset[str] = SETTING_NAMES | RUN_OPTIONS
@@ -210,17 +214,31 @@ class Summarizer:
         chunk_concurrency: Chunks of one long article extracted at the same time.
         cache: A :class:`ResultCache`: a summary already made under the same configuration
             is returned without any request.
+        schema: A result schema of your own: a subclass of :class:`ArticleSummary` whose
+            new fields carry the markers of :mod:`summarizer.fields` (its verbatim fields
+            are then grounded, reasked, merged, highlighted and exported like the
+            package's). Its JSON schema is sent, generated from the model. Default: the
+            package's. With it, the default prompt is the package's latest released one
+            that answers in the summary's own fields (v1): the compact ``lean`` answer (v2)
+            expands into the package's schema only.
+        prompt: A prompt of your own: a prompt file, a prompts folder (``prompt_version``
+            picks the version; default its latest released) or a loaded
+            :class:`~summarizer._prompts.Prompt`. Same spec, checks and lock as the
+            package's (see :func:`summarizer.load_prompt`).
         settings: A ready :class:`~summarizer.Settings` (the keyword arguments above, when
             given, override it); default: :meth:`Settings.from_env`.
 
     Raises:
-        ConfigurationError: A value is invalid, a name is not an option, or ``client`` is
-            given with ``api_key``/``base_url``.
+        ConfigurationError: A value is invalid, a name is not an option, ``client`` is
+            given with ``api_key``/``base_url``, ``schema`` is not a subclass of
+            :class:`ArticleSummary` or has a marker on a field of the wrong type, or the
+            prompt cannot load (no ``{{ article }}``, a released file that changed).
 
     Attributes:
         settings: The frozen :class:`~summarizer.Settings` in use.
         model: The model asked. ``mode``: the structured-output mode.
         prompt: The :class:`~summarizer._prompts.Prompt` sent; ``prompt_version`` its version.
+        schema: The result schema (:class:`ArticleSummary`, or yours).
         max_input_tokens: The input budget per request (the setting, else the model's
             context window less a reserve; None for unknown models).
         chunk_budget: The most article tokens sent in one request (see above), or None.
@@ -233,6 +251,8 @@ class Summarizer:
         *,
         cache: ResultCache | None = None,
         settings: Settings | None = None,
+        schema: type[ArticleSummary] | None = None,
+        prompt: PromptSource | None = None,
         **options: Unpack[SettingsOptions],
     ) -> None:
         check_option_names(options, SETTING_NAMES)
@@ -248,7 +268,8 @@ class Summarizer:
             settings = Settings.from_env(defaults={"mode": client_mode}, **given)
         else:
             settings = settings.replace(**given)
-        self._setup(settings, _Clients(client, settings), cache, None)
+        schema = ArticleSummary if schema is None else check_schema(schema)
+        self._setup(settings, _Clients(client, settings), cache, None, (schema, prompt))
 
     def _setup(
         self,
@@ -256,10 +277,17 @@ class Summarizer:
         clients: _Clients,
         cache: ResultCache | None,
         limits: RequestLimits | None,
+        answer: tuple[type[ArticleSummary], PromptSource | None],
         pipeline: Pipeline | None = None,
     ) -> None:
         self.settings = settings
-        self.pipeline = pipeline or Pipeline.build(settings, base_url_of(clients.client, settings))
+        self.schema, self._prompt_source = answer
+        self.pipeline = pipeline or Pipeline.build(
+            settings,
+            base_url_of(clients.client, settings),
+            schema=self.schema,
+            prompt=self._prompt_source,
+        )
         self.cache = cache
         self.limits = limits
         # Read-only views of the settings, for callers and reprs.
@@ -279,6 +307,8 @@ class Summarizer:
         client: Any = _KEEP,
         cache: ResultCache | None = _KEEP,
         limits: RequestLimits | None = _KEEP,
+        schema: type[ArticleSummary] | None = _KEEP,
+        prompt: PromptSource | None = _KEEP,
         **settings: Any,
     ) -> Summarizer:
         """A summarizer like this one with some options changed; this one is not modified.
@@ -292,6 +322,8 @@ class Summarizer:
             cache: Another result cache (None: no cache).
             limits: A run's :class:`RequestLimits`, shared by every summarizer given it
                 (requests in flight, rpm/tpm, one 429 gate); None: no limits.
+            schema: Another result schema (None: the package's).
+            prompt: Another prompt of your own (None: the package's).
             **settings: Any :class:`Settings` field, e.g. ``model=`` or ``max_reasks=``;
                 None sets an optional one back to None (``temperature=None``).
 
@@ -302,13 +334,25 @@ class Summarizer:
         """
         new_settings = self.settings.replace(**settings)
         clients = self._clients.derive(client, new_settings, settings.keys() & set(_ENDPOINT))
+        if schema is _KEEP:
+            schema = self.schema
+        answer = (
+            ArticleSummary if schema is None else check_schema(schema),
+            self._prompt_source if prompt is _KEEP else prompt,
+        )
+        same = (
+            new_settings == self.settings
+            and clients is self._clients
+            and answer == (self.schema, self._prompt_source)
+        )
         derived = object.__new__(Summarizer)
         derived._setup(
             new_settings,
             clients,
             self.cache if cache is _KEEP else cache,
             self.limits if limits is _KEEP else limits,
-            self.pipeline if new_settings == self.settings and clients is self._clients else None,
+            answer,
+            self.pipeline if same else None,
         )
         derived._sleep, derived._async_sleep = self._sleep, self._async_sleep
         return derived
