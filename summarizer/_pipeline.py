@@ -91,7 +91,6 @@ class Pipeline:
         cls,
         settings: Settings,
         endpoint: str | None = None,
-        *,
         schema: type[ArticleSummary] = ArticleSummary,
         prompt: PromptSource | None = None,
     ) -> Pipeline:

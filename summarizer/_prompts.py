@@ -352,7 +352,7 @@ def load_prompt_file(path: str | os.PathLike[str]) -> Prompt:
     return _read_prompt(entry.parent, entry.stem, str(entry), locked, own=True)
 
 
-PromptSource: TypeAlias = "str | os.PathLike[str] | Prompt"
+PromptSource: TypeAlias = str | os.PathLike[str] | Prompt
 """What ``Summarizer(prompt=...)`` takes: a prompt file, a prompts folder, or a loaded prompt."""
 
 
