@@ -49,16 +49,16 @@ _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 @cache
-def schema_sha256() -> str:
-    """Hash of the result schema, :class:`ArticleSummary`'s JSON schema as the models define it now.
+def schema_sha256(schema: type[ArticleSummary] = ArticleSummary) -> str:
+    """Hash of a result schema: its JSON schema as the models define it now.
 
-    A cached summary has this shape, so a change to the models invalidates the cache. It is
-    not the schema sent to the model: that is the prompt version's answer schema (frozen
-    beside a released prompt, see :mod:`summarizer._prompts`), named by the prompt's id and
-    version in the key.
+    A cached summary has this shape, so a change to the models (or a schema of your own,
+    ``Summarizer(schema=...)``) misses. It is not the schema sent to the model: that is the
+    prompt version's answer schema (frozen beside a released prompt, see
+    :mod:`summarizer._prompts`), named by the prompt's id and version in the key.
     """
-    schema = json.dumps(ArticleSummary.model_json_schema(), sort_keys=True)
-    return hashlib.sha256(schema.encode()).hexdigest()
+    text = json.dumps(schema.model_json_schema(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def endpoint_id(base_url: str) -> str:
@@ -166,18 +166,20 @@ class ResultCache:
         temperature: float | None,
         endpoint: str | None = None,
         chunk_budget: int | None = None,
+        schema: type[ArticleSummary] = ArticleSummary,
     ) -> str:
         """The cache key of one request configuration and article.
 
         ``endpoint`` is the base URL the requests go to (``model="local"`` on two servers
-        is two models); ``chunk_budget`` decides whether and how the article is split.
+        is two models); ``chunk_budget`` decides whether and how the article is split;
+        ``schema`` is the result schema (two schemas never share an answer).
         """
         parts = {
             "endpoint": endpoint_id(endpoint) if endpoint else None,
             "model": model,
             "mode": mode,
             "prompt": [prompt_id, prompt_version, prompt_sha256],
-            "schema": schema_sha256(),
+            "schema": schema_sha256(schema),
             "chunk_budget": chunk_budget,
             "article": hashlib.sha256(article.encode("utf-8")).hexdigest(),
             "published": published.isoformat() if published else None,
@@ -185,12 +187,12 @@ class ResultCache:
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
-    def get(self, key: str) -> ArticleSummary | None:
-        """The stored summary for ``key``, or None (also when the cache cannot be read)."""
+    def get(self, key: str, schema: type[ArticleSummary] = ArticleSummary) -> ArticleSummary | None:
+        """The stored summary for ``key`` read as ``schema``, or None (also when unreadable)."""
         try:
             with closing(self._connect()) as db:
                 row = db.execute("SELECT summary FROM results WHERE key = ?", (key,)).fetchone()
-            return None if row is None else ArticleSummary.model_validate_json(row[0])
+            return None if row is None else schema.model_validate_json(row[0])
         except (sqlite3.Error, pydantic.ValidationError) as exc:
             self._skipped("be read", exc)
             return None

@@ -268,15 +268,41 @@ def _relocate_every(items: list[BaseModel], article: str) -> list[BaseModel]:
     return copies
 
 
+def _verbatim_lists(cls: type[BaseModel]) -> dict[str, str]:
+    """The fields of ``cls`` that may hold a list of verbatim strings, and their span fields."""
+    return {
+        name: role.span
+        for name, info in cls.model_fields.items()
+        for role in info.metadata
+        if isinstance(role, Verbatim) and not role.every and role.pieces is None
+    }
+
+
+def _united_texts(models: Sequence[BaseModel], name: str, spans: str) -> tuple[list[Any], ...]:
+    """A list of verbatim strings united over the chunks: once per place, in article order."""
+    located: dict[tuple[int, int], tuple[str, Span]] = {}
+    for model in models:
+        for text, span in zip(getattr(model, name), getattr(model, spans), strict=False):
+            located.setdefault((span.start, span.end), (text, span))
+    ordered = [located[k] for k in sorted(located)]
+    return [text for text, _ in ordered], [span for _, span in ordered]
+
+
 def _merge_models(models: Sequence[BaseModel], article: str) -> dict[str, Any]:
     """Field values of one model merged from several, given in chunk order.
 
-    Lists are united and deduplicated (in article order where located), nested models are
-    merged, and any other field is the first model's.
+    Lists are united and deduplicated (in article order where located; a list of verbatim
+    strings by place), nested models are merged, and any other field is the first model's.
     """
     fields: dict[str, Any] = {}
+    texts = _verbatim_lists(type(models[0]))
     for name in type(models[0]).model_fields:
         values = [getattr(m, name) for m in models]
+        if name in texts and isinstance(values[0], list):
+            fields[name], fields[texts[name]] = _united_texts(models, name, texts[name])
+            continue
+        if name in texts.values() and name in fields:
+            continue  # filled with the strings it locates
         first = values[0]
         if isinstance(first, BaseModel):
             nested = _merge_models(values, article)

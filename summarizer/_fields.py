@@ -27,9 +27,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeAlias, get_args
+from types import NoneType, UnionType
+from typing import Any, Literal, TypeAlias, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel
+from pydantic.json_schema import SkipJsonSchema
 
 from summarizer._grounding import Span
 
@@ -41,7 +43,9 @@ __all__ = [
     "Verbatim",
     "Visit",
     "check_roles",
+    "check_tree",
     "located_spans",
+    "model_classes",
     "span_fields",
     "walk",
     "walk_spans",
@@ -197,13 +201,75 @@ def _holds_spans(annotation: Any) -> bool:
     return annotation is Span or any(_holds_spans(arg) for arg in get_args(annotation))
 
 
+def _strip_optional(annotation: Any) -> tuple[Any, bool]:
+    """``X`` from ``X | None`` (and whether None was allowed); other types as they are."""
+    if get_origin(annotation) in (Union, UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not NoneType]
+        if len(args) == 1:
+            return args[0], True
+    return annotation, False
+
+
+def _is_text(annotation: Any) -> bool:
+    """A string, or a literal of strings (a quote's kind)."""
+    if get_origin(annotation) is Literal:
+        return all(isinstance(arg, str) for arg in get_args(annotation))
+    return annotation is str
+
+
+def _shape(annotation: Any, item: Callable[[Any], bool]) -> str | None:
+    """``one`` for an item (optional or not), ``list`` for a list of items, else None."""
+    inner, _ = _strip_optional(annotation)
+    if item(inner):
+        return "one"
+    args = get_args(inner)
+    if get_origin(inner) is list and len(args) == 1 and item(_strip_optional(args[0])[0]):
+        return "list"
+    return None
+
+
+_TEXT_ROLES = "a string, an optional string or a list of strings"
+
+
+def _check_types(cls: type[BaseModel], name: str, role: Role) -> None:
+    """Refuse a marker on a field whose type it cannot read or fill.
+
+    Raises:
+        TypeError: The marked field, or a field the marker fills, has the wrong type.
+    """
+    fields = cls.model_fields
+    where = f"{cls.__name__}.{name}"
+    shape = _shape(fields[name].annotation, _is_text)
+    if isinstance(role, Distinct):
+        return
+    if shape is None:
+        marker = type(role).__name__
+        raise TypeError(f"{where}: {marker} marks {_TEXT_ROLES}, not {fields[name].annotation}")
+    if isinstance(role, Verbatim):
+        wanted = {role.span: "list" if shape == "list" or role.every else "one"}
+        wanted.update((f, "list") for f in (role.pieces, role.quoted) if f is not None)
+        for target, form in wanted.items():
+            if _shape(fields[target].annotation, lambda a: a is Span) != form:
+                kind = "list[Span]" if form == "list" else "Span | None"
+                raise TypeError(f"{where}: its span field {target!r} must be {kind}")
+    elif (
+        isinstance(role, Person)
+        and role.id is not None
+        and _shape(fields[role.id].annotation, lambda a: a is str) != shape
+    ):
+        kind = "list[str | None]" if shape == "list" else "str | None"
+        raise TypeError(f"{where}: its id field {role.id!r} must be {kind}")
+
+
 def check_roles(cls: type[BaseModel]) -> None:
-    """Refuse a model whose markers and span fields disagree (at class creation).
+    """Refuse a model whose markers and fields disagree (at class creation).
 
     Raises:
         TypeError: A :class:`Verbatim` names no span field, a :class:`Person` no id field,
-            or a :class:`Span` field is named by no marker (nothing would shift it onto
-            the article after chunking).
+            a marker sits on a field that is not text (a string, an optional string or a
+            list of strings), a field a marker fills has the wrong type, or a :class:`Span`
+            field is named by no marker (nothing would shift it onto the article after
+            chunking).
     """
     for name, roles, _ in _plan(cls):
         for role in roles:
@@ -214,6 +280,7 @@ def check_roles(cls: type[BaseModel]) -> None:
             for target in targets:
                 if target is not None and target not in cls.model_fields:
                     raise TypeError(f"{cls.__name__}.{name}: its marker names {target!r}, no field")
+            _check_types(cls, name, role)
     named = span_fields(cls)
     for name, info in cls.model_fields.items():
         if _holds_spans(info.annotation) and name not in named:
@@ -221,6 +288,42 @@ def check_roles(cls: type[BaseModel]) -> None:
                 f"{cls.__name__}.{name} holds spans, but no Verbatim marker names it: "
                 "declare it as a marker's span, pieces or quoted field"
             )
+
+
+def _nested_models(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in get_args(annotation):
+        yield from _nested_models(arg)
+
+
+def model_classes(cls: type[BaseModel]) -> list[type[BaseModel]]:
+    """``cls`` and every model class the model's answer may hold, each once, ``cls`` first.
+
+    Fields the library fills (``SkipJsonSchema``: spans, ids, ``meta``) are not followed.
+    """
+    found: dict[type[BaseModel], None] = {}
+    pending = [cls]
+    while pending:
+        current = pending.pop(0)
+        if current in found:
+            continue
+        found[current] = None
+        for info in current.model_fields.values():
+            if any(isinstance(m, cast(type, SkipJsonSchema)) for m in info.metadata):
+                continue
+            pending.extend(_nested_models(info.annotation))
+    return list(found)
+
+
+def check_tree(cls: type[BaseModel]) -> None:
+    """:func:`check_roles` on ``cls`` and every model class it holds (plain pydantic models too).
+
+    Raises:
+        TypeError: See :func:`check_roles`.
+    """
+    for model in model_classes(cls):
+        check_roles(model)
 
 
 def walk(model: BaseModel, path: str = "") -> Iterator[Visit]:

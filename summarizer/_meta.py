@@ -39,6 +39,10 @@ class SummaryMeta(BaseModel):
     prompt_id: str
     prompt_version: str
     prompt_sha256: str
+    schema_name: str | None = None
+    """The result schema's class (``summarizer.schema.ArticleSummary``, or yours)."""
+    schema_sha256: str | None = None
+    """The hash of the result schema (see ``summarizer._cache.schema_sha256``)."""
     attempts: int = Field(description="HTTP requests made, reasks and retries included")
     reasks: int = 0
     cached: bool = False

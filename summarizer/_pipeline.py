@@ -22,22 +22,24 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import openai
+from pydantic import BaseModel
 
 from summarizer._article import PreparedArticle, prepare_article
-from summarizer._cache import ResultCache
+from summarizer._cache import ResultCache, schema_sha256
 from summarizer._chunking import OUTPUT_PER_INPUT_TOKEN, merge_chunks, shift_spans, split_article
+from summarizer._fields import check_tree
 from summarizer._grounding import Span
 from summarizer._meta import SummaryMeta, Usage
 from summarizer._models import estimate_tokens, model_info
-from summarizer._prompts import Prompt, load_prompt
+from summarizer._prompts import Prompt, PromptSource, resolve_prompt
 from summarizer._request import Exchange, RequestTemplate
 from summarizer._settings import Settings, over_limit
 from summarizer._transport import CallRecorder, Transport, receive
 from summarizer._version import __version__
-from summarizer.errors import ExtractionError, InputError, SummarizerError
+from summarizer.errors import ConfigurationError, ExtractionError, InputError, SummarizerError
 from summarizer.schema import ArticleSummary
 
-__all__ = ["Call", "Outcome", "Pipeline", "aextract_parts", "extract_parts"]
+__all__ = ["Call", "Outcome", "Pipeline", "aextract_parts", "check_schema", "extract_parts"]
 
 logger = logging.getLogger("summarizer")
 
@@ -47,24 +49,63 @@ Outcome = tuple[ArticleSummary, CallRecorder]
 """One part's summary and what it took."""
 
 
+def check_schema(schema: object) -> type[ArticleSummary]:
+    """A result schema of the caller's own, checked before anything is sent.
+
+    Raises:
+        ConfigurationError: ``schema`` is not a pydantic model class that subclasses
+            :class:`ArticleSummary`, or a field marker of it (or of a model it holds)
+            disagrees with its field (see :mod:`summarizer.fields`).
+    """
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        raise ConfigurationError(
+            f"schema must be a pydantic model class that subclasses ArticleSummary, not {schema!r}"
+        )
+    if not issubclass(schema, ArticleSummary):
+        raise ConfigurationError(
+            f"schema {schema.__name__} must subclass ArticleSummary (add your fields to it)"
+        )
+    try:
+        check_tree(schema)
+    except TypeError as exc:
+        raise ConfigurationError(f"schema {schema.__name__}: {exc}") from exc
+    return schema
+
+
 @dataclass(frozen=True)
 class Pipeline:
     """The pure steps of an extraction under one :class:`Settings`.
 
     ``endpoint`` is the base URL requests go to: part of the cache key, never sent.
+    ``schema`` is the result schema (:class:`ArticleSummary`, or a subclass of yours).
     """
 
     settings: Settings
     prompt: Prompt
     template: RequestTemplate
     endpoint: str | None = None
+    schema: type[ArticleSummary] = ArticleSummary
 
     @classmethod
-    def build(cls, settings: Settings, endpoint: str | None = None) -> Pipeline:
-        """Load the prompt and prepare the fixed part of the request, once."""
-        prompt = load_prompt(settings.prompt_version)
-        template = RequestTemplate(prompt, settings.mode, settings.model, settings.temperature)
-        return cls(settings, prompt, template, endpoint)
+    def build(
+        cls,
+        settings: Settings,
+        endpoint: str | None = None,
+        schema: type[ArticleSummary] = ArticleSummary,
+        prompt: PromptSource | None = None,
+    ) -> Pipeline:
+        """Load the prompt and prepare the fixed part of the request, once.
+
+        Raises:
+            ConfigurationError: The prompt cannot load, or its answer shape cannot read
+                ``schema`` (see :func:`~summarizer._prompts.resolve_prompt`).
+        """
+        own_schema = schema is not ArticleSummary
+        loaded = resolve_prompt(prompt, settings.prompt_version, own_schema=own_schema)
+        template = RequestTemplate(
+            loaded, settings.mode, settings.model, settings.temperature, schema
+        )
+        return cls(settings, loaded, template, endpoint, schema)
 
     @property
     def log_context(self) -> str:
@@ -190,11 +231,12 @@ class Pipeline:
             article=article.text,
             published=article.published,
             temperature=s.temperature,
+            schema=self.schema,
         )
 
     def cached(self, cache: ResultCache, key: str, started: float) -> ArticleSummary | None:
         """A stored summary for ``key``, marked as cached (no request, no usage)."""
-        hit = cache.get(key)
+        hit = cache.get(key, self.schema)
         if hit is None or hit.meta is None:
             return None
         logger.info("cache hit (%s)", self.log_context)
@@ -272,6 +314,8 @@ class Pipeline:
             prompt_id=self.prompt.id,
             prompt_version=self.prompt.version,
             prompt_sha256=self.prompt.sha256,
+            schema_name=f"{self.schema.__module__}.{self.schema.__qualname__}",
+            schema_sha256=schema_sha256(self.schema),
             attempts=sum(r.attempts for r in recorders),
             reasks=sum(max(r.responses - 1, 0) for r in recorders),
             usage=sum((r.usage for r in recorders), Usage()),

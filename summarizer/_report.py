@@ -181,12 +181,17 @@ _LIST_KEYS = {
 
 
 def _item_key(path: str) -> tuple[str, str]:
-    """``("q3", "text")`` for ``quotes[3].text``: the item's DOM key and the field's name."""
+    """``("q3", "text")`` for ``quotes[3].text``: the item's DOM key and the field's name.
+
+    A list of a schema of your own is keyed by its name (``xclaims-3``), so two such lists
+    never share an id.
+    """
     item, _, name = path.rpartition(".")
     match = re.fullmatch(r"(.*)\[(\d+)\]", item)
     if match is None:
         return "x" + re.sub(r"\W+", "-", item or name), name
-    return _LIST_KEYS.get(match.group(1), "x") + match.group(2), name
+    own = "x" + re.sub(r"\W+", "-", match.group(1)) + "-"
+    return _LIST_KEYS.get(match.group(1), own) + match.group(2), name
 
 
 @dataclass

@@ -46,10 +46,17 @@ from summarizer._models import estimate_tokens
 from summarizer._prompts import Prompt
 from summarizer._settings import MODES
 from summarizer._transport import CallRecorder
-from summarizer.errors import ExtractionError
+from summarizer.errors import ConfigurationError, ExtractionError
 from summarizer.schema import Answer, ArticleSummary
 
-__all__ = ["PARSE_ERRORS", "Exchange", "RequestTemplate", "inert_delimiters", "validation_errors"]
+__all__ = [
+    "PARSE_ERRORS",
+    "Exchange",
+    "RequestTemplate",
+    "answer_shape",
+    "inert_delimiters",
+    "validation_errors",
+]
 
 PARSE_ERRORS = (pydantic.ValidationError, json.JSONDecodeError, ResponseParsingError)
 """What an answer can fail with that a reask may fix (instructor's own list)."""
@@ -86,12 +93,40 @@ def _first_messages(errors: list[dict[str, Any]], limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-ANSWER_MODELS: dict[str, tuple[type[BaseModel], Callable[[], dict[str, Any]]]] = {
-    "summary": (ArticleSummary, ArticleSummary.model_json_schema),
+_LEAN_ANSWERS: dict[str, tuple[type[BaseModel], Callable[[], dict[str, Any]]]] = {
     "lean": (LeanSummary, lean_json_schema),
     "lean_v3": (LeanSummaryV3, lean_v3_json_schema),
 }
-"""Per answer shape (``PromptSpec.answer``): the model that reads it and its JSON schema."""
+"""The compact answer shapes: the model that reads each and its JSON schema."""
+
+
+def answer_shape(
+    prompt: Prompt, schema: type[ArticleSummary]
+) -> tuple[type[BaseModel], dict[str, Any]]:
+    """The model that reads the prompt's answers, and the JSON schema sent for them.
+
+    ``answer: summary`` is read by the result schema itself (yours, with ``schema=``);
+    ``answer: lean`` and ``lean_v3`` by the compact v2 and v3 models, which expand into
+    the package's schema only. A frozen schema beside a prompt is sent when the prompt was
+    written for the schema in use: the package's prompts for the package's schema, yours always (you
+    froze it); otherwise the schema is generated from the model.
+
+    Raises:
+        ConfigurationError: A ``lean`` prompt with a schema of your own.
+    """
+    lean = _LEAN_ANSWERS.get(prompt.spec.answer)
+    if lean is not None:
+        if schema is not ArticleSummary:
+            raise ConfigurationError(
+                f"prompt {prompt.id}/{prompt.version} answers in the lean shape, which reads "
+                "the package's schema only: use a prompt whose answer is 'summary'",
+                prompt_version=prompt.version,
+            )
+        answer_model, generated = lean
+    else:
+        answer_model, generated = schema, schema.model_json_schema
+    frozen = prompt.schema if prompt.own or schema is ArticleSummary else None
+    return answer_model, frozen or generated()
 
 
 def _schema_stand_in(schema: dict[str, Any]) -> type[BaseModel]:
@@ -119,14 +154,22 @@ class RequestTemplate:
         mode: A name from :data:`summarizer._settings.MODES`.
         model: The model name sent.
         temperature: Sent only when not None.
+        schema: The result schema (:class:`ArticleSummary` or a subclass of yours).
+
+    Raises:
+        ConfigurationError: The prompt's answer shape cannot read ``schema``.
     """
 
     def __init__(
-        self, prompt: Prompt, mode: str, model: str, temperature: float | None = None
+        self,
+        prompt: Prompt,
+        mode: str,
+        model: str,
+        temperature: float | None = None,
+        schema: type[ArticleSummary] = ArticleSummary,
     ) -> None:
         self.handlers = mode_registry.get_handlers(Provider.OPENAI, MODES[mode])
-        self.answer_model, schema = ANSWER_MODELS[prompt.spec.answer]
-        self.schema = prompt.schema or schema()
+        self.answer_model, self.schema = answer_shape(prompt, schema)
         kwargs: dict[str, Any] = {"model": model, "messages": prompt.messages()}
         if temperature is not None:
             kwargs["temperature"] = temperature

@@ -135,6 +135,8 @@ class ResultRecord:
     line_number: int | None = None
     made: ArticleSummary | None = field(default=None, repr=False)
     """The summary when the record was made from a result in this process."""
+    schema: type[ArticleSummary] = field(default=ArticleSummary, repr=False)
+    """What the stored summary is read as (a result schema of your own keeps its fields)."""
 
     @property
     def ok(self) -> bool:
@@ -155,7 +157,7 @@ class ResultRecord:
         )
         where = f"{place} (id {self.id})"
         try:
-            return _summary(self.stored, self.meta, where)
+            return _summary(self.stored, self.meta, where, self.schema)
         except InputError as exc:
             raise ResultsFormatError(
                 exc.message, source=self.source, line=self.line_number
@@ -230,8 +232,14 @@ class ResultRecord:
         return json_line(self.as_json()) + "\n"
 
     @classmethod
-    def from_json(cls, data: Any, source: str, line: int | None = None) -> ResultRecord:
-        """Read one parsed line (its summary is validated later, on use).
+    def from_json(
+        cls,
+        data: Any,
+        source: str,
+        line: int | None = None,
+        schema: type[ArticleSummary] = ArticleSummary,
+    ) -> ResultRecord:
+        """Read one parsed line (its summary is validated later, on use, as ``schema``).
 
         Raises:
             InputError: It is not a result record.
@@ -243,7 +251,13 @@ class ResultRecord:
             raise InputError(f"{where}: not a results line (no 'id', or 'status' not ok/error)")
         ident = str(data["id"])
         meta = _mapping(data.get("meta"))
-        common: dict[str, Any] = {"id": ident, "meta": meta, "source": source, "line_number": line}
+        common: dict[str, Any] = {
+            "id": ident,
+            "meta": meta,
+            "source": source,
+            "line_number": line,
+            "schema": schema,
+        }
         if data["status"] == "ok":
             if not isinstance(data.get("summary"), Mapping):
                 raise InputError(f"{where} (id {ident}): status is ok but there is no summary")
@@ -278,9 +292,14 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _summary(data: Mapping[str, Any], meta: Mapping[str, Any], where: str) -> ArticleSummary:
+def _summary(
+    data: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    where: str,
+    schema: type[ArticleSummary] = ArticleSummary,
+) -> ArticleSummary:
     try:
-        summary = ArticleSummary.model_validate(data)
+        summary = schema.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         place = ".".join(str(p) for p in first["loc"]) or "summary"
@@ -318,8 +337,12 @@ def _parse_line(raw: bytes, where: str) -> Any:
         raise InputError(f"{where} is JSON nested too deeply to read") from exc
 
 
-def read_results_bytes(data: bytes, source: str) -> ResultsRead:
+def read_results_bytes(
+    data: bytes, source: str, schema: type[ArticleSummary] = ArticleSummary
+) -> ResultsRead:
     """The records of a results file's contents (see the module docstring for the policy).
+
+    Summaries are read as ``schema`` (a result schema of your own keeps its fields).
 
     Raises:
         ResultsFormatError: A line (other than a torn last one) is not a record.
@@ -332,7 +355,8 @@ def read_results_bytes(data: bytes, source: str) -> ResultsRead:
         where = f"{source} line {number}"
         last = number == len(lines)
         try:
-            read.records.append(ResultRecord.from_json(_parse_line(raw, where), source, number))
+            parsed = _parse_line(raw, where)
+            read.records.append(ResultRecord.from_json(parsed, source, number, schema))
             read.lines.append(raw)
         except InputError as exc:
             if last:  # no newline after it: a write cut short by a crash
@@ -343,8 +367,10 @@ def read_results_bytes(data: bytes, source: str) -> ResultsRead:
     return read
 
 
-def read_results(path: str | os.PathLike[str]) -> ResultsRead:
-    """The records of a results file.
+def read_results(
+    path: str | os.PathLike[str], schema: type[ArticleSummary] = ArticleSummary
+) -> ResultsRead:
+    """The records of a results file, their summaries read as ``schema``.
 
     Raises:
         ResultsFormatError: A line is not a record (named by its number).
@@ -354,7 +380,7 @@ def read_results(path: str | os.PathLike[str]) -> ResultsRead:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
-    return read_results_bytes(data, str(path))
+    return read_results_bytes(data, str(path), schema)
 
 
 def parse_report_input(text: str, source: str = "input") -> list[ReportEntry]:

@@ -8,14 +8,15 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Unpack
+from typing import Any, Self, Unpack
 
 import openai
 
 from summarizer._cache import ResultCache
 from summarizer._client import ResolvedClient, base_url_of, resolve_client
 from summarizer._limits import RequestLimits
-from summarizer._pipeline import Pipeline, aextract_parts, extract_parts
+from summarizer._pipeline import Pipeline, aextract_parts, check_schema, extract_parts
+from summarizer._prompts import PromptSource
 from summarizer._settings import (
     SETTING_NAMES,
     Settings,
@@ -33,15 +34,18 @@ class SummarizerOptions(SettingsOptions, total=False):
     """The keyword options of :class:`Summarizer`, the one-call and the batch functions.
 
     The :class:`~summarizer.Settings` fields (``api_key``, ``base_url``, ``model``, ...),
-    and what a run adds: ``client``, ``cache`` and a ready ``settings``.
+    and what a run adds: ``client``, ``cache``, a ready ``settings``, a result ``schema``
+    and a ``prompt`` of your own.
     """
 
     client: Any
     cache: ResultCache | None
     settings: Settings | None
+    schema: type[ArticleSummary] | None
+    prompt: PromptSource | None
 
 
-RUN_OPTIONS: frozenset[str] = frozenset({"client", "cache", "settings"})
+RUN_OPTIONS: frozenset[str] = frozenset({"client", "cache", "settings", "schema", "prompt"})
 """What an entry point takes besides the settings (the batch functions add their limits)."""
 
 OPTION_NAMES: frozenset[str] = SETTING_NAMES | RUN_OPTIONS
@@ -173,7 +177,38 @@ class _Clients:
                 resolved.client.close()
 
 
-class Summarizer:
+_Answer = tuple[type[ArticleSummary], PromptSource | None]
+"""A summarizer's result schema and the prompt of your own it was given."""
+
+
+def _answer(schema: object, prompt: PromptSource | None) -> _Answer:
+    """The result schema (checked; None: the package's) and the prompt given."""
+    return (ArticleSummary if schema is None else check_schema(schema), prompt)
+
+
+class _Closing:
+    """``with`` and ``async with`` close what :meth:`close` / :meth:`aclose` close."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class Summarizer(_Closing):
     """Summarises articles with one fixed configuration.
 
     Safe to share across threads and tasks: the settings are a frozen value, each call keeps
@@ -210,17 +245,23 @@ class Summarizer:
         chunk_concurrency: Chunks of one long article extracted at the same time.
         cache: A :class:`ResultCache`: a summary already made under the same configuration
             is returned without any request.
+        schema: Your own subclass of :class:`ArticleSummary`, its fields marked as in
+            :mod:`summarizer.fields`. The default prompt then answers in its own fields
+            (v1's shape: the ``lean`` answer of v2 reads the package's schema only).
+        prompt: A prompt file or prompts folder of your own (``prompt_version`` picks
+            the version), or a loaded prompt: the package's spec, checks and lock.
         settings: A ready :class:`~summarizer.Settings` (the keyword arguments above, when
             given, override it); default: :meth:`Settings.from_env`.
 
     Raises:
-        ConfigurationError: A value is invalid, a name is not an option, or ``client`` is
-            given with ``api_key``/``base_url``.
+        ConfigurationError: A value is invalid, a name is not an option, ``client`` is
+            given with ``api_key``/``base_url``, a bad ``schema`` or ``prompt``.
 
     Attributes:
         settings: The frozen :class:`~summarizer.Settings` in use.
         model: The model asked. ``mode``: the structured-output mode.
-        prompt: The :class:`~summarizer._prompts.Prompt` sent; ``prompt_version`` its version.
+        prompt: The :class:`~summarizer._prompts.Prompt` sent; ``prompt_version`` its version;
+            ``schema`` the result schema (:class:`ArticleSummary`, or yours).
         max_input_tokens: The input budget per request (the setting, else the model's
             context window less a reserve; None for unknown models).
         chunk_budget: The most article tokens sent in one request (see above), or None.
@@ -233,6 +274,8 @@ class Summarizer:
         *,
         cache: ResultCache | None = None,
         settings: Settings | None = None,
+        schema: type[ArticleSummary] | None = None,
+        prompt: PromptSource | None = None,
         **options: Unpack[SettingsOptions],
     ) -> None:
         check_option_names(options, SETTING_NAMES)
@@ -248,7 +291,7 @@ class Summarizer:
             settings = Settings.from_env(defaults={"mode": client_mode}, **given)
         else:
             settings = settings.replace(**given)
-        self._setup(settings, _Clients(client, settings), cache, None)
+        self._setup(settings, _Clients(client, settings), cache, None, _answer(schema, prompt))
 
     def _setup(
         self,
@@ -256,10 +299,13 @@ class Summarizer:
         clients: _Clients,
         cache: ResultCache | None,
         limits: RequestLimits | None,
+        answer: _Answer,
         pipeline: Pipeline | None = None,
     ) -> None:
         self.settings = settings
-        self.pipeline = pipeline or Pipeline.build(settings, base_url_of(clients.client, settings))
+        self._answer, (self.schema, source) = answer, answer
+        endpoint = base_url_of(clients.client, settings)
+        self.pipeline = pipeline or Pipeline.build(settings, endpoint, self.schema, source)
         self.cache = cache
         self.limits = limits
         # Read-only views of the settings, for callers and reprs.
@@ -279,6 +325,8 @@ class Summarizer:
         client: Any = _KEEP,
         cache: ResultCache | None = _KEEP,
         limits: RequestLimits | None = _KEEP,
+        schema: type[ArticleSummary] | None = _KEEP,
+        prompt: PromptSource | None = _KEEP,
         **settings: Any,
     ) -> Summarizer:
         """A summarizer like this one with some options changed; this one is not modified.
@@ -292,6 +340,8 @@ class Summarizer:
             cache: Another result cache (None: no cache).
             limits: A run's :class:`RequestLimits`, shared by every summarizer given it
                 (requests in flight, rpm/tpm, one 429 gate); None: no limits.
+            schema: Another result schema (None: the package's).
+            prompt: Another prompt of your own (None: the package's).
             **settings: Any :class:`Settings` field, e.g. ``model=`` or ``max_reasks=``;
                 None sets an optional one back to None (``temperature=None``).
 
@@ -302,13 +352,17 @@ class Summarizer:
         """
         new_settings = self.settings.replace(**settings)
         clients = self._clients.derive(client, new_settings, settings.keys() & set(_ENDPOINT))
+        kept = (self.schema if schema is _KEEP else schema, self._answer[1])
+        answer = _answer(*kept) if prompt is _KEEP else _answer(kept[0], prompt)
+        same = (new_settings, clients, answer) == (self.settings, self._clients, self._answer)
         derived = object.__new__(Summarizer)
         derived._setup(
             new_settings,
             clients,
             self.cache if cache is _KEEP else cache,
             self.limits if limits is _KEEP else limits,
-            self.pipeline if new_settings == self.settings and clients is self._clients else None,
+            answer,
+            self.pipeline if same else None,
         )
         derived._sleep, derived._async_sleep = self._sleep, self._async_sleep
         return derived
@@ -325,18 +379,6 @@ class Summarizer:
     async def aclose(self) -> None:
         """Like :meth:`close`, awaiting the asynchronous client's close (``async with``)."""
         await self._clients.aclose()
-
-    def __enter__(self) -> Summarizer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Summarizer:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         return (
@@ -367,21 +409,6 @@ class Summarizer:
             article = self.pipeline.prepare(summary.article_text, summary.published)
             self.cache.put(self.pipeline.cache_key(self.cache, article), summary)
 
-    def _transport(self, resolved: ResolvedClient) -> Transport:
-        s = self.settings
-        return Transport(
-            policy=RetryPolicy(max_retries=s.max_retries, max_wait=float(s.max_retry_wait)),
-            secret=resolved.api_key,
-            mode=s.mode,
-            log_context=self.pipeline.log_context,
-            request_timeout=float(s.timeout),
-            deadline=time.monotonic() + s.total_timeout,
-            total_timeout=float(s.total_timeout),
-            sleep=self._sleep,
-            async_sleep=self._async_sleep,
-            limits=self.limits,
-        )
-
     def summarize(self, text: str, published: dt.date | str | None = None) -> ArticleSummary:
         """Summarise one article.
 
@@ -405,7 +432,7 @@ class Summarizer:
             )
         exchanges = call.exchanges(resolved.api_key)
         outcomes = extract_parts(
-            self.pipeline, self._transport(resolved), resolved.client, exchanges
+            self.pipeline, _transport(self, resolved), resolved.client, exchanges
         )
         summary = call.finish(outcomes)
         if call.key is not None and self.cache is not None:
@@ -425,7 +452,7 @@ class Summarizer:
         if not isinstance(resolved.client, openai.AsyncOpenAI):
             return await asyncio.to_thread(self.summarize, text, published)
         exchanges = call.exchanges(resolved.api_key)
-        transport = self._transport(resolved)
+        transport = _transport(self, resolved)
         outcomes = await aextract_parts(self.pipeline, transport, resolved.client, exchanges)
         summary = call.finish(outcomes)
         if call.key is not None and self.cache is not None:
@@ -473,3 +500,20 @@ class Summarizer:
                 the article's chunks.
         """
         return self.pipeline.start(text, published).validate(completions)
+
+
+def _transport(summarizer: Summarizer, resolved: ResolvedClient) -> Transport:
+    """The transport of one call: the settings' retries and deadline, the run's limits."""
+    s = summarizer.settings
+    return Transport(
+        policy=RetryPolicy(max_retries=s.max_retries, max_wait=float(s.max_retry_wait)),
+        secret=resolved.api_key,
+        mode=s.mode,
+        log_context=summarizer.pipeline.log_context,
+        request_timeout=float(s.timeout),
+        deadline=time.monotonic() + s.total_timeout,
+        total_timeout=float(s.total_timeout),
+        sleep=summarizer._sleep,
+        async_sleep=summarizer._async_sleep,
+        limits=summarizer.limits,
+    )

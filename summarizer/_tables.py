@@ -23,6 +23,9 @@ Seven tables (:data:`TABLES`), each with fixed columns and types, joined on ids:
   as ``before → after``); ``statement_changed`` is true on every row of a statement whose
   outlets' words differ (see ``_statements``).
 
+A result schema of your own adds a table per field it adds (:mod:`summarizer._custom_tables`),
+with its verbatim offsets and person ids, made from its markers.
+
 The rows are plain Python values (:func:`table_rows`). Arrow tables need the ``export``
 extra (pyarrow), pandas frames pandas too; CSV is written with the standard library, list
 columns as JSON arrays. Parquet keeps the types (dates as dates, lists as lists) and the
@@ -40,11 +43,20 @@ from pathlib import Path
 from typing import Any
 
 from summarizer._corpus_data import CorpusData
+from summarizer._custom_tables import custom_tables
 from summarizer._escape import csv_cell, safe_json
 from summarizer._files import replacing, replacing_text
 from summarizer.errors import ConfigurationError, InputError
 
-__all__ = ["COLUMNS", "TABLES", "arrow_tables", "pandas_frames", "table_rows", "write_tables"]
+__all__ = [
+    "COLUMNS",
+    "TABLES",
+    "arrow_tables",
+    "columns_of",
+    "pandas_frames",
+    "table_rows",
+    "write_tables",
+]
 
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "articles": (
@@ -152,6 +164,16 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 """Every table's columns and their types, in order."""
 TABLES = tuple(COLUMNS)
 """The tables' names, in the order they are written."""
+
+
+def columns_of(corpus: CorpusData) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Every table's columns: the package's (:data:`COLUMNS`), then the schema's own fields'.
+
+    Raises:
+        ConfigurationError: A field of the schema is named like one of the package's tables.
+    """
+    own = {table.name: table.columns for table in custom_tables(corpus, TABLES)}
+    return {**COLUMNS, **own}
 
 
 def _people_rows(corpus: CorpusData) -> list[dict[str, Any]]:
@@ -295,6 +317,7 @@ def _statement_rows(corpus: CorpusData) -> list[dict[str, Any]]:
 def table_rows(corpus: CorpusData) -> dict[str, list[dict[str, Any]]]:
     """Every table's rows, by table name (see the module docstring)."""
     meetings, events = _meeting_rows(corpus)
+    own = {table.name: list(table.rows(corpus)) for table in custom_tables(corpus, TABLES)}
     return {
         "articles": [
             {
@@ -317,6 +340,7 @@ def table_rows(corpus: CorpusData) -> dict[str, list[dict[str, Any]]]:
         "meeting_events": events,
         "stances": _stance_rows(corpus),
         "statements": _statement_rows(corpus),
+        **own,
     }
 
 
@@ -333,7 +357,14 @@ def _pyarrow() -> tuple[Any, Any]:
 
 
 def _arrow_type(pa: Any, name: str) -> Any:
-    simple = {"string": pa.string(), "date": pa.date32(), "int": pa.int64(), "bool": pa.bool_()}
+    simple = {
+        "string": pa.string(),
+        "date": pa.date32(),
+        "int": pa.int64(),
+        "bool": pa.bool_(),
+        "float": pa.float64(),
+        "json": pa.string(),
+    }
     if name.startswith("list<"):
         return pa.list_(simple[name[5:-1]])
     return simple[name]
@@ -347,8 +378,9 @@ def arrow_tables(corpus: CorpusData) -> dict[str, Any]:
     """
     pa, _ = _pyarrow()
     tables = {}
+    columns = columns_of(corpus)
     for name, rows in table_rows(corpus).items():
-        schema = pa.schema([(c, _arrow_type(pa, t)) for c, t in COLUMNS[name]])
+        schema = pa.schema([(c, _arrow_type(pa, t)) for c, t in columns[name]])
         tables[name] = pa.Table.from_pylist(rows, schema=schema)
     return tables
 
@@ -408,10 +440,11 @@ def write_tables(
                     pq.write_table(table, parquet)
                 written.append(folder / f"{name}.parquet")
             return written
+        columns = columns_of(corpus)
         for name, rows in table_rows(corpus).items():
             path = folder / f"{name}.csv"
             with replacing_text(path, newline="", errors="backslashreplace") as handle:
-                writer = csv.DictWriter(handle, fieldnames=[c for c, _ in COLUMNS[name]])
+                writer = csv.DictWriter(handle, fieldnames=[c for c, _ in columns[name]])
                 writer.writeheader()
                 writer.writerows(
                     {k: _csv_value(v, csv_escape) for k, v in row.items()} for row in rows

@@ -87,13 +87,18 @@ class Corpus(CorpusData):
     """
 
     @classmethod
-    def from_results(cls, source: Source) -> Corpus:
+    def from_results(
+        cls, source: Source, *, schema: type[ArticleSummary] = ArticleSummary
+    ) -> Corpus:
         """The corpus of a ``summarizer batch`` results file (or of results in memory).
 
         Args:
             source: A results JSONL path; or results records, summaries or corpus articles.
                 A summary with no id is named by its text's hash (``text_id``). Failed
                 results are listed in :attr:`skipped`.
+            schema: The result schema a results file was written with
+                (``Summarizer(schema=...)``): its own fields are kept, and exported as
+                tables of their own (summaries in memory keep theirs anyway).
 
         Raises:
             InputError: The file cannot be read, or a line is not a result record (a
@@ -101,7 +106,7 @@ class Corpus(CorpusData):
         """
         if isinstance(source, str | os.PathLike):
             items: Iterable[ResultRecord | ArticleSummary | CorpusArticle] = read_results(
-                source
+                source, schema
             ).records
         else:
             items = source

@@ -68,10 +68,13 @@ from typing import Any, Unpack
 from summarizer._batch import Article, BatchResult, _arun_one, check_limits
 from summarizer._cache import ResultCache
 from summarizer._limits import LocalPacing, RateGate, RequestLimits
+from summarizer._pipeline import check_schema
+from summarizer._prompts import Prompt, PromptSource, resolve_prompt
 from summarizer._results import ResultRecord
 from summarizer._settings import SETTING_NAMES, Settings, SettingsOptions, check_option_names
 from summarizer._summarizer import Summarizer
 from summarizer.errors import ConfigurationError, SummarizerError
+from summarizer.schema import ArticleSummary
 
 __all__ = [
     "COLUMNS",
@@ -359,6 +362,10 @@ def _shipped(ray: Any, settings: Settings) -> tuple[Settings, _KeyHandle | None]
     return dataclasses.replace(settings, api_key=None), _KeyHandle(ray, settings.api_key)
 
 
+_Answer = tuple[type[ArticleSummary], Prompt | None]
+"""The result schema and the prompt the workers use (loaded here: no file on the workers)."""
+
+
 class _SummarizeRows:
     """The per-worker callable of :func:`summarize_dataset`: a batch of rows in, results out."""
 
@@ -370,15 +377,17 @@ class _SummarizeRows:
         coordinator: Any,
         counts_tokens: bool,
         key: _KeyHandle | None = None,
+        answer: _Answer = (ArticleSummary, None),
     ) -> None:
         pacing = SharedPacing(coordinator, counts_tokens) if coordinator is not None else None
         self.limits = RequestLimits(slots, pacing=pacing)
         cache = ResultCache(cache_dir) if cache_dir is not None else None
         if key is not None:
             settings = settings.replace(api_key=key.reveal())
-        self.summarizer = Summarizer(settings=settings, cache=cache).with_options(
-            limits=self.limits
-        )
+        schema, prompt = answer
+        self.summarizer = Summarizer(
+            settings=settings, cache=cache, schema=schema, prompt=prompt
+        ).with_options(limits=self.limits)
 
     async def _one(self, row: Mapping[str, Any], index: int) -> dict[str, Any]:
         try:
@@ -427,10 +436,14 @@ class DatasetOptions(SettingsOptions, total=False):
 
     cache: ResultCache | None
     settings: Settings | None
+    schema: type[ArticleSummary] | None
+    prompt: PromptSource | None
 
 
-def _settings_of(summarizer: Summarizer | None, given: dict[str, Any]) -> tuple[Settings, Any]:
-    """The settings and cache the workers rebuild their summarizer from."""
+def _settings_of(
+    summarizer: Summarizer | None, given: dict[str, Any]
+) -> tuple[Settings, Any, _Answer]:
+    """The settings, cache, schema and prompt the workers rebuild their summarizer from."""
     if summarizer is not None and given:
         raise ConfigurationError("pass either summarizer= or Summarizer options, not both")
     if "client" in given:
@@ -441,18 +454,25 @@ def _settings_of(summarizer: Summarizer | None, given: dict[str, Any]) -> tuple[
     if summarizer is None:
         cache = given.pop("cache", None)
         settings = given.pop("settings", None)
+        schema, prompt = given.pop("schema", None), given.pop("prompt", None)
         check_option_names(given, SETTING_NAMES)
         given = {name: value for name, value in given.items() if value is not None}
         settings = Settings.from_env(**given) if settings is None else settings.replace(**given)
+        schema = ArticleSummary if schema is None else check_schema(schema)
+        own = schema is not ArticleSummary
+        loaded = None
+        if prompt is not None or own:
+            loaded = resolve_prompt(prompt, settings.prompt_version, own_schema=own)
     else:
         settings, cache = summarizer.settings, summarizer.cache
+        schema, loaded = summarizer.schema, summarizer.prompt
     if settings.api_key is None:
         raise ConfigurationError(
             "no API key for the workers: set OPENAI_API_KEY or pass api_key= "
             "(any value for a local server)",
             model=settings.model,
         )
-    return settings, cache
+    return settings, cache, (schema, loaded)
 
 
 def summarize_dataset(
@@ -481,7 +501,8 @@ def summarize_dataset(
         summarizer: A configured :class:`~summarizer.Summarizer` whose settings and cache
             the workers use (its client stays here: each worker builds its own).
         **options: Or the options of :class:`~summarizer.Summarizer` (``model=``,
-            ``api_key=``, ``base_url=``, ..., ``settings=``, and ``cache=``, a
+            ``api_key=``, ``base_url=``, ..., ``settings=``, ``schema=``, ``prompt=``
+            (loaded here and sent to the workers), and ``cache=``, a
             :class:`~summarizer.ResultCache` on a shared or local disk) but ``client=``:
             a client cannot travel to the workers.
 
@@ -494,7 +515,7 @@ def summarize_dataset(
     """
     check_limits(concurrency, rpm, tpm)
     count, share = _split(concurrency, workers)
-    chosen, cache = _settings_of(summarizer, dict(options))
+    chosen, cache, answer = _settings_of(summarizer, dict(options))
     ray = _ray()
     coordinator = None
     if rpm or tpm:
@@ -512,6 +533,7 @@ def summarize_dataset(
             "slots": share,
             "coordinator": coordinator,
             "counts_tokens": bool(tpm),
+            "answer": answer,
         },
         batch_format="pyarrow",
         batch_size=size,

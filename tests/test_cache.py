@@ -81,7 +81,7 @@ def test_the_key_changes_with_each_part(part: str, other: Any) -> None:
 
 def test_the_key_changes_with_the_schema_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     key = ResultCache.key(**KEY_PARTS)
-    monkeypatch.setattr("summarizer._cache.schema_sha256", lambda: "c" * 64)
+    monkeypatch.setattr("summarizer._cache.schema_sha256", lambda schema: "c" * 64)
     assert ResultCache.key(**KEY_PARTS) != key
 
 
@@ -89,7 +89,7 @@ def test_the_key_of_the_same_request_is_stable_across_releases(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A release that changes how keys are made silently discards every user's paid results."""
-    monkeypatch.setattr("summarizer._cache.schema_sha256", lambda: "s" * 64)
+    monkeypatch.setattr("summarizer._cache.schema_sha256", lambda schema: "s" * 64)
     assert ResultCache.key(**KEY_PARTS) == (
         "ae0183385ff6827a753bd853760c726fc7e19e6b848d72e1af313e27aea44509"
     )

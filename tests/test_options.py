@@ -56,7 +56,7 @@ def test_the_option_names_are_the_settings_fields_everywhere() -> None:
     assert SETTING_NAMES == fields == set(SettingsOptions.__optional_keys__)
     assert {"api_key", "base_url", "model", "temperature"} <= SETTING_NAMES
     assert OPTION_NAMES == fields | RUN_OPTIONS == set(SummarizerOptions.__optional_keys__)
-    assert {"client", "cache", "settings"} == RUN_OPTIONS
+    assert {"client", "cache", "settings", "schema", "prompt"} == RUN_OPTIONS
     dataset = summarizer_ray.DatasetOptions.__optional_keys__
     assert set(dataset) == OPTION_NAMES - {"client"}  # a client cannot travel to a worker
     own = set(inspect.signature(Summarizer).parameters) - {"options"}

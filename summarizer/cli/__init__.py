@@ -12,7 +12,7 @@ import typer
 from summarizer.cli._batch import batch, batch_collect, batch_status
 from summarizer.cli._corpus import corpus, export
 from summarizer.cli._eval import evaluate
-from summarizer.cli._prompts import prompts_list, prompts_show
+from summarizer.cli._prompts import prompts_list, prompts_lock, prompts_show
 from summarizer.cli._report import report
 from summarizer.cli._summarize import summarize
 
@@ -24,7 +24,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,  # an unexpected traceback never prints a key it held
 )
-prompts_app = typer.Typer(help="List and show the versioned prompts.", no_args_is_help=True)
+prompts_app = typer.Typer(
+    help="List and show the versioned prompts; lock a folder of your own.", no_args_is_help=True
+)
 app.add_typer(prompts_app, name="prompts")
 
 app.command()(summarize)
@@ -37,6 +39,7 @@ app.command("corpus")(corpus)
 app.command("export")(export)
 prompts_app.command("list")(prompts_list)
 prompts_app.command("show")(prompts_show)
+prompts_app.command("lock")(prompts_lock)
 
 
 def main() -> None:

@@ -5,7 +5,8 @@ article), 2 a configuration or input error, 130 interrupted.
 
 The settings flags (``--model``, ``--api-key``, ``--temperature``, ...) are made from the
 fields of :class:`~summarizer.Settings` by :func:`settings_options`, one per field, so the
-command line takes the same options as the Python API and checks them the same way.
+command line takes the same options as the Python API and checks them the same way; it adds
+``--prompt FILE`` / ``--prompts DIR``, a prompt of your own (``Summarizer(prompt=...)``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from summarizer._settings import SETTING_NAMES, Settings
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
 __all__ = [
+    "PROMPT_FLAGS",
     "SETTING_HELP",
     "JsonOption",
     "MarkdownOption",
@@ -72,12 +74,45 @@ def _flag_type(name: str) -> Any:
     return hint | None
 
 
+PROMPT_FLAGS: dict[str, Any] = {
+    "prompt_file": Annotated[
+        Path | None,
+        typer.Option(
+            "--prompt",
+            metavar="FILE",
+            help="A prompt file of your own (the package's spec and lock).",
+        ),
+    ],
+    "prompts_dir": Annotated[
+        Path | None,
+        typer.Option(
+            "--prompts",
+            metavar="DIR",
+            help="A prompts folder of your own (DIR/<id>/<version>.yaml, DIR/lock.json).",
+        ),
+    ],
+}
+"""The flags of a prompt of your own: they reach ``options`` as ``prompt``."""
+
+
+def _prompt_source(file: Path | None, folder: Path | None) -> Path | None:
+    """The one prompt source given.
+
+    Raises:
+        ConfigurationError: Both flags are given.
+    """
+    if file is not None and folder is not None:
+        raise ConfigurationError("pass --prompt or --prompts, not both")
+    return file if file is not None else folder
+
+
 def settings_options(command: Callable[..., None]) -> Callable[..., None]:
-    """Give ``command`` one flag per :class:`~summarizer.Settings` field.
+    """Give ``command`` one flag per :class:`~summarizer.Settings` field, and the prompt flags.
 
     The flags given (not None) reach ``command`` as its ``options`` argument, a dict ready
     for ``Summarizer(**options)``; the library checks them, so a bad value is the same
-    :class:`~summarizer.ConfigurationError` (exit code 2) as in Python.
+    :class:`~summarizer.ConfigurationError` (exit code 2) as in Python. ``--prompt FILE``
+    or ``--prompts DIR`` is its ``prompt`` option.
     """
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "options"]
@@ -90,10 +125,16 @@ def settings_options(command: Callable[..., None]) -> Callable[..., None]:
         )
         for name in sorted(SETTING_NAMES, key=list(SETTING_HELP).index)
     ]
+    flags += [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
+        for name, kind in PROMPT_FLAGS.items()
+    ]
 
     @functools.wraps(command)
     def with_settings(**values: Any) -> None:
         given = {name: values.pop(name) for name in SETTING_NAMES}
+        with failures():
+            given["prompt"] = _prompt_source(*(values.pop(name) for name in PROMPT_FLAGS))
         command(**values, options={k: v for k, v in given.items() if v is not None})
 
     parameters = [*own, *flags]

@@ -1,4 +1,4 @@
-"""``summarizer prompts list|show``: the versioned prompts."""
+"""``summarizer prompts list|show|lock``: the versioned prompts, the package's or your own."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from summarizer._prompts import list_prompts, load_prompt
-from summarizer.cli._common import failures
+from summarizer._prompts import LOCK_FILE, list_prompts, load_prompt, write_lock
+from summarizer._render import plain
+from summarizer.cli._common import err_console, failures
 
-__all__ = ["prompts_list", "prompts_show"]
+__all__ = ["prompts_list", "prompts_lock", "prompts_show"]
 
 
 def prompts_list() -> None:
@@ -41,3 +42,18 @@ def prompts_show(
         prompt = load_prompt(version)
         text = Path(prompt.path).read_text(encoding="utf-8")
     Console().print(Syntax(text, "yaml", word_wrap=True))
+
+
+def prompts_lock(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="A prompts folder: DIR/<id>/<version>.yaml.")
+    ],
+) -> None:
+    """Lock the released prompts of a folder of your own: write DIR/lock.json.
+
+    A released prompt already locked must not have changed (add a new version instead);
+    loading a released prompt that is not as locked is refused.
+    """
+    with failures():
+        lock = write_lock(folder)
+    err_console.print(plain(f"{folder / LOCK_FILE}: {len(lock)} released file(s) locked"))

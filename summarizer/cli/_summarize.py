@@ -43,6 +43,7 @@ def summarize(
 ) -> None:
     """Summarise one article and print it as tables (or JSON)."""
     with failures():
+        prompt = options.pop("prompt", None)
         settings = Settings.from_env(**options)
         text, _ = read_input(path)
         if path != "-" and Path(path).suffix.lower() in HTML_SUFFIXES:
@@ -50,7 +51,7 @@ def summarize(
             text = page.text
             if published is None and page.published is not None:  # the caller's date wins
                 published = page.published.isoformat()
-        summary = summarize_article(text, published=published, settings=settings)
+        summary = summarize_article(text, published=published, settings=settings, prompt=prompt)
     if as_json:  # the same value, with terminal controls and odd line breaks escaped
         typer.echo(safe_json(summary.model_dump_json(indent=2)))
     elif markdown:
