@@ -7,7 +7,9 @@ library's, found in the caller's string:
 
 - the content is located like any verbatim string (:func:`summarizer.locate_quote`);
 - the cue is the occurrence of the cue as written nearest the content, in the content's
-  sentence, else in a neighbouring sentence of the same paragraph;
+  sentence, else in a neighbouring sentence of the same paragraph (or the paragraph before,
+  when it ends by introducing the quotation); in a transcript, the speaker label
+  ("President of Russia Vladimir Putin:") that governs the lines below it;
 - the source's mention is the speaker's form (name, alias, or, for an organisation or a
   group, the article's words that name it) nearest the cue in the content's sentences;
   failing that, a personal pronoun right next to the cue ("he said", "said she"); failing
@@ -349,6 +351,41 @@ def _mentions(text: str, forms: Sequence[str], by_words: bool, region: Span) -> 
     ]
 
 
+_LABEL = re.compile(r"^[^\n:]{2,150}:[ \t]", re.MULTILINE)
+"""A transcript's speaker label: a line that opens with a name or title and a colon."""
+_SECTION_BREAK = re.compile(r"^\s*\*\s*\*\s*\*\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=16)
+def _label_starts(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Where each speaker label and each section break (``* * *``) begins."""
+    labels = tuple(m.start() for m in _LABEL.finditer(text))
+    breaks = tuple(m.start() for m in _SECTION_BREAK.finditer(text))
+    return labels, breaks
+
+
+def _speaker_label(text: str, first: Span, occurrences: Sequence[Span]) -> Span | None:
+    """The cue as a transcript's speaker label governing ``first``, if it is one.
+
+    In a transcript ("President of Russia Vladimir Putin: Good afternoon. ..."), a label
+    attributes every line below it until the next label or section break. The cue must be
+    that label (as the article writes it, its colon optional).
+    """
+    labels, breaks = _label_starts(text)
+    index = bisect_right(labels, first.start) - 1
+    if index < 0:
+        return None
+    start = labels[index]
+    after = bisect_right(breaks, start)
+    if after < len(breaks) and breaks[after] < first.start:  # a section break ends its turn
+        return None
+    colon = text.index(":", start)
+    for occurrence in occurrences:
+        if occurrence.start == start and occurrence.end in (colon, colon + 1):
+            return occurrence
+    return None
+
+
 def attribute(
     text: str,
     words: Sequence[Span],
@@ -386,6 +423,17 @@ def attribute(
             mentions, key=lambda s: (min(_gap(s, a) for a in anchors), s.start), default=None
         )
 
+    if cue_span is None and cue:
+        label = _speaker_label(text, words[0], occurrences)
+        if label is not None:  # a transcript: "Name:" governs the lines below it
+            mentions = _mentions(text, forms, by_words, label)
+            first, last = _sentence_range(text, words[0])[0], _sentence_range(text, words[-1])[1]
+            sentences = _sentences(text)
+            return Attribution(
+                label,
+                min(mentions, key=lambda s: s.start, default=None),
+                Span(start=sentences.starts[first], end=sentences.ends[last]),
+            )
     source = closest(regions[0])
     if source is None and cue_span is not None:
         source = _pronoun(text, cue_span, regions[0])

@@ -323,3 +323,38 @@ def test_a_quote_printed_twice_is_located_where_its_cue_stands() -> None:
     assert quote.cue_span is not None and quote.cue_span.slice(TWICE) == "wrote"
     assert quote.span is not None and quote.span.start > TWICE.index("The poster wrote")
     assert [p.slice(TWICE) for p in quote.pieces] == [quote.span.slice(TWICE)]
+
+
+TRANSCRIPT = (
+    "Talks in the Kremlin\n"
+    "President of Russia Vladimir Putin: Good afternoon, Mr President.\n"
+    "Thank you for coming to Russia. We need a direct and personal discussion.\n"
+    "Once again, welcome to Moscow.\n"
+    "President of Turkey Recep Tayyip Erdogan (retranslated): Thank you for your welcome.\n"
+    "The situation in Idlib is indeed very tense.\n"
+    "* * *\n"
+    "We need a direct and personal discussion, the spokesman said later."
+)
+
+
+def test_a_transcripts_speaker_label_is_the_cue_of_the_lines_below_it() -> None:
+    label = "President of Russia Vladimir Putin:"
+    own = locate_quote("Once again, welcome to Moscow.", TRANSCRIPT)  # two lines below
+    assert own is not None
+    found = attribute(TRANSCRIPT, [own], label, ["Vladimir Putin", "Putin"])
+    assert found.cue is not None and found.cue.slice(TRANSCRIPT) == label.rstrip(":")
+    assert found.source is not None and found.source.slice(TRANSCRIPT) == "Vladimir Putin"
+    assert found.sentences.slice(TRANSCRIPT) == "Once again, welcome to Moscow."
+    # The next label ends Putin's turn; a section break ends Erdogan's.
+    tense = locate_quote("The situation in Idlib is indeed very tense.", TRANSCRIPT)
+    assert tense is not None
+    assert attribute(TRANSCRIPT, [tense], label, ["Vladimir Putin"]).cue is None
+    later = [s for s in locate_all_spans("We need a direct and personal discussion")][-1]
+    erdogan = "President of Turkey Recep Tayyip Erdogan (retranslated):"
+    assert attribute(TRANSCRIPT, [later], erdogan, ["Recep Tayyip Erdogan"]).cue is None
+
+
+def locate_all_spans(words: str) -> list[Span]:
+    from summarizer._grounding import locate_all
+
+    return locate_all(words, TRANSCRIPT)
