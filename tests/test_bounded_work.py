@@ -27,6 +27,7 @@ from summarizer._grounding import (
     locate_quote,
     too_many_pieces,
 )
+from summarizer._meeting_identity import same_meeting
 from summarizer.schema import Quote
 
 
@@ -35,11 +36,11 @@ class CountingText(str):
 
     scanned = 0
 
-    def find(self, sub: str, start: Any = None, end: Any = None) -> int:  # type: ignore[override]
+    def find(self, sub: str, start: Any = None, end: Any = None) -> int:
         self.scanned += _extent(len(self), start, end)
         return super().find(sub, start, end)
 
-    def rfind(self, sub: str, start: Any = None, end: Any = None) -> int:  # type: ignore[override]
+    def rfind(self, sub: str, start: Any = None, end: Any = None) -> int:
         self.scanned += _extent(len(self), start, end)
         return super().rfind(sub, start, end)
 
@@ -270,7 +271,7 @@ def test_merging_chunks_computes_each_items_key_once_not_once_a_comparison(
 ) -> None:
     text, parts = _chunk_parts(120)
     calls = {"key": 0, "meeting": 0}
-    item_key, same_meeting = _chunking._item_key, _chunking.same_meeting
+    item_key = _chunking._item_key
 
     def counted_key(item: BaseModel) -> tuple[object, ...]:
         calls["key"] += 1
