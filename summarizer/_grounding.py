@@ -11,7 +11,9 @@ normalised form keeps a map back to the original offsets, so a match always yiel
 span of the caller's own string. The normalised article is cached (bounded by the memory
 its entries hold, not by their count), so grounding fifty strings in one article normalises
 it once. Every search is linear in the article's length: finding every occurrence of a
-phrase passes over the article once per case variant.
+phrase passes over the article once per case variant, and the pieces of a quote are each
+searched from where the previous one ended, only as far as the nearest match. A quote of more
+than :data:`MAX_QUOTE_PIECES` pieces is not searched for at all.
 """
 
 from __future__ import annotations
