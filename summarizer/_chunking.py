@@ -36,6 +36,7 @@ Merging (:func:`merge_chunks`), deterministic (chunk order, then article order):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -171,8 +172,11 @@ def _merge_speakers(parts: Sequence[SummaryData]) -> list[Speaker]:
     groups = cluster([s.forms() for s in everyone], [s.kind for s in everyone])
     merged: list[Speaker] = []
     canonical: list[dict[str, str]] = [{} for _ in parts]
-    for root in dict.fromkeys(groups):
-        members = [s for s, g in zip(everyone, groups, strict=True) if g == root]
+    by_group: dict[int, list[int]] = {}  # one pass, not one per group
+    for index, root in enumerate(groups):
+        by_group.setdefault(root, []).append(index)
+    for indexes in by_group.values():
+        members = [everyone[j] for j in indexes]
         name = max(members, key=lambda s: len(name_tokens(s.name))).name  # first on a tie
         forms = list(dict.fromkeys(f for s in members for f in s.forms()))
         aliases = [f for f in forms if f != name]
@@ -183,10 +187,9 @@ def _merge_speakers(parts: Sequence[SummaryData]) -> list[Speaker]:
         speaker = Speaker(name=name, aliases=aliases, kind=members[0].kind, **first)
         speaker.name_span = _first_name_span(members, name)
         merged.append(speaker)
-        for s, g, i in zip(everyone, groups, owner, strict=True):
-            if g == root:
-                for form in s.forms():
-                    canonical[i].setdefault(form_key(form), name)
+        for j in indexes:
+            for form in everyone[j].forms():
+                canonical[owner[j]].setdefault(form_key(form), name)
     for part, names in zip(parts, canonical, strict=True):
         _rename(part, names)
     return merged
@@ -229,33 +232,89 @@ def _is_verbatim_model(item: BaseModel) -> bool:
     return any(isinstance(v.role, Verbatim) for v in walk(item))
 
 
-def _same_item(a: BaseModel, b: BaseModel) -> bool:
-    """Two items of one list are one when their keys agree and (if located) they overlap."""
-    if _item_key(a) != _item_key(b):
+class _Kept:
+    """The items kept so far, indexed so that finding an item's match is not a scan.
+
+    Two items of one list are one when their keys agree (:func:`_item_key`) and, if they are
+    located, their first located spans overlap. Comparing an item with every kept item costs
+    the square of the list's length (a long transcript on a small context window: thousands
+    of quotes). Here each item's key and location are computed once; the kept items of one
+    key are found in a table, and their first located spans in a list sorted by start, where
+    only those starting less than the longest one's length before an item can overlap it.
+    The answer is the scan's: the first kept item (in kept order) that is the same. A key
+    that cannot be hashed (a distinct field holding a list of dicts) is compared by the scan.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[BaseModel] = []
+        self.keys: list[tuple[object, ...]] = []
+        self.spans: list[Span | None] = []  # each kept item's first located span
+        self.first: dict[tuple[object, ...], int] = {}  # key -> its first kept item
+        # key -> (start, end, kept index) of its located kept items, sorted; the longest
+        self.located: dict[tuple[object, ...], list[tuple[int, int, int]]] = {}
+        self.longest: dict[tuple[object, ...], int] = {}
+
+    def match(self, key: tuple[object, ...], verbatim: bool, span: Span | None) -> int | None:
+        """The first kept item that is the same as an item with this key and location."""
+        if not _hashable(key):
+            return next(
+                (
+                    k
+                    for k, other in enumerate(self.keys)
+                    if other == key and (not verbatim or _overlaps(span, self.spans[k]))
+                ),
+                None,
+            )
+        if not verbatim:
+            return self.first.get(key)
+        located = self.located.get(key)
+        if span is None or not located:
+            return None
+        lo = bisect_left(located, (span.start - self.longest[key], -1, -1))
+        hi = bisect_left(located, (span.end, -1, -1))
+        hits = [k for start, end, k in located[lo:hi] if span.start < end and start < span.end]
+        return min(hits, default=None)
+
+    def add(self, item: BaseModel) -> None:
+        """Keep ``item``, or let it replace the same kept item when its location is longer."""
+        key = _item_key(item)
+        spans = located_spans(item)
+        span = spans[0] if spans else None
+        k = self.match(key, _is_verbatim_model(item), span)
+        if k is None:
+            k = len(self.items)
+            self.items.append(item)
+            self.keys.append(key)
+            self.spans.append(span)
+            if _hashable(key):
+                self.first.setdefault(key, k)
+        elif _length(span) > _length(self.spans[k]):
+            old = self.spans[k]
+            if old is not None and _hashable(key):
+                self.located[key].remove((old.start, old.end, k))
+            self.items[k] = item
+            self.spans[k] = span
+        else:
+            return
+        if span is not None and _hashable(key):
+            insort(self.located.setdefault(key, []), (span.start, span.end, k))
+            self.longest[key] = max(self.longest.get(key, 0), _length(span))
+
+
+def _hashable(key: tuple[object, ...]) -> bool:
+    try:
+        hash(key)
+    except TypeError:
         return False
-    if not _is_verbatim_model(a):
-        return True  # nothing to locate (a tone): the key decides
-    spans_a, spans_b = located_spans(a), located_spans(b)
-    return bool(spans_a and spans_b and _overlaps(spans_a[0], spans_b[0]))
-
-
-def _location_size(item: BaseModel) -> int:
-    spans = located_spans(item)
-    return _length(spans[0]) if spans else 0
+    return True
 
 
 def _dedupe(items: list[BaseModel]) -> list[BaseModel]:
     """Keep one of each group of items that are the same: the larger, the first on a tie."""
-    kept: list[BaseModel] = []
+    kept = _Kept()
     for item in items:
-        for k, other in enumerate(kept):
-            if _same_item(item, other):
-                if _location_size(item) > _location_size(other):
-                    kept[k] = item
-                break
-        else:
-            kept.append(item)
-    return kept
+        kept.add(item)
+    return kept.items
 
 
 def _relocate_every(items: list[BaseModel], article: str) -> list[BaseModel]:
@@ -332,16 +391,22 @@ def _meeting_key(meeting: ProposedMeeting) -> MeetingKey:
 
 def _merge_meetings(parts: Sequence[SummaryData]) -> list[ProposedMeeting]:
     groups: list[list[tuple[int, ProposedMeeting, MeetingKey]]] = []
+    # Meetings with other participants are never one: each looks only at the groups of its
+    # participants (in the order they were made), not at every group.
+    by_people: dict[frozenset[str], list[int]] = {}
     for index, part in enumerate(parts):
         for meeting in part.proposed_meetings:
             key = _meeting_key(meeting)
-            for group in groups:
+            candidates = by_people.setdefault(key.people, [])
+            for g in candidates:
+                group = groups[g]
                 if any(i == index for i, _, _ in group):
                     continue  # one chunk's meetings are its own: never merged
                 if any(same_meeting(key, k, unknown_agrees=False) for _, _, k in group):
                     group.append((index, meeting, key))
                     break
             else:
+                candidates.append(len(groups))
                 groups.append([(index, meeting, key)])
     return [_combine_meetings([m for _, m, _ in group]) for group in groups]
 

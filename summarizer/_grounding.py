@@ -11,7 +11,9 @@ normalised form keeps a map back to the original offsets, so a match always yiel
 span of the caller's own string. The normalised article is cached (bounded by the memory
 its entries hold, not by their count), so grounding fifty strings in one article normalises
 it once. Every search is linear in the article's length: finding every occurrence of a
-phrase passes over the article once per case variant.
+phrase passes over the article once per case variant, and the pieces of a quote are each
+searched from where the previous one ended, only as far as the nearest match. A quote of more
+than :data:`MAX_QUOTE_PIECES` pieces is not searched for at all.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "ATTRIBUTION_WORDS",
+    "MAX_QUOTE_PIECES",
     "Span",
     "locate_all",
     "locate_pieces",
     "locate_quote",
     "normalize_surface",
     "quoted_fragments",
+    "too_many_pieces",
 ]
 
 
@@ -233,27 +237,49 @@ def _first_letter_variants(piece: str) -> tuple[str, ...]:
     return (piece, swapped + piece[1:])
 
 
+_WINDOW = 256
+"""Positions first searched next to the cursor; each further window is twice as wide."""
+
+
 def _find(haystack: str, piece: str, start: int) -> tuple[int, int] | None:
     """The earliest match of ``piece`` (or its first-letter case variant) from ``start``.
 
-    Returns its (start, end): a case variant may differ in length (``ß`` -> ``SS``).
+    Returns its (start, end): a case variant may differ in length (``ß`` -> ``SS``). Both
+    variants are looked for in windows that double in width, so the cost is the distance to
+    the match, not the rest of the article for the variant that is not there: the pieces of
+    a quote, searched one after the other, cost one pass over the article together.
     """
-    best: tuple[int, int] | None = None
-    for variant in _first_letter_variants(piece):
-        pos = haystack.find(variant, start)
-        if pos >= 0 and (best is None or pos < best[0]):
-            best = (pos, pos + len(variant))
-    return best
+    variants = _first_letter_variants(piece)
+    lo, width = start, _WINDOW
+    while True:
+        hi = min(lo + width, len(haystack))  # matches starting in [lo, hi)
+        best: tuple[int, int] | None = None
+        for variant in variants:
+            pos = haystack.find(variant, lo, hi - 1 + len(variant))
+            if pos >= 0 and (best is None or pos < best[0]):
+                best = (pos, pos + len(variant))
+        if best is not None or hi >= len(haystack):
+            return best
+        lo, width = hi, 2 * width
 
 
 def _rfind(haystack: str, piece: str, start: int, end: int) -> tuple[int, int] | None:
-    """The latest match of ``piece`` (or its first-letter variant) within ``[start, end)``."""
-    best: tuple[int, int] | None = None
-    for variant in _first_letter_variants(piece):
-        pos = haystack.rfind(variant, start, end)
-        if pos >= 0 and (best is None or pos > best[0]):
-            best = (pos, pos + len(variant))
-    return best
+    """The latest match of ``piece`` (or its first-letter variant) within ``[start, end)``.
+
+    Searched back from ``end`` in windows that double, as :func:`_find` searches forward.
+    """
+    variants = _first_letter_variants(piece)
+    hi, width = end, _WINDOW
+    while True:
+        lo = max(hi - width, start)  # matches starting in [lo, hi), ending by ``end``
+        best: tuple[int, int] | None = None
+        for variant in variants:
+            pos = haystack.rfind(variant, lo, min(hi - 1 + len(variant), end))
+            if pos >= 0 and (best is None or pos > best[0]):
+                best = (pos, pos + len(variant))
+        if best is not None or lo <= start:
+            return best
+        hi, width = lo, 2 * width
 
 
 class _Occurrences:
@@ -347,6 +373,28 @@ def _needle(quote: str) -> tuple[str, str] | None:
     return needle, _trailing_punctuation(normalized)
 
 
+MAX_QUOTE_PIECES = 50
+"""The most verbatim pieces one quote may have (joined by ``...`` or by its attribution).
+
+A quote split by its attribution has two or three; an anchor (first words ... last words)
+two. A string of more is not a quote, and grounding it is refused before any search."""
+
+
+def _ellipsis_pieces(needle: str) -> list[str]:
+    """The pieces of a normalised needle joined by ``...`` (each with a letter or digit)."""
+    pieces = [_clean_piece(p) for p in _ELLIPSIS_SPLIT.split(needle)]
+    return [p for p in pieces if any(ch.isalnum() for ch in p)]
+
+
+def too_many_pieces(quote: str) -> int | None:
+    """How many pieces ``quote`` joins by ``...`` when that is over :data:`MAX_QUOTE_PIECES`.
+
+    None when the count is within the bound: such a quote is searched for.
+    """
+    count = len(_ellipsis_pieces(normalize_surface(quote)))
+    return count if count > MAX_QUOTE_PIECES else None
+
+
 def locate_quote(quote: str, text: str) -> Span | None:
     """Find ``quote`` in ``text`` and return its span, or None if it is not there verbatim.
 
@@ -354,7 +402,8 @@ def locate_quote(quote: str, text: str) -> Span | None:
     apostrophes, dash variants, quotation marks around the quote, a capitalised (or
     lower-cased) first letter, trailing punctuation, and ``...``, ``…`` or ``[...]``
     joining verbatim pieces that occur in that order. Any other difference (a changed,
-    added or dropped word) means no match.
+    added or dropped word) means no match, and so does a quote of more than
+    :data:`MAX_QUOTE_PIECES` pieces (:func:`too_many_pieces`).
 
     Args:
         quote: The string a model claims is in the article.
@@ -370,9 +419,8 @@ def locate_quote(quote: str, text: str) -> Span | None:
     whole = _find_pieces(article, [needle], suffix)
     if whole is not None:
         return whole
-    pieces = [_clean_piece(p) for p in _ELLIPSIS_SPLIT.split(needle)]
-    pieces = [p for p in pieces if any(ch.isalnum() for ch in p)]
-    if not pieces or pieces == [needle]:
+    pieces = _ellipsis_pieces(needle)
+    if not pieces or pieces == [needle] or len(pieces) > MAX_QUOTE_PIECES:
         return None
     return _find_pieces(article, pieces, suffix)
 
@@ -424,6 +472,8 @@ def _attribution_pieces(
     found: list[tuple[int, int]] = []
     rest, cursor = needle, 0
     while any(ch.isalnum() for ch in rest):
+        if len(found) == MAX_QUOTE_PIECES:
+            return None  # more pieces than a quote its attribution interrupts has
         piece = _next_piece(article, original, rest, cursor, first=not found)
         if piece is None:
             return None
@@ -453,8 +503,9 @@ def locate_pieces(quote: str, text: str) -> list[Span] | None:
     article = _normalized_article(text)
     positions = _piece_positions(article, [needle], suffix)
     if positions is None:
-        pieces = [p for p in map(_clean_piece, _ELLIPSIS_SPLIT.split(needle)) if p]
-        pieces = [p for p in pieces if any(ch.isalnum() for ch in p)]
+        pieces = _ellipsis_pieces(needle)
+        if len(pieces) > MAX_QUOTE_PIECES:
+            return None
         if len(pieces) > 1:
             positions = _piece_positions(article, pieces, suffix)
         else:

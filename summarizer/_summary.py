@@ -34,7 +34,15 @@ from pydantic.json_schema import (
 
 from summarizer._attribution import Attribution, attribute, named_by_words, words_passage
 from summarizer._fields import Distinct, FreeText, Person, Verbatim, check_roles, walk
-from summarizer._grounding import Span, locate_all, locate_pieces, locate_quote, quoted_fragments
+from summarizer._grounding import (
+    MAX_QUOTE_PIECES,
+    Span,
+    locate_all,
+    locate_pieces,
+    locate_quote,
+    quoted_fragments,
+    too_many_pieces,
+)
 from summarizer._identity import form_key, resolve, speaker_id, unknown_names
 from summarizer._meta import SummaryMeta
 
@@ -569,6 +577,16 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _not_found(where: str, value: str) -> str:
+    """The reask's line for a verbatim string that was not found (or not searched for)."""
+    if (count := too_many_pieces(value)) is not None:
+        return (
+            f"{where} has {count:,} pieces joined by '...'; a quote has at most "
+            f"{MAX_QUOTE_PIECES}: copy its words from the article"
+        )
+    return f"{where} is not in the article: {_short(value)!r}"
+
+
 class _Grounder:
     """Checks one summary against its article and records the spans it finds."""
 
@@ -653,7 +671,7 @@ class _Grounder:
         else:
             pieces = locate_pieces(value, self.article)
             if pieces is None:
-                self.problems.append(f"{where} is not in the article: {_short(value)!r}")
+                self.problems.append(_not_found(where, value))
             else:
                 setattr(owner, role.pieces, pieces)
             span = Span(start=pieces[0].start, end=pieces[-1].end) if pieces else None
@@ -721,7 +739,7 @@ class _Grounder:
     def find(self, where: str, value: str) -> Span | None:
         span = locate_quote(value, self.article)
         if span is None:
-            self.problems.append(f"{where} is not in the article: {_short(value)!r}")
+            self.problems.append(_not_found(where, value))
         return span
 
     def check_names(self, texts: list[str], path: str) -> None:

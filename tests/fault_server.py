@@ -14,7 +14,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,7 +55,7 @@ class _Server(ThreadingHTTPServer):
 class FaultServer:
     """Serves a script of actions, one per request; records every request body."""
 
-    def __init__(self, script: list[Action], *, repeat_last: bool = False) -> None:
+    def __init__(self, script: Sequence[Action], *, repeat_last: bool = False) -> None:
         self.script = script
         self.repeat_last = repeat_last
         self.requests: list[dict[str, Any]] = []
@@ -68,6 +68,7 @@ class FaultServer:
     def base_url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)
         return f"http://{host}:{port}/v1"
 
     def _next(self, body: dict[str, Any], headers: dict[str, str]) -> Action:

@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import vcr
 import yaml
+from vcr.config import VCR
 from vcr.request import Request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,12 +125,12 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def make_vcr(record_mode: str = "none") -> vcr.VCR:
+def make_vcr(record_mode: str = "none") -> VCR:
     """The one VCR configuration: replay-only unless a record command asks otherwise."""
-    recorder = vcr.VCR(
+    recorder = VCR(
         cassette_library_dir=str(CASSETTES),
         serializer="readable",
-        path_transformer=vcr.VCR.ensure_suffix(".yaml"),
+        path_transformer=VCR.ensure_suffix(".yaml"),
         record_mode=record_mode,
         match_on=["method", "path", "json_body"],
         filter_headers=REQUEST_HEADERS_DROPPED,

@@ -173,7 +173,7 @@ LONG = (
     ],
 )
 def test_a_first_and_last_words_passage_is_bounded(model: Any, anchor: str, named: str) -> None:
-    data = {
+    data: dict[str, Any] = {
         "headline": "Talks to resume",
         "summary": "Officials said talks would resume.",
         "meetings": [{"who": ["A", "B"], "status": "proposed", "evidence": [anchor]}],

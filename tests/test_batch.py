@@ -419,7 +419,7 @@ def test_asyncio_consumer_cancellation_cancels_requests_in_flight() -> None:
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            await stream.aclose()
+            await stream.aclose()  # type: ignore[attr-defined]
             return time.monotonic() - cancelled_at
 
     with FaultServer([endpoint.reply], repeat_last=True) as server:

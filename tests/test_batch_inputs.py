@@ -323,7 +323,7 @@ def batch_api_engine(monkeypatch: pytest.MonkeyPatch, fake: FakeBatchAPI) -> Non
         api_key=TEST_API_KEY,
         http_client=httpx2.Client(transport=httpx2.MockTransport(fake.handle)),
     )
-    real = cli_batch.Summarizer
+    real = cli_batch.Summarizer  # type: ignore[attr-defined]
     monkeypatch.setattr(cli_batch, "Summarizer", lambda **kw: real(client=client, **kw))
 
 

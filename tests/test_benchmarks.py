@@ -144,3 +144,12 @@ def test_output_benchmark_compares_the_answer_sizes_of_v1_and_v2() -> None:
     for version in ("v1", "v2"):
         for row in data["versions"][version]["rows"]:
             assert row["chars_ratio"] == round(row["answer_chars"] / row["article_chars"], 2)
+
+
+@pytest.mark.slow
+def test_merge_benchmark_script_runs() -> None:
+    data = run_script("benchmarks/merge.py", "--chunks", "3", "--pieces", "60", "--repeat", "1")
+    [merged] = data["merge"]
+    assert merged["chunks"] == 3 and merged["speakers"] == 5 and merged["quotes"] == 30
+    [pieces] = data["pieces"]
+    assert pieces["pieces"] == 60 and pieces["search_s"] > 0

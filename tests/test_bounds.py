@@ -140,14 +140,15 @@ def test_too_many_chunks_are_refused_before_any_request() -> None:
 def test_each_bound_is_a_validated_setting(name: str, variable: str, value: int) -> None:
     assert getattr(Settings(), name) == value
     assert getattr(Settings.from_env({variable: "123"}), name) == 123
-    assert getattr(Settings.from_env({variable: "123"}, **{name: 7}), name) == 7  # keyword wins
-    assert getattr(Summarizer().with_options(**{name: 9}).settings, name) == 9
+    keyword: dict[str, Any] = {name: 7}
+    assert getattr(Settings.from_env({variable: "123"}, **keyword), name) == 7  # keyword wins
+    assert getattr(Summarizer().with_options(**{name: 9}).settings, name) == 9  # type: ignore[arg-type]
     for bad in ("0", "-5", "lots"):
         with pytest.raises(ConfigurationError, match=f"{name} \\(or {variable}\\)"):
             Settings.from_env({variable: bad})
     for wrong in (0, True, 2.5, "10"):
         with pytest.raises(ConfigurationError, match=name):
-            Settings(**{name: wrong})
+            Settings(**{name: wrong})  # type: ignore[arg-type]
 
 
 def test_the_bounds_hold_in_every_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:

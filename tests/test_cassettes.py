@@ -69,7 +69,8 @@ def assert_spans_index_the_article(summary: ArticleSummary, text: str) -> None:
         if quote.kind == "mixed" and quote.evidence_span is not None:  # fragments inside it
             span = quote.evidence_span
             assert all(span.start <= p.start and p.end <= span.end + 1 for p in quote.pieces)
-    for item in [*summary.positions, *summary.stances]:
+    evidenced: list[Any] = [*summary.positions, *summary.stances]
+    for item in evidenced:
         assert item.evidence_span is not None
         assert words(item.evidence_span.slice(text)) == words(item.evidence)
     for meeting in summary.proposed_meetings:

@@ -113,7 +113,7 @@ def gold_thread(name: str) -> dict[str, Any]:
 def derived_thread(story: dict[str, Any], name: str) -> dict[str, Any]:
     """The corpus thread that holds the gold thread's first event."""
     first = gold_thread(name)["events"][0]
-    holding = [
+    holding: list[dict[str, Any]] = [
         m
         for m in story["meetings"]
         if any(

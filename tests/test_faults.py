@@ -31,7 +31,7 @@ from summarizer import (
     Summarizer,
 )
 from summarizer._request import Exchange
-from tests.fault_server import Drop, FaultServer, Hang, Reset, closed_port
+from tests.fault_server import Action, Drop, FaultServer, Hang, Reset, closed_port
 from tests.scenarios import SEED_ID, answer, article, error, fabricated_seed, gold
 
 SEED = article(SEED_ID)
@@ -348,7 +348,12 @@ def test_missing_tool_call_every_time_is_an_extraction_error() -> None:
 
 
 async def test_async_path_survives_the_same_faults() -> None:
-    script = [error(503, "busy", "server_error"), Reset(), answer(fabricated_seed(), "fab"), GOOD]
+    script: list[Action] = [
+        error(503, "busy", "server_error"),
+        Reset(),
+        answer(fabricated_seed(), "fab"),
+        GOOD,
+    ]
     with FaultServer(script) as server:
         async with openai.AsyncOpenAI(base_url=server.base_url, api_key=KEY) as client:
             engine = Summarizer(client=client)

@@ -34,7 +34,7 @@ class PositionWithContext(Position):
 
 
 class ExtendedSummary(ArticleSummary):
-    positions: list[PositionWithContext] = Field(default_factory=list)
+    positions: list[PositionWithContext] = Field(default_factory=list)  # type: ignore[assignment]
 
 
 def extended(context: str = CONTEXT, text: str = SEED) -> ExtendedSummary:

@@ -62,7 +62,7 @@ def test_bad_input_never_reaches_the_network(text: Any) -> None:
 def test_bytes_are_decoded_as_utf8_without_bom() -> None:
     with FaultServer([GOOD]) as server:
         client = openai.OpenAI(base_url=server.base_url, api_key=TEST_API_KEY)
-        result = summarize_article(b"\xef\xbb\xbf" + SEED.encode("utf-8"), client=client)
+        result = summarize_article(b"\xef\xbb\xbf" + SEED.encode("utf-8"), client=client)  # type: ignore[arg-type]
     assert sent_article(server.requests[0]) == SEED
     assert result.quotes[1].span is not None
     assert result.quotes[1].span.slice(SEED) == "There have been no real impulses so far"

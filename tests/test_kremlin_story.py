@@ -283,7 +283,8 @@ def derived_thread(corpus: dict[str, Any], name: str) -> dict[str, Any]:
         if any((e["article_id"], e["status"]) == (first["article_id"], status) for e in m["events"])
     ]
     assert len(holding) == 1, name
-    return holding[0]
+    thread: dict[str, Any] = holding[0]
+    return thread
 
 
 @needs_answers

@@ -200,7 +200,7 @@ def test_collecting_merges_the_chunks_submitted_whatever_its_budget(
     assert result.summary.meta is not None and as_submitted.summary.meta is not None
     assert len(result.summary.meta.chunks) == job.requests > 1
     assert result.summary.meta.chunks == as_submitted.summary.meta.chunks
-    dump = {"exclude": {"meta"}}
+    dump: dict[str, Any] = {"exclude": {"meta"}}
     assert result.summary.model_dump(**dump) == as_submitted.summary.model_dump(**dump)
 
 
@@ -228,7 +228,7 @@ def test_batch_collect_assembles_the_submitted_chunks_whatever_its_settings(
     from tests.scenarios import LONG_BUDGET, article, long_article
 
     fake, client = fake_batch_client()
-    real = cli_batch.Summarizer
+    real = cli_batch.Summarizer  # type: ignore[attr-defined]
     monkeypatch.setattr(cli_batch, "Summarizer", lambda **kw: real(client=client, **kw))
     source = tmp_path / "in.jsonl"
     items = [{"id": "long", "text": long_article()}, {"id": "seed", "text": article(SEED_ID)}]

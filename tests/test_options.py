@@ -177,7 +177,7 @@ def test_batch_options_that_do_not_go_together_are_configuration_errors() -> Non
 def test_every_entry_point_takes_api_key_and_base_url() -> None:
     """One call each, to a loopback server named by ``base_url`` with the key given."""
     with FaultServer([GOOD], repeat_last=True) as server:
-        options = {"api_key": OTHER_KEY, "base_url": server.base_url}
+        options: dict[str, Any] = {"api_key": OTHER_KEY, "base_url": server.base_url}
         assert Summarizer(**options).summarize(SEED).speakers
         assert summarize_article(SEED, **options).speakers
         assert asyncio.run(asummarize_article(SEED, **options)).speakers
@@ -203,11 +203,11 @@ def test_with_options_base_url_sends_to_the_new_endpoint_and_caches_under_it(
     ):
         cache = ResultCache(tmp_path / "cache")
         engine = Summarizer(api_key=TEST_API_KEY, base_url=first.base_url, cache=cache)
-        assert engine.summarize(SEED).meta.cached is False
+        assert engine.summarize(SEED).meta.cached is False  # type: ignore[union-attr]
         moved = engine.with_options(base_url=second.base_url)
-        assert moved.summarize(SEED).meta.cached is False
-        assert moved.summarize(SEED).meta.cached is True
-        assert engine.summarize(SEED).meta.cached is True
+        assert moved.summarize(SEED).meta.cached is False  # type: ignore[union-attr]
+        assert moved.summarize(SEED).meta.cached is True  # type: ignore[union-attr]
+        assert engine.summarize(SEED).meta.cached is True  # type: ignore[union-attr]
         assert moved.client().base_url.rstrip("/") == second.base_url
         engine.close()
         moved.close()
@@ -235,13 +235,14 @@ def test_with_options_refuses_a_new_endpoint_for_a_client_you_passed(tmp_path: P
         cache = ResultCache(tmp_path / "cache")
         mine = openai.OpenAI(api_key=TEST_API_KEY, base_url=first.base_url)
         engine = Summarizer(client=mine, cache=cache)
-        for change in ({"base_url": second.base_url}, {"api_key": OTHER_KEY}):
+        changes: list[dict[str, Any]] = [{"base_url": second.base_url}, {"api_key": OTHER_KEY}]
+        for change in changes:
             with pytest.raises(ConfigurationError, match="pass client= for another one"):
                 engine.with_options(**change)
         engine.summarize(SEED)
         theirs = openai.OpenAI(api_key=TEST_API_KEY, base_url=second.base_url)
         moved = engine.with_options(client=theirs)
-        assert moved.summarize(SEED).meta.cached is False
+        assert moved.summarize(SEED).meta.cached is False  # type: ignore[union-attr]
         with pytest.raises(ConfigurationError, match="not both"):
             engine.with_options(client=theirs, base_url=second.base_url)
         mine.close()

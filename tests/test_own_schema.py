@@ -196,6 +196,7 @@ def test_your_fields_are_kept_by_the_cache_and_the_results_file(
         package = engine(server.base_url, prompt=prompts, cache=cache).summarize(SEED)
     assert len(server.requests) == 2  # the package's schema never shares a cached answer
     assert isinstance(again, ClaimSummary) and again.meta is not None and again.meta.cached
+    assert isinstance(first, ClaimSummary)
     assert again.slogan_spans == first.slogan_spans and again.claims == first.claims
     assert type(package) is ArticleSummary
     results = ResultsFile(tmp_path / "results.jsonl")

@@ -26,7 +26,7 @@ ARTICLE = (
     "Opposition leader Matthis Oren called the framework a betrayal and demanded a vote."
 )
 
-LEAN = {
+LEAN: dict[str, Any] = {
     "headline": "Kadria ready to sign border framework, minister says",
     "summary": "Ilse Varga said Kadria was ready to sign a framework; talks resume next week.",
     "speakers": [

@@ -93,12 +93,14 @@ def rows(output: Any) -> list[dict[str, Any]]:
 def test_summarize_dataset_gives_one_row_per_input_row_and_honours_the_cache(
     cluster: Any, tmp_path: Path
 ) -> None:
-    items = [{"id": f"a{i}", "text": variant(i), "published": "2025-01-31"} for i in range(6)]
+    items: list[dict[str, Any]] = [
+        {"id": f"a{i}", "text": variant(i), "published": "2025-01-31"} for i in range(6)
+    ]
     items += [{"id": "empty", "text": "  ", "published": None}]
     items += [{"id": "a0", "text": variant(0), "published": "2025-01-31"}]  # an id twice
     endpoint = MeteredEndpoint(GOOD)
     with FaultServer([endpoint], repeat_last=True) as server:
-        settings = {"api_key": TEST_API_KEY, "base_url": server.base_url}
+        settings: dict[str, Any] = {"api_key": TEST_API_KEY, "base_url": server.base_url}
         cache = ResultCache(tmp_path / "cache")
         dataset = cluster.data.from_items(items)
         out = rows(summarizer_ray.summarize_dataset(dataset, cache=cache, **settings))

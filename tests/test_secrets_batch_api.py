@@ -111,7 +111,7 @@ def test_batch_api_commands_do_not_leak_the_key(
 ) -> None:
     key = KEYS["plain"]
     api = CarelessBatchAPI(key, failing)
-    real = cli_batch.Summarizer
+    real = cli_batch.Summarizer  # type: ignore[attr-defined]
     monkeypatch.setattr(cli_batch, "Summarizer", lambda **kw: real(client=client_for(api), **kw))
     write_batch_inputs(tmp_path / "in")
     output = tmp_path / "out.jsonl"

@@ -170,7 +170,7 @@ def test_batch_api_ids_statuses_and_file_names_print_as_text(
     client = openai.OpenAI(
         api_key=TEST_API_KEY, http_client=httpx2.Client(transport=httpx2.MockTransport(api.handle))
     )
-    real = cli_batch.Summarizer
+    real = cli_batch.Summarizer  # type: ignore[attr-defined]
     monkeypatch.setattr(cli_batch, "Summarizer", lambda **kw: real(client=client, **kw))
     folder = odd_path(tmp_path, " in")
     folder.mkdir()

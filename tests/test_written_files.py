@@ -268,7 +268,7 @@ def test_a_link_swapped_to_outside_after_its_check_is_not_read(
     secret.write_text("another account's notes", encoding="utf-8")
     link = folder / "a.txt"
     link.symlink_to(folder / "inside.md")
-    opened = _sources.open_regular
+    opened = _sources.open_regular  # type: ignore[attr-defined]
 
     def swap_then_open(path: Any, flags: int, *, follow: bool = False) -> int:
         if Path(path) == link:  # the attacker swaps the link between check and open ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from summarizer._version import __version__
 from summarizer.cli._batch import batch, batch_collect, batch_status
 from summarizer.cli._corpus import corpus, export
 from summarizer.cli._eval import evaluate
@@ -28,6 +29,26 @@ prompts_app = typer.Typer(
     help="List and show the versioned prompts; lock a folder of your own.", no_args_is_help=True
 )
 app.add_typer(prompts_app, name="prompts")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"summarizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        callback=_print_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Structured, verifiable summaries of news articles."""
+
 
 app.command()(summarize)
 app.command()(batch)
