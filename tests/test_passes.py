@@ -395,3 +395,32 @@ def test_the_first_request_is_the_same_with_two_passes() -> None:
     """A second pass changes nothing in the first request: its recorded answers still match."""
     one = Summarizer(api_key=TEST_API_KEY).request_bodies(SEED)
     assert Summarizer(api_key=TEST_API_KEY, passes=2).request_bodies(SEED) == one
+
+
+def test_eval_compares_one_pass_with_two(tmp_path: Path) -> None:
+    """The measurement of the README: one command scores both runs from recorded answers."""
+    endpoint = ScriptedEndpoint([SEED_REPLY], repeat_last=True)
+    client = endpoint.client()
+    Summarizer(client=client, max_retries=0).summarize(SEED)
+    Summarizer(client=client, max_retries=0, passes=2).summarize(SEED)
+    interactions = [
+        {
+            "request": {"body_json": request},
+            "response": {"status": {"code": 200}, "headers": {}, "body": {"json": payload}},
+        }
+        for request in endpoint.requests
+        for _, _, payload in [SEED_REPLY(request)]
+    ]
+    cassette = tmp_path / "seed_2pass.yaml"
+    cassette.write_text(json.dumps({"interactions": interactions}), encoding="utf-8")
+    gold_file = tmp_path / "gold.jsonl"
+    gold_file.write_text(json.dumps({"id": "seed", "text": SEED, "gold": gold(SEED_ID)}) + "\n")
+    args = ["eval", str(gold_file), "--passes", "1", "--passes", "2", "--replay", str(cassette)]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    one, two = json.loads(result.stdout)["configs"]
+    assert (one["name"], two["name"]) == ("v2 · gpt-4.1-mini", "v2 · gpt-4.1-mini · 2 passes")
+    assert (one["quotes_direct"]["fn"], two["quotes_direct"]["fn"]) == (1, 0)
+    assert two["quotes"]["recall"] > one["quotes"]["recall"]
+    assert two["quotes"]["fp"] == one["quotes"]["fp"]  # the repeated quote is not counted twice
+    assert two["tokens"]["input"] > 2 * one["tokens"]["input"]
