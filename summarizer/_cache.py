@@ -3,7 +3,8 @@
 Results live in SQLite (in the user cache directory, or ``SUMMARIZER_CACHE_DIR``), keyed by
 everything that determines the answer: the endpoint (its base URL, never the key), model,
 mode, prompt id, version and sha256, the result schema's hash (:func:`schema_sha256`), the
-chunk budget, the article's hash, the publication date and the temperature. A new endpoint,
+chunk budget, the article's hash, the publication date, the temperature, and a second pass
+when there is one. A new endpoint,
 prompt version, model, result schema or budget misses; the same article under the same
 configuration hits without any HTTP request.
 Each operation opens its own connection and the database runs in WAL mode with a busy
@@ -167,14 +168,18 @@ class ResultCache:
         endpoint: str | None = None,
         chunk_budget: int | None = None,
         schema: type[ArticleSummary] = ArticleSummary,
+        passes: int = 1,
+        second_pass: str | None = None,
     ) -> str:
         """The cache key of one request configuration and article.
 
         ``endpoint`` is the base URL the requests go to (``model="local"`` on two servers
         is two models); ``chunk_budget`` decides whether and how the article is split;
         ``schema`` is the result schema (two schemas never share an answer).
+        ``passes`` over 1 (with ``second_pass``, the sha256 of its prompt) is a different
+        result; one pass adds nothing, so the keys of earlier releases still hit.
         """
-        parts = {
+        parts: dict[str, object] = {
             "endpoint": endpoint_id(endpoint) if endpoint else None,
             "model": model,
             "mode": mode,
@@ -185,6 +190,8 @@ class ResultCache:
             "published": published.isoformat() if published else None,
             "temperature": temperature,
         }
+        if passes > 1:
+            parts["passes"] = [passes, second_pass]
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def get(self, key: str, schema: type[ArticleSummary] = ArticleSummary) -> ArticleSummary | None:

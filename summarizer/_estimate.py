@@ -3,7 +3,7 @@
 Every article is checked and planned exactly as a call would (:meth:`Pipeline.start`):
 its size against ``max_article_chars``, its chunks against ``max_chunks``, its cache key.
 An article the cache holds needs no request; one the checks refuse needs none either (it
-becomes an error result); every other needs one request per chunk. Reasks and transport
+becomes an error result); every other needs one request per chunk and pass. Reasks and transport
 retries are not counted: they happen only when an answer is invalid or the endpoint fails.
 Only lengths and counts are kept, so memory does not grow with the input.
 """
@@ -33,7 +33,7 @@ class RunEstimate:
         refused: Articles the input checks refuse; each becomes an error result.
         cached: Articles the result cache holds.
         articles: Articles that need requests.
-        requests: Their first requests: one per chunk.
+        requests: Their first requests: one per chunk and pass.
         usage: The estimated tokens of those requests (conservative).
     """
 
@@ -58,7 +58,7 @@ class RunEstimate:
             self.cached += 1
             return
         self.articles += 1
-        self.requests += len(call.chunks)
+        self.requests += len(call.chunks) * summarizer.settings.passes
         self.usage += summarizer.pipeline.planned_usage(call.article, call.chunks)
 
     @property

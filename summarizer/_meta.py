@@ -54,3 +54,9 @@ class SummaryMeta(BaseModel):
     chunks: list[Span] = Field(default_factory=list)
     """The article's chunks when it was extracted in parts (empty: sent whole); usage and
     attempts above are summed over every chunk's requests."""
+    passes: int = 1
+    """Extraction passes per chunk; usage, attempts and reasks above cover them all."""
+    second_pass_version: str | None = None
+    """With two passes: the version of the second pass's prompt (``prompts/second_pass``)."""
+    second_pass_sha256: str | None = None
+    """With two passes: the sha256 of that prompt's file."""

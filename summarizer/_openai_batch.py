@@ -37,6 +37,7 @@ from openai.types.chat import ChatCompletion
 from summarizer._batch import Article, BatchResult
 from summarizer._client import redact
 from summarizer._grounding import Span
+from summarizer._passes import refuse_batch_api
 from summarizer._results import json_line
 from summarizer._summarizer import Summarizer
 from summarizer._transport import scrub_exception, status_failure, translate_failure
@@ -165,13 +166,20 @@ def batch_lines(summarizer: Summarizer, articles: Iterable[Article]) -> Iterator
     Raises:
         SummarizerError: An article's request cannot be built (see :func:`batch_requests`
             to set such articles aside instead).
+        ConfigurationError: ``passes`` is 2 (a second request needs the first answer).
     """
+    refuse_batch_api(summarizer.settings.passes)
     for article in articles:
         yield from _article_lines(summarizer, article)
 
 
 def batch_requests(summarizer: Summarizer, articles: Iterable[Article]) -> BatchRequests:
-    """The request lines of every article that can be sent; an error result for the others."""
+    """The request lines of every article that can be sent; an error result for the others.
+
+    Raises:
+        ConfigurationError: ``passes`` is 2 (a second request needs the first answer).
+    """
+    refuse_batch_api(summarizer.settings.passes)
     requests = BatchRequests()
     for article in articles:
         try:
@@ -390,9 +398,10 @@ def collect_batch(
     rerun picks them up.
 
     Raises:
-        ConfigurationError: As for :func:`submit_batch`.
+        ConfigurationError: As for :func:`submit_batch`, or ``passes`` is 2.
         ProviderError: The batch is not finished, or its files cannot be read.
     """
+    refuse_batch_api(summarizer.settings.passes)
     client = _client(summarizer)
     batch = batch_status(summarizer, batch_id)
     if batch.status not in TERMINAL:

@@ -31,7 +31,8 @@ from summarizer._fields import check_tree
 from summarizer._grounding import Span
 from summarizer._meta import SummaryMeta, Usage
 from summarizer._models import estimate_tokens, model_info
-from summarizer._prompts import Prompt, PromptSource, resolve_prompt
+from summarizer._passes import merge_passes, refuse_batch_api, second_pass
+from summarizer._prompts import FollowUp, Prompt, PromptSource, load_second_pass, resolve_prompt
 from summarizer._request import Exchange, RequestTemplate
 from summarizer._settings import Settings, over_limit
 from summarizer._transport import CallRecorder, Transport, receive
@@ -111,6 +112,11 @@ class Pipeline:
     def log_context(self) -> str:
         """What every log line of a call names."""
         return f"model={self.settings.model} prompt={self.prompt.version}"
+
+    @property
+    def follow_up(self) -> FollowUp | None:
+        """The second pass's prompt, when ``passes`` asks for one."""
+        return load_second_pass() if self.settings.passes > 1 else None
 
     @property
     def input_budget(self) -> int | None:
@@ -232,6 +238,8 @@ class Pipeline:
             published=article.published,
             temperature=s.temperature,
             schema=self.schema,
+            passes=s.passes,
+            second_pass=self.follow_up.sha256 if self.follow_up else None,
         )
 
     def cached(self, cache: ResultCache, key: str, started: float) -> ArticleSummary | None:
@@ -274,14 +282,17 @@ class Pipeline:
         """Estimated tokens of a call's first requests, one per chunk.
 
         Counted as :meth:`estimated_tokens` counts them for ``tpm`` (conservative: bytes / 3
-        and 6 answer tokens per article token); reasks and retries are not included.
+        and 6 answer tokens per article token); reasks and retries are not included. A
+        second pass sends the first request again with its answer, and is answered as long.
         """
         usage = Usage()
         for part in self.parts(article, chunks):
             exchange = self.exchange(part, None)
-            usage += Usage(
-                input_tokens=exchange.input_tokens(), output_tokens=self.answer_tokens(part)
-            )
+            sent, answer = exchange.input_tokens(), self.answer_tokens(part)
+            usage += Usage(input_tokens=sent, output_tokens=answer)
+            if self.follow_up is not None:
+                asked = estimate_tokens(self.follow_up.spec.message)
+                usage += Usage(input_tokens=sent + answer + asked, output_tokens=answer)
         return usage
 
     def exchange(
@@ -317,12 +328,15 @@ class Pipeline:
             schema_name=f"{self.schema.__module__}.{self.schema.__qualname__}",
             schema_sha256=schema_sha256(self.schema),
             attempts=sum(r.attempts for r in recorders),
-            reasks=sum(max(r.responses - 1, 0) for r in recorders),
+            reasks=sum(r.reasks for r in recorders),
             usage=sum((r.usage for r in recorders), Usage()),
             latency_s=round(time.perf_counter() - started, 3),
             created_at=dt.datetime.now(dt.UTC),
             library_version=__version__,
             chunks=list(chunks) if len(outcomes) > 1 else [],
+            passes=self.settings.passes,
+            second_pass_version=self.follow_up.version if self.follow_up else None,
+            second_pass_sha256=self.follow_up.sha256 if self.follow_up else None,
         )
         logger.info(
             "summarised in %.2fs: %d request(s), %d reask(s), %d tokens (%s)",
@@ -376,7 +390,9 @@ class Call:
         Raises:
             ExtractionError: An answer is unusable or invalid, or the count is not the
                 number of chunks.
+            ConfigurationError: ``passes`` is 2: a second request needs the first answer.
         """
+        refuse_batch_api(self.pipeline.settings.passes)
         if len(completions) != len(self.chunks):
             raise self.pipeline.tag(
                 ExtractionError(
@@ -399,6 +415,18 @@ class Call:
 def extract(
     pipeline: Pipeline, transport: Transport, client: openai.OpenAI, exchange: Exchange
 ) -> Outcome:
+    """An exchange's summary, every pass of it, synchronously."""
+    outcome = extract_pass(pipeline, transport, client, exchange)
+    if pipeline.follow_up is None:
+        return outcome
+    again = second_pass(exchange, outcome[0], pipeline.follow_up)
+    last = extract_pass(pipeline, transport, client, again)
+    return merge_passes(outcome, last, again.article.text)
+
+
+def extract_pass(
+    pipeline: Pipeline, transport: Transport, client: openai.OpenAI, exchange: Exchange
+) -> Outcome:
     """Send an exchange's requests until it yields a summary (or fails), synchronously."""
     create = client.chat.completions.create
     while True:
@@ -411,7 +439,19 @@ def extract(
 async def aextract(
     pipeline: Pipeline, transport: Transport, client: openai.AsyncOpenAI, exchange: Exchange
 ) -> Outcome:
-    """The asynchronous twin of :func:`extract`.
+    """The asynchronous twin of :func:`extract`."""
+    outcome = await aextract_pass(pipeline, transport, client, exchange)
+    if pipeline.follow_up is None:
+        return outcome
+    again = second_pass(exchange, outcome[0], pipeline.follow_up)
+    last = await aextract_pass(pipeline, transport, client, again)
+    return await asyncio.to_thread(merge_passes, outcome, last, again.article.text)
+
+
+async def aextract_pass(
+    pipeline: Pipeline, transport: Transport, client: openai.AsyncOpenAI, exchange: Exchange
+) -> Outcome:
+    """The asynchronous twin of :func:`extract_pass`.
 
     Validating and grounding an answer is the CPU-heavy step (milliseconds, more for a long
     answer); it runs in a worker thread so the event loop stays free to send and receive

@@ -47,18 +47,24 @@ from summarizer.errors import ConfigurationError
 __all__ = [
     "DEFAULT_PROMPT_ID",
     "LOCK_FILE",
+    "SECOND_PASS_ID",
+    "FollowUp",
+    "FollowUpSpec",
     "Prompt",
     "PromptSource",
     "PromptSpec",
     "list_prompts",
     "load_prompt",
     "load_prompt_file",
+    "load_second_pass",
     "resolve_prompt",
     "write_lock",
 ]
 
 DEFAULT_PROMPT_ID = "article_summary"
 LOCK_FILE = "lock.json"
+SECOND_PASS_ID = "second_pass"
+"""The prompt of a second pass (``passes=2``): one follow-up message, versioned like the rest."""
 _VERSION = re.compile(r"^v(\d+)$")
 
 
@@ -462,3 +468,80 @@ def _load_from_unchecked(stem: Path) -> PromptSpec | None:
         return PromptSpec.model_validate(yaml.safe_load(stem.with_suffix(".yaml").read_bytes()))
     except (yaml.YAMLError, ValidationError) as exc:
         raise ConfigurationError(f"prompt file {stem}.yaml is malformed: {exc}") from exc
+
+
+class FollowUpSpec(BaseModel):
+    """The contents of a follow-up prompt file: a message sent after the model's own answer.
+
+    It has no article and no schema of its own: the conversation it continues holds both.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    version: str
+    released: bool = False
+    description: str
+    changelog: list[str] = Field(default_factory=list)
+    message: str = Field(min_length=1)
+
+    @field_validator("version")
+    @classmethod
+    def _version_format(cls, value: str) -> str:
+        if not _VERSION.match(value):
+            raise ValueError("version must look like v1, v2, ...")
+        return value
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A loaded follow-up prompt: its spec and the hash of its file."""
+
+    spec: FollowUpSpec
+    sha256: str
+    path: str
+
+    @property
+    def id(self) -> str:
+        """The prompt's id, e.g. ``second_pass``."""
+        return self.spec.id
+
+    @property
+    def version(self) -> str:
+        """The prompt's version, e.g. ``v1``."""
+        return self.spec.version
+
+
+@cache
+def _load_follow_up(prompt_id: str, version: str) -> FollowUp:
+    entry = prompts_root().joinpath(prompt_id).joinpath(f"{version}.yaml")
+    if not entry.is_file():
+        known = ", ".join(list_prompts(prompt_id)) or "none"
+        raise ConfigurationError(f"unknown prompt version {prompt_id}/{version} (known: {known})")
+    raw = entry.read_bytes()
+    try:
+        spec = FollowUpSpec.model_validate(yaml.safe_load(raw))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ConfigurationError(
+            f"prompt file {prompt_id}/{version}.yaml is malformed: {exc}"
+        ) from exc
+    if spec.id != prompt_id or spec.version != version:
+        raise ConfigurationError(
+            f"prompt file {prompt_id}/{version}.yaml declares {spec.id}/{spec.version}"
+        )
+    return FollowUp(spec=spec, sha256=hashlib.sha256(raw).hexdigest(), path=str(entry))
+
+
+def load_second_pass(version: str | None = None, prompt_id: str = SECOND_PASS_ID) -> FollowUp:
+    """The follow-up prompt of a second pass; by default its latest released version.
+
+    Raises:
+        ConfigurationError: The version does not exist, or its file is malformed.
+    """
+    if version is not None:
+        return _load_follow_up(prompt_id, version)
+    for candidate in reversed(list_prompts(prompt_id)):
+        prompt = _load_follow_up(prompt_id, candidate)
+        if prompt.spec.released:
+            return prompt
+    raise ConfigurationError(f"no released version of prompt {prompt_id!r}")

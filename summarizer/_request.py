@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from textwrap import dedent
 from typing import Any
@@ -45,6 +45,7 @@ from summarizer._lean_v3 import LeanSummaryV3, lean_v3_json_schema
 from summarizer._models import estimate_tokens
 from summarizer._prompts import Prompt
 from summarizer._settings import MODES
+from summarizer._summary import KNOWN_SPEAKERS, Speaker
 from summarizer._transport import CallRecorder
 from summarizer.errors import ConfigurationError, ExtractionError
 from summarizer.schema import Answer, ArticleSummary
@@ -206,8 +207,13 @@ class RequestTemplate:
         ]
         return {**self._fixed, "messages": messages}
 
-    def parse(self, completion: Any, article: PreparedArticle) -> ArticleSummary:
+    def parse(
+        self, completion: Any, article: PreparedArticle, known: Sequence[Speaker] = ()
+    ) -> ArticleSummary:
         """The grounded summary in ``completion``.
+
+        ``known``: speakers an earlier answer about ``article`` listed, which this one may
+        name without listing them (a second pass).
 
         Raises:
             pydantic.ValidationError: The answer breaks the schema or is not grounded.
@@ -216,7 +222,7 @@ class RequestTemplate:
         parsed = self.handlers.response_parser(
             response=completion,
             response_model=self.answer_model,
-            validation_context=self.context(article),
+            validation_context={**self.context(article), KNOWN_SPEAKERS: known},
             strict=False,
             stream=False,
             is_async=False,
@@ -245,6 +251,8 @@ class Exchange:
         max_reasks: How many times an invalid answer is reasked.
         secret: The API key, kept out of every message.
         recorder: Counts requests, answers and tokens of this extraction.
+        known: Speakers an earlier answer listed (see :meth:`RequestTemplate.parse`).
+        answer: The accepted completion, once there is one.
     """
 
     template: RequestTemplate
@@ -252,7 +260,9 @@ class Exchange:
     max_reasks: int
     secret: str | None = None
     recorder: CallRecorder = field(default_factory=CallRecorder)
+    known: Sequence[Speaker] = ()
     body: dict[str, Any] = field(init=False)
+    answer: Any = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.body = self.template.body(self.article)
@@ -269,12 +279,14 @@ class Exchange:
             ExtractionError: The answer is invalid and no reask is left.
         """
         try:
-            return self.template.parse(completion, self.article)
+            summary = self.template.parse(completion, self.article, self.known)
         except PARSE_ERRORS as exc:
             if self.recorder.responses > self.max_reasks:
                 raise self.invalid(exc) from exc
             self.body = self.template.reask(self.body, completion, exc)
             return None
+        self.answer = completion
+        return summary
 
     def invalid(self, exc: Exception) -> ExtractionError:
         """The error for an answer that stayed invalid."""

@@ -16,6 +16,7 @@ calls ``os.environ``.
 | ``SUMMARIZER_MAX_ARTICLE_CHARS`` | ``max_article_chars`` |
 | ``SUMMARIZER_MAX_CHUNKS`` | ``max_chunks`` |
 | ``SUMMARIZER_MAX_HTML_BYTES`` | ``max_html_bytes`` |
+| ``SUMMARIZER_PASSES`` | ``passes`` |
 | ``SUMMARIZER_CACHE_DIR`` | where :class:`~summarizer.ResultCache` keeps its database |
 """
 
@@ -56,12 +57,14 @@ CACHE_DIR_ENV = "SUMMARIZER_CACHE_DIR"
 MAX_ARTICLE_CHARS_ENV = "SUMMARIZER_MAX_ARTICLE_CHARS"
 MAX_CHUNKS_ENV = "SUMMARIZER_MAX_CHUNKS"
 MAX_HTML_BYTES_ENV = "SUMMARIZER_MAX_HTML_BYTES"
+PASSES_ENV = "SUMMARIZER_PASSES"
 
 _INTEGER_ENV = {
     "max_input_tokens": MAX_INPUT_TOKENS_ENV,
     "max_article_chars": MAX_ARTICLE_CHARS_ENV,
     "max_chunks": MAX_CHUNKS_ENV,
     "max_html_bytes": MAX_HTML_BYTES_ENV,
+    "passes": PASSES_ENV,
 }
 """The integer settings the environment may set, and their variables."""
 
@@ -90,6 +93,11 @@ DEFAULT_MAX_HTML_BYTES = 5_000_000
 """HTML read before extraction: room for a news page heavy with inline scripts and state,
 while trafilatura's time, which grows faster than the page (2 MB 1.1 s, 4 MB 3.3 s, 8 MB
 11.3 s; a 37 MB page ran past 300 s using 1 GB), stays at seconds."""
+
+
+MAX_PASSES = 2
+"""Extraction passes per chunk: the first, and one that asks only for what it missed. A
+third would have to show the model two answers at once, and nothing measured asks for it."""
 
 
 MODES: dict[str, instructor.Mode] = {
@@ -166,6 +174,8 @@ class Settings:
         mode: ``"tools"``, ``"json_schema"``, ``"json"`` or ``"md_json"``.
         max_retries: Transport retries per request (429, 5xx, timeouts, connection errors).
         max_reasks: Times the model is asked again when its answer fails validation.
+        passes: Extraction passes per chunk: 1, or 2 for a second request that shows the
+            model its first answer and asks only for what it missed (merged, for recall).
         timeout: Seconds allowed for one HTTP request.
         total_timeout: Seconds allowed for one call, retries and reasks included.
         max_retry_wait: The longest wait between two attempts, ``Retry-After`` included.
@@ -187,6 +197,7 @@ class Settings:
     mode: str = "tools"
     max_retries: int = 3
     max_reasks: int = 2
+    passes: int = 1
     timeout: float = 120.0
     total_timeout: float = 600.0
     max_retry_wait: float = 30.0
@@ -206,6 +217,8 @@ class Settings:
         _positive_int("max_retries", self.max_retries, zero=True)
         _positive_int("max_reasks", self.max_reasks, zero=True)
         _positive_int("chunk_concurrency", self.chunk_concurrency)
+        if isinstance(self.passes, bool) or self.passes not in range(1, MAX_PASSES + 1):
+            raise ConfigurationError(f"passes (or {PASSES_ENV}) must be 1 or {MAX_PASSES}")
         for name in ("timeout", "total_timeout", "max_retry_wait"):
             _positive_seconds(name, getattr(self, name))
         if self.max_input_tokens is not None:
@@ -288,6 +301,7 @@ class SettingsOptions(TypedDict, total=False):
     mode: str | instructor.Mode | None
     max_retries: int | None
     max_reasks: int | None
+    passes: int | None
     timeout: float | None
     total_timeout: float | None
     max_retry_wait: float | None

@@ -47,6 +47,7 @@ from summarizer._identity import form_key, resolve, speaker_id, unknown_names
 from summarizer._meta import SummaryMeta
 
 __all__ = [
+    "KNOWN_SPEAKERS",
     "MEETING_STATUSES",
     "POLARITIES",
     "QUOTE_KINDS",
@@ -478,7 +479,9 @@ class SummaryData(_Model):
         article = _article_from(info.context)
         if article is None:
             return self
-        problems = _Grounder(self, article, content=_reported_content(info.context)).run()
+        problems = _Grounder(
+            self, article, content=_reported_content(info.context), known=_known_from(info.context)
+        ).run()
         if problems:
             raise problems_error(problems)
         return self
@@ -511,6 +514,16 @@ def _article_from(context: Any) -> str | None:
         if isinstance(article, str):
             return article
     return None
+
+
+KNOWN_SPEAKERS = "known_speakers"
+"""The validation context's entry for speakers an earlier answer about the same text listed
+(a second pass's first answer): a reference to one of them resolves, and it joins the answer."""
+
+
+def _known_from(context: Any) -> Sequence[Speaker]:
+    known = context.get(KNOWN_SPEAKERS) if isinstance(context, dict) else None
+    return known if isinstance(known, Sequence) else ()
 
 
 def _speaker_index(summary: SummaryData) -> dict[str, Speaker]:
@@ -590,11 +603,18 @@ def _not_found(where: str, value: str) -> str:
 class _Grounder:
     """Checks one summary against its article and records the spans it finds."""
 
-    def __init__(self, summary: SummaryData, article: str, content: bool = False) -> None:
+    def __init__(
+        self,
+        summary: SummaryData,
+        article: str,
+        content: bool = False,
+        known: Sequence[Speaker] = (),
+    ) -> None:
         self.summary = summary
         self.article = article
         self.content = content
         """Reported speech is given by its content (prompt v3): see :data:`REPORTED_CONTENT`."""
+        self.known = known
         self.problems: list[str] = []
         self.index: dict[str, Speaker] = {}
         self.derived: dict[tuple[int, str], Span] = {}
@@ -604,6 +624,8 @@ class _Grounder:
         self.attributed: set[int] = set()
 
     def run(self) -> list[str]:
+        self.check_speakers()
+        self.adopt_known_speakers()
         for visit in walk(self.summary):  # nothing the model sent is kept as a location
             if isinstance(visit.role, Verbatim):
                 for field in visit.role.span_fields:
@@ -628,6 +650,26 @@ class _Grounder:
         self.check_neutral_wording()
         assign_ids(self.summary)
         return self.problems
+
+    def adopt_known_speakers(self) -> None:
+        """Add a known speaker (a copy) that this answer names but does not list itself.
+
+        A second pass returns only what the first answer missed; a quote it adds may be by
+        a speaker the first answer already gave (checked then against the same text).
+        """
+        if not self.known:
+            return
+        own = _speaker_index(self.summary)
+        known = {form_key(f): s for s in self.known for f in s.forms()}
+        for visit in walk(self.summary):
+            if not isinstance(visit.role, Person):
+                continue
+            for name in visit.texts:
+                speaker = known.get(form_key(name))
+                if form_key(name) not in own and speaker is not None:
+                    adopted = speaker.model_copy(deep=True)
+                    self.summary.speakers.append(adopted)
+                    own.update({form_key(f): adopted for f in adopted.forms()})
 
     def canonical(self, name: str) -> str:
         speaker = self.index.get(form_key(name))

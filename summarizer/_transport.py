@@ -80,6 +80,23 @@ class CallRecorder:
     responses: int = 0
     usage: Usage = field(default_factory=Usage)
     last_raw_output: str | None = None
+    extractions: int = 1
+    """Extractions recorded here (a second pass is one more): each one's first answer is no
+    reask."""
+
+    @property
+    def reasks(self) -> int:
+        """Answers beyond each extraction's first."""
+        return max(self.responses - self.extractions, 0)
+
+    def __add__(self, other: CallRecorder) -> CallRecorder:
+        return CallRecorder(
+            attempts=self.attempts + other.attempts,
+            responses=self.responses + other.responses,
+            usage=self.usage + other.usage,
+            last_raw_output=other.last_raw_output,
+            extractions=self.extractions + other.extractions,
+        )
 
     def record(self, response: Any) -> None:
         self.responses += 1

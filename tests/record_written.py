@@ -2,6 +2,7 @@
 
     python -m tests.record_written dev v2            # seeds/dev/gold.jsonl, prompt v2
     python -m tests.record_written story v2 --answers /tmp/lm_answers
+    python -m tests.record_written real v2 --passes 2  # cassettes/real_v2_2pass.yaml
 
 No live endpoint is reachable where this project is built. For prompt work and evaluation,
 a capable language model is given the exact request body the library sends (system prompt,
@@ -16,6 +17,10 @@ re-recording keeps them), then in ``--answers DIR`` (``<hash>.json`` files holdi
 call's arguments). A request with no answer is written to ``--requests DIR`` as
 ``<hash>.json`` and the article is left unfinished; answer those, then run again (reasks
 appear as new requests once the first answers are in).
+
+With ``--passes 2`` the cassette is ``<set>_<version>_2pass.yaml``. Its first requests are
+those of the one-pass cassette, whose answers are reused; each second-pass request (the
+first answer and the follow-up message) is written to ``--requests DIR`` until answered.
 """
 
 from __future__ import annotations
@@ -116,12 +121,19 @@ def _articles(source: Path) -> list[Any]:
     return list(load_gold(source))
 
 
-def run(name: str, version: str, answers: Path, requests: Path) -> int:
-    cassette_name = f"{name}_{version}"
-    cassette = CASSETTES / f"{cassette_name}.yaml"
-    endpoint = WrittenEndpoint(recorded_answers(cassette), answers, requests)
+def cassette_name(name: str, version: str, passes: int = 1) -> str:
+    """The cassette of a set, prompt version and number of passes."""
+    return f"{name}_{version}" + (f"_{passes}pass" if passes > 1 else "")
+
+
+def run(name: str, version: str, answers: Path, requests: Path, passes: int = 1) -> int:
+    cassette = CASSETTES / f"{cassette_name(name, version, passes)}.yaml"
+    known = recorded_answers(CASSETTES / f"{cassette_name(name, version)}.yaml")  # first pass
+    endpoint = WrittenEndpoint({**known, **recorded_answers(cassette)}, answers, requests)
     gold = _articles(SETS[name])
-    summarizer = Summarizer(client=endpoint.client(), prompt_version=version, max_retries=0)
+    summarizer = Summarizer(
+        client=endpoint.client(), prompt_version=version, max_retries=0, passes=passes
+    )
     outcomes: dict[str, str] = {}
     trial = cassette.with_suffix(".trial.yaml")
     trial.unlink(missing_ok=True)
@@ -149,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("version")
     parser.add_argument("--answers", type=Path, default=Path("/tmp/lm_answers"))
     parser.add_argument("--requests", type=Path, default=Path("/tmp/lm_requests"))
+    parser.add_argument("--passes", type=int, choices=(1, 2), default=1)
     args = parser.parse_args(argv)
-    return run(args.set, args.version, args.answers, args.requests)
+    return run(args.set, args.version, args.answers, args.requests, args.passes)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ MODULES = sorted(
 )
 PUBLIC = [name for name in MODULES if not any(p.startswith("_") for p in name.split("."))]
 INTERNAL_SCHEMA_NAMES = {
+    "KNOWN_SPEAKERS",
     "CompactJsonSchema",
     "SummaryData",
     "assign_ids",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import ConfigurationError, _prompts, list_prompts, load_prompt
+from summarizer._prompts import SECOND_PASS_ID, FollowUp, Prompt, load_second_pass
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = ROOT / "prompts"
@@ -33,11 +34,16 @@ def test_released_prompts_never_change() -> None:
         if not folder.is_dir():
             continue
         for version in list_prompts(folder.name):
-            prompt = load_prompt(version, folder.name)
+            if folder.name == SECOND_PASS_ID:  # a follow-up message: it asks in the first schema
+                prompt: Prompt | FollowUp = load_second_pass(version)
+            else:
+                prompt = load_prompt(version, folder.name)
             key = f"{folder.name}/{version}.yaml"
             if prompt.spec.released:
                 assert key in lock, f"{key} is released but not in prompts/lock.json"
                 assert lock[key] == prompt.sha256, f"{key} changed after release"
+                if isinstance(prompt, FollowUp):
+                    continue
                 schema = f"{folder.name}/{version}.schema.json"
                 assert schema in lock, f"{key} is released without its frozen answer schema"
                 assert prompt.schema is not None
@@ -92,6 +98,38 @@ def test_bad_prompt_files_are_clear_errors(
             load_prompt("v1", "p")
     finally:
         _prompts._load.cache_clear()
+
+
+def test_the_second_pass_prompt_is_released_and_frozen() -> None:
+    prompt = load_second_pass()
+    assert prompt.spec.released and prompt.id == SECOND_PASS_ID
+    assert "{{" not in prompt.spec.message  # sent as it is, never rendered
+    lock = json.loads((PROMPTS / "lock.json").read_text())
+    assert lock[f"{SECOND_PASS_ID}/{prompt.version}.yaml"] == prompt.sha256
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("id: p\nversion: v1\ndescription: d\n", "malformed"),
+        ("id: p\nversion: v1\ndescription: d\nmessage: m\nsystem: s\n", "malformed"),
+        ("id: other\nversion: v1\ndescription: d\nmessage: m\n", "declares"),
+    ],
+)
+def test_bad_follow_up_files_are_clear_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, expected: str
+) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "v1.yaml").write_text(content)
+    monkeypatch.setattr(_prompts, "prompts_root", lambda: tmp_path)
+    _prompts._load_follow_up.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match=expected):
+            load_second_pass("v1", "p")
+        with pytest.raises(ConfigurationError, match="unknown prompt version p/v2"):
+            load_second_pass("v2", "p")
+    finally:
+        _prompts._load_follow_up.cache_clear()
 
 
 @pytest.mark.slow

@@ -42,6 +42,7 @@ from summarizer._openai_batch import (
     submit_requests,
     wait_for_batch,
 )
+from summarizer._passes import refuse_batch_api
 from summarizer._render import plain
 from summarizer._results import ResultRecord, ResultsFile
 from summarizer._settings import DEFAULT_MAX_HTML_BYTES, over_limit
@@ -432,6 +433,7 @@ def submit_openai_batch(
     An article whose request cannot be built (a bad ``published``) is written as an error
     result, as in-process; the others are submitted.
     """
+    refuse_batch_api(summarizer.settings.passes)  # before the results file is touched
     results, stats = job.open(summarizer, console, batch_api=True)
     articles = list(job.pending(results, stats))
     pending = _cached_or_pending(summarizer, iter(articles), results, stats)
@@ -458,6 +460,7 @@ def collect_openai_batch(
     console: Console,
 ) -> BatchStats:
     """Wait for the batch with a progress bar, then validate and write every result."""
+    refuse_batch_api(summarizer.settings.passes)
     with _progress("batch", console, remaining=False) as progress:
         task = progress.add_task("batch", total=len(articles), status="")
 

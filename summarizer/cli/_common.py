@@ -51,6 +51,7 @@ SETTING_HELP: dict[str, str] = {
     "mode": "tools, json_schema, json or md_json (default: SUMMARIZER_MODE, else tools).",
     "max_retries": "Transport retries per request (429, 5xx, timeouts, connection errors).",
     "max_reasks": "Times the model is asked again when its answer fails validation.",
+    "passes": "1, or 2: a second request asks for what the first missed (SUMMARIZER_PASSES).",
     "timeout": "Seconds allowed for one HTTP request.",
     "total_timeout": "Seconds allowed for one article, retries and reasks included.",
     "max_retry_wait": "The longest wait between two attempts, in seconds.",

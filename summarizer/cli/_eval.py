@@ -66,13 +66,14 @@ def run_configs(
     models: list[str | None],
     replay: CassetteReplay | None,
     concurrency: int = 4,
+    passes: list[int | None] | None = None,
 ) -> list[ConfigResult]:
-    """Summarise the gold articles under each prompt version × model, and score each run."""
+    """Summarise the gold articles under each prompt version × model × passes; score each run."""
     results = []
     articles = [Article(id=a.id, text=a.text, published=a.published) for a in gold]
-    for version, model in itertools.product(prompt_versions, models):
+    for version, model, count in itertools.product(prompt_versions, models, passes or [None]):
         client = replay.client() if replay is not None else None
-        engine = Summarizer(client=client, model=model, prompt_version=version)
+        engine = Summarizer(client=client, model=model, prompt_version=version, passes=count)
         predictions: dict[str, ArticleSummary | None] = {}
         usage = Usage()
         for outcome in summarize_articles(articles, concurrency=concurrency, summarizer=engine):
@@ -80,6 +81,8 @@ def run_configs(
             if outcome.summary is not None and outcome.summary.meta is not None:
                 usage += outcome.summary.meta.usage
         name = f"{engine.prompt.version} · {engine.model}"
+        if engine.settings.passes > 1:
+            name += f" · {engine.settings.passes} passes"
         cost = estimated_cost(engine.model, usage)
         report = score_set(gold, predictions)
         results.append(ConfigResult(name, report, usage.input_tokens, usage.output_tokens, cost))
@@ -175,6 +178,9 @@ def evaluate(
         list[str] | None, typer.Option(help="Run and compare these prompt versions.")
     ] = None,
     model: Annotated[list[str] | None, typer.Option(help="Run and compare these models.")] = None,
+    passes: Annotated[
+        list[int] | None, typer.Option(help="Run and compare these numbers of passes (1, 2).")
+    ] = None,
     replay: Annotated[
         list[Path] | None,
         typer.Option(help="Answer from these cassette files (or folders), not a live model."),
@@ -194,6 +200,7 @@ def evaluate(
                 list(prompt_version) if prompt_version else [None],
                 list(model) if model else [None],
                 CassetteReplay(replay) if replay else None,
+                passes=list(passes) if passes else None,
             )
     if as_json:
         document = json.dumps(
