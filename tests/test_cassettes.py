@@ -12,6 +12,7 @@ import pytest
 from summarizer import ArticleSummary, ExtractionError, ProviderError, Summarizer, load_prompt
 from summarizer._grounding import normalize_surface
 from tests.record import BATCH_CASSETTES
+from tests.record_examples import CLAIMS_CASSETTE, EXAMPLE_CASSETTES, claims_answer
 from tests.record_llama import CASSETTE as LLAMA_CASSETTE
 from tests.record_written import WRITTEN_CASSETTES, WRITTEN_TWO_PASS, cassette_name
 from tests.recording import CASSETTES, ReadableJsonYaml, make_vcr
@@ -257,6 +258,19 @@ def test_curated_answers_are_the_gold_annotations(seed_id: str) -> None:
     assert json.loads(arguments) == gold(seed_id)
 
 
+def test_the_claims_example_answer_is_the_gold_and_the_curated_claims() -> None:
+    """``examples/own_field.py`` replays what ``python -m tests.record_examples`` curates."""
+    interaction = cassette(CLAIMS_CASSETTE)["interactions"][0]
+    body = json.loads(interaction["response"]["body"]["string"])
+    call = body["choices"][0]["message"]["tool_calls"][0]["function"]
+    assert call["name"] == "ClaimsSummary"
+    assert json.loads(call["arguments"]) == claims_answer()
+    assert body["id"].startswith("chatcmpl-curated-")
+    sent = json.loads(interaction["request"]["body"])
+    assert sent["messages"][0]["content"].startswith("You turn one news article")
+    assert "claims each speaker makes" in sent["messages"][0]["content"]
+
+
 def test_the_v2_seed_answer_is_the_gold_written_as_v2_asks(
     replay: Any, replay_client: openai.OpenAI
 ) -> None:
@@ -307,7 +321,8 @@ def test_every_scenario_has_a_cassette_listed_in_the_readme() -> None:
     on_disk = {p.stem for p in CASSETTES.glob("*.yaml")}
     written = {f"{name}_{version}" for name, version in WRITTEN_CASSETTES}
     written |= {cassette_name(name, version, 2) for name, version in WRITTEN_TWO_PASS}
-    assert on_disk == set(SCENARIOS) | {LLAMA_CASSETTE, *BATCH_CASSETTES} | written
+    examples = set(EXAMPLE_CASSETTES)
+    assert on_disk == set(SCENARIOS) | {LLAMA_CASSETTE, *BATCH_CASSETTES} | written | examples
     for name in on_disk:
         assert f"`{name}.yaml`" in readme
 
