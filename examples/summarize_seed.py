@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the cassette configuration lives with the tests
 
 from summarizer import DEFAULT_MODEL, SummarizerError, summarize_article  # noqa: E402
-from summarizer._render import render_summary  # noqa: E402
+from summarizer._views._render import render_summary  # noqa: E402
 
 SEED = ROOT / "seeds" / "000_b1ae88a56dec747e.txt"
 CASSETTE = "seed_article_v3"

@@ -65,9 +65,9 @@ from summarizer._attribution import attribute
 from summarizer._fields import Verbatim, walk
 from summarizer._grounding import Span, locate_all, locate_pieces, locate_quote
 from summarizer._meeting_identity import MeetingKey, participant_keys, same_meeting
-from summarizer._results import read_results
+from summarizer._runs._results import read_results
 from summarizer._summary import QUOTE_KINDS, SPEAKER_KINDS, is_direct
-from summarizer._targets import same_target
+from summarizer.corpus._targets import same_target
 from summarizer.errors import InputError
 from summarizer.schema import ArticleSummary
 

@@ -65,12 +65,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Unpack
 
-from summarizer._batch import Article, BatchResult, _arun_one, check_limits
 from summarizer._cache import ResultCache
 from summarizer._limits import LocalPacing, RateGate, RequestLimits
 from summarizer._pipeline import check_schema
 from summarizer._prompts import Prompt, PromptSource, resolve_prompt
-from summarizer._results import ResultRecord
+from summarizer._runs._batch import Article, BatchResult, _arun_one, check_limits
+from summarizer._runs._results import ResultRecord
 from summarizer._settings import SETTING_NAMES, Settings, SettingsOptions, check_option_names
 from summarizer._summarizer import Summarizer
 from summarizer.errors import ConfigurationError, SummarizerError

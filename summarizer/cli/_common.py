@@ -26,8 +26,8 @@ from rich.console import Console
 from rich.text import Text
 
 from summarizer import errors
-from summarizer._render import plain
 from summarizer._settings import SETTING_NAMES, Settings
+from summarizer._views._render import plain
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
 __all__ = [

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from summarizer._files import write_replacing
-from summarizer._render import terminal_text
+from summarizer._views._render import terminal_text
 from summarizer.cli._common import JsonOption, failures
 from summarizer.corpus import Corpus, WordChange
 from summarizer.errors import InputError

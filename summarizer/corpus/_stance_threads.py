@@ -26,11 +26,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from summarizer._corpus_article import CorpusArticle
 from summarizer._identity import form_key, speaker_id
-from summarizer._people import People, PersonEntry
 from summarizer._summary import Stance
-from summarizer._targets import TargetKey, same_target, target_key
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._people import People, PersonEntry
+from summarizer.corpus._targets import TargetKey, same_target, target_key
 
 __all__ = ["StanceEvent", "StanceThread", "thread_stances"]
 

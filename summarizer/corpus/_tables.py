@@ -42,10 +42,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from summarizer._corpus_data import CorpusData
-from summarizer._custom_tables import custom_tables
 from summarizer._escape import csv_cell, safe_json
 from summarizer._files import replacing, replacing_text
+from summarizer.corpus._corpus_data import CorpusData
+from summarizer.corpus._custom_tables import custom_tables
 from summarizer.errors import ConfigurationError, InputError
 
 __all__ = [

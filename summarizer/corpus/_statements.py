@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Literal
 
-from summarizer._corpus_article import CorpusArticle
-from summarizer._people import People, PersonEntry
 from summarizer._summary import Quote, is_direct
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._people import People, PersonEntry
 
 __all__ = [
     "MIN_RUN",

@@ -47,7 +47,6 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from summarizer._corpus_article import CorpusArticle
 from summarizer._fields import Person, walk
 from summarizer._identity import (
     COMMON_WORDS,
@@ -63,8 +62,9 @@ from summarizer._identity import (
     resolve,
     speaker_id,
 )
-from summarizer._organisations import abbreviations, link_organisations
 from summarizer._summary import speaker_ids
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._organisations import abbreviations, link_organisations
 
 __all__ = [
     "Join",

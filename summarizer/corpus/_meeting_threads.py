@@ -45,12 +45,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from summarizer._corpus_article import CorpusArticle
 from summarizer._identity import plain_words, speaker_id
 from summarizer._meeting_identity import MeetingKey, participant_key, participant_keys, same_meeting
-from summarizer._people import People
 from summarizer._summary import MEETING_STATUSES, ProposedMeeting
 from summarizer._timeframes import Interval, meeting_interval
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._people import People
 
 __all__ = ["Evidence", "MeetingEvent", "MeetingThread", "thread_meetings"]
 

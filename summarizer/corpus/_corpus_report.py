@@ -22,13 +22,13 @@ from typing import Any
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from summarizer._corpus_data import CorpusData
-from summarizer._meeting_threads import MeetingEvent, MeetingThread
-from summarizer._people import PersonEntry
-from summarizer._report import PALETTE_SIZE, article_marks, render_page
-from summarizer._stance_threads import StanceEvent, StanceThread
-from summarizer._statements import Report, Statement
 from summarizer._summary import MEETING_STATUSES, polarity_sign, speaker_ids
+from summarizer._views._report import PALETTE_SIZE, article_marks, render_page
+from summarizer.corpus._corpus_data import CorpusData
+from summarizer.corpus._meeting_threads import MeetingEvent, MeetingThread
+from summarizer.corpus._people import PersonEntry
+from summarizer.corpus._stance_threads import StanceEvent, StanceThread
+from summarizer.corpus._statements import Report, Statement
 
 __all__ = ["corpus_to_html"]
 

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from summarizer._batch import Article
 from summarizer._files import open_regular
-from summarizer._pages import Page, check_html_size, read_page
+from summarizer._runs._batch import Article
+from summarizer._runs._pages import Page, check_html_size, read_page
 from summarizer._settings import DEFAULT_MAX_HTML_BYTES
 from summarizer.errors import InputError
 

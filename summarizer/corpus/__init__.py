@@ -41,19 +41,19 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from summarizer._batch import text_id
-from summarizer._corpus_article import CorpusArticle
-from summarizer._corpus_data import CorpusData, Skipped
-from summarizer._corpus_report import corpus_to_html
 from summarizer._escape import safe_json
-from summarizer._meeting_threads import Evidence, MeetingEvent, MeetingThread
-from summarizer._people import PersonEntry, QuoteRef
-from summarizer._results import ResultRecord, read_results
-from summarizer._stance_threads import StanceEvent, StanceThread
-from summarizer._statements import Report, Statement, WordChange
+from summarizer._runs._batch import text_id
+from summarizer._runs._results import ResultRecord, read_results
 from summarizer._summary import MEETING_STATUSES
-from summarizer._tables import TABLES, arrow_tables, pandas_frames, table_rows, write_tables
 from summarizer._timeframes import Interval
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._corpus_data import CorpusData, Skipped
+from summarizer.corpus._corpus_report import corpus_to_html
+from summarizer.corpus._meeting_threads import Evidence, MeetingEvent, MeetingThread
+from summarizer.corpus._people import PersonEntry, QuoteRef
+from summarizer.corpus._stance_threads import StanceEvent, StanceThread
+from summarizer.corpus._statements import Report, Statement, WordChange
+from summarizer.corpus._tables import TABLES, arrow_tables, pandas_frames, table_rows, write_tables
 from summarizer.schema import ArticleSummary
 
 __all__ = [
