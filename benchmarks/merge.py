@@ -83,9 +83,9 @@ def transcript(paragraphs: int) -> tuple[str, list[list[tuple[str, str]]]]:
 def chunk_answer(chunk: str, said: list[list[tuple[str, str]]]) -> dict[str, Any]:
     """What a chunk says, in the summary's shape: the speakers and quotes it holds."""
     quotes = [
-        {"speaker": who, "kind": "direct", "text": q, "evidence": None, "cue": "said"}
+        {"speaker": who, "kind": "direct", "text": q, "evidence": None, "cue": SAID[k % 5]}
         for pairs in said
-        for who, q in pairs
+        for k, (who, q) in enumerate(pairs)
         if q in chunk
     ]
     speakers = [{"name": n, "aliases": []} for n in SPEAKERS if n in chunk]

@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "gpt-4.1-mini"
+"""The model when none is given: inexpensive, with tool calling and structured outputs, and
+not a reasoning model, so extraction is fast."""
 API_KEY_ENV = "OPENAI_API_KEY"
 BASE_URL_ENV = "OPENAI_BASE_URL"
 MODEL_ENV = "SUMMARIZER_MODEL"

@@ -92,6 +92,7 @@ __all__ = [
 ]
 
 SPAN_IOU = 0.5
+"""The overlap (intersection over union) at which a predicted quote matches a gold one."""
 FIELDS = (
     "speakers",
     *(f"quotes_{kind}" for kind in QUOTE_KINDS),

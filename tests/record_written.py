@@ -56,6 +56,8 @@ WRITTEN_CASSETTES = (
     ("kremlin", "v3"),
 )
 """The cassettes this command records: (set, prompt version) -> ``cassettes/<set>_<v>.yaml``."""
+WRITTEN_TWO_PASS = (("real", "v3"),)
+"""Sets also recorded with ``--passes 2``: ``cassettes/<set>_<v>_2pass.yaml``."""
 
 
 def body_key(body: Any) -> str:

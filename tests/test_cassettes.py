@@ -13,7 +13,7 @@ from summarizer import ArticleSummary, ExtractionError, ProviderError, Summarize
 from summarizer._grounding import normalize_surface
 from tests.record import BATCH_CASSETTES
 from tests.record_llama import CASSETTE as LLAMA_CASSETTE
-from tests.record_written import WRITTEN_CASSETTES
+from tests.record_written import WRITTEN_CASSETTES, WRITTEN_TWO_PASS, cassette_name
 from tests.recording import CASSETTES, ReadableJsonYaml, make_vcr
 from tests.scenarios import (
     GERMAN_ID,
@@ -306,6 +306,7 @@ def test_every_scenario_has_a_cassette_listed_in_the_readme() -> None:
     readme = (CASSETTES / "README.md").read_text()
     on_disk = {p.stem for p in CASSETTES.glob("*.yaml")}
     written = {f"{name}_{version}" for name, version in WRITTEN_CASSETTES}
+    written |= {cassette_name(name, version, 2) for name, version in WRITTEN_TWO_PASS}
     assert on_disk == set(SCENARIOS) | {LLAMA_CASSETTE, *BATCH_CASSETTES} | written
     for name in on_disk:
         assert f"`{name}.yaml`" in readme

@@ -533,7 +533,7 @@ def test_backoff_waits_are_random_within_their_windows() -> None:
     assert any(w < top * 0.99 for w, top in zip(waits, windows, strict=True))
 
 
-# Every row of the README's failure-modes table, and the tests that guard it.
+# Every row of the failure-modes tables (docs/guide/errors.md), and the tests that guard it.
 FAILURE_MODES: dict[str, list[str]] = {
     "429 with `Retry-After`, then success": [
         "test_faults::test_429_with_retry_after_then_success",
@@ -728,17 +728,20 @@ FAILURE_MODES: dict[str, list[str]] = {
 }
 
 
-def readme_failure_modes() -> list[str]:
-    """The first cell of each row of the README's failure-modes tables."""
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Failure modes\n", 1)[1].split("\n## ", 1)[0]
+FAILURE_MODES_PAGE = Path(__file__).parent.parent / "docs" / "guide" / "errors.md"
+
+
+def documented_failure_modes() -> list[str]:
+    """The first cell of each row of the failure-modes tables of the documentation."""
+    page = FAILURE_MODES_PAGE.read_text(encoding="utf-8")
+    section = page.split("\n## Failure modes\n", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| ")]
     cells = [row[2:].split(" | ", 1)[0] for row in rows]
     return [cell for cell in cells if cell not in ("what happens", "---")]  # headers, rules
 
 
-def test_every_failure_mode_in_the_readme_is_guarded_by_tests() -> None:
-    assert readme_failure_modes() == list(FAILURE_MODES)
+def test_every_failure_mode_in_the_docs_is_guarded_by_tests() -> None:
+    assert documented_failure_modes() == list(FAILURE_MODES)
     for row, tests in FAILURE_MODES.items():
         for test in tests:
             module, name = test.split("::")
