@@ -1,7 +1,7 @@
 """Meeting identity: when two reports of a meeting are about one meeting.
 
 One rule, called by chunk merging (:mod:`summarizer._chunking`: the chunks of one article),
-meeting threads (:mod:`summarizer._meeting_threads`: across articles) and the evaluation
+meeting threads (:mod:`summarizer.corpus._meeting_threads`: across articles) and the evaluation
 (:mod:`summarizer.evaluation`: a prediction against the gold of its article). What differs
 between them is what they know, and they say it through :class:`MeetingKey` and the
 ``unknown_agrees`` argument:
@@ -20,7 +20,7 @@ two undated mentions in different places are kept apart (talks held, talks propo
 A meeting that was moved (``moved``: its thread was postponed) may take other days.
 
 Meeting threads add two looser rules of their own for reports that name more or fewer
-people (see :mod:`summarizer._meeting_threads`); this module is the rule for the same
+people (see :mod:`summarizer.corpus._meeting_threads`); this module is the rule for the same
 meeting of the same participants.
 """
 

@@ -43,7 +43,7 @@ Matching rules (all pure functions below, table-tested):
   other names by their words); the gold gives no resolved days, so they do not decide; then
   status accuracy on the matches.
 - Stances: the same holder (as a person) and the same target by the rule of
-  ``summarizer._targets`` for two wordings of one article's target: the same person when
+  ``summarizer.corpus._targets`` for two wordings of one article's target: the same person when
   either is one of the gold's people, else at least half the shorter target's words shared
   (articles, linking words and version words aside); then polarity accuracy on the matches.
 
@@ -112,7 +112,7 @@ def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
 
 
 def targets_match(a: str, b: str, people: Sequence[Sequence[str]] = ()) -> bool:
-    """Stance targets match by the rule of :func:`summarizer._targets.same_target`, loosely.
+    """Stance targets match by the rule of :func:`summarizer.corpus._targets.same_target`, loosely.
 
     A target is a person when it names one of ``people`` (each given as forms) by the rule
     the corpus resolves names with (:func:`summarizer._identity.resolve`: "talks with Sandor"

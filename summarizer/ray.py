@@ -10,7 +10,7 @@
 ``published``, ``source``, ``url``) and returns one with one row per input row: ``id``,
 ``status`` (``ok``/``error``), ``summary`` (the :class:`~summarizer.ArticleSummary` as JSON,
 ``meta`` included), ``error`` (JSON: type, message, attempts, status code, kind), ``seconds``,
-``source`` and ``url``. The semantics are the in-process batch's (:mod:`summarizer._batch`):
+``source`` and ``url``. The semantics are the in-process batch's (:mod:`summarizer._runs._batch`):
 every row is summarised by a :class:`~summarizer.Summarizer` with the same settings, a
 failure is a row (never an exception that stops the dataset: Ray does not retry those), and
 the cache is honoured by the workers themselves, so what a worker paid for is kept even if

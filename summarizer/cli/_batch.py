@@ -1,7 +1,7 @@
 """``summarizer batch``, ``batch-status``, ``batch-collect``: many articles, resumable JSONL.
 
 The commands turn options into calls of the public batch API and the Batch API module, and
-render progress with rich; the results file itself belongs to :mod:`summarizer._results`.
+render progress with rich; the results file itself belongs to :mod:`summarizer._runs._results`.
 """
 
 from __future__ import annotations

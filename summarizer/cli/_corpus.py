@@ -2,7 +2,7 @@
 
 ``corpus`` prints the linked view (people, meeting threads, stance threads) as text or
 JSON, or writes it as one HTML page; ``export`` writes the joinable tables (Parquet or CSV).
-Both read the results file through :mod:`summarizer._results` (its one tolerance policy)
+Both read the results file through :mod:`summarizer._runs._results` (its one tolerance policy)
 and leave the linking to :class:`summarizer.corpus.Corpus`.
 """
 

@@ -17,14 +17,14 @@
 
 - **people** (:class:`PersonEntry`): one per identity across all articles, by the library's
   identity rules, with every form seen, the articles and the quotes
-  (:mod:`summarizer._people` has the rules);
+  (:mod:`summarizer.corpus._people` has the rules);
 - **meetings** (:class:`MeetingThread`): one thread per real-world meeting, its events the
-  article-level meetings (:mod:`summarizer._meeting_threads` has the rules);
+  article-level meetings (:mod:`summarizer.corpus._meeting_threads` has the rules);
 - **stances** (:class:`StanceThread`): a holder toward a target across articles
-  (:mod:`summarizer._stance_threads` has the rules);
+  (:mod:`summarizer.corpus._stance_threads` has the rules);
 - **statements** (:class:`Statement`): one statement of one identity quoted by several
   articles, each article's wording, spans and outlet side by side, and where an outlet's
-  words differ, word by word (:mod:`summarizer._statements` has the rule).
+  words differ, word by word (:mod:`summarizer.corpus._statements` has the rule).
 
 Every event keeps its article id and the spans of its evidence, so each claim leads back to
 the article's words. The corpus is the same whatever order the results file holds (a batch

@@ -1,12 +1,12 @@
 """A corpus as one self-contained page: meeting timelines, stance changes, people, articles.
 
-The page (``templates/corpus.html.j2``) has five parts: a timeline per meeting thread
+The page (``_views/templates/corpus.html.j2``) has five parts: a timeline per meeting thread
 (status changes with dates and places), the stance threads (those followed over several
 articles first, changes marked), the statements several articles quote (each outlet's
 wording side by side, words added, dropped or changed marked; changed ones first), a
 people index with their quotes across articles, and
 every article with its quotes and evidence highlighted exactly as in the article report
-(:func:`summarizer._report.article_marks`). Each event, stance and quote links to its words
+(:func:`summarizer._views._report.article_marks`). Each event, stance and quote links to its words
 in its article on the same page: selecting one scrolls there and flashes the span (the
 report's own script).
 

@@ -5,7 +5,7 @@ status it reports. Threading walks the articles in publication order and puts ea
 those article-level meetings (an *event*) into the thread of the meeting it is about, or
 starts a new thread. The rules, all of them:
 
-**Who.** Participants are identities (:mod:`summarizer._people`): "Arkadiy Belozarskiy",
+**Who.** Participants are identities (:mod:`summarizer.corpus._people`): "Arkadiy Belozarskiy",
 "Belozarsky" and "Arkady Belozarsky" are one participant, whether or not they speak in
 that article; a participant that is no person of the corpus ("Koravia") is compared by its
 name. An event can join a thread when

@@ -27,7 +27,7 @@ What takes part, per article:
   one, has it, it refers to nobody (so "Koravia" creates no person).
 
 Sources that are not persons are kept apart from persons. Organisations and groups join
-only one of the same kind, by the rules of :mod:`summarizer._organisations` (a leading "the",
+only one of the same kind, by the rules of :mod:`summarizer.corpus._organisations` (a leading "the",
 a country, word order, an agency's short form, an abbreviation an article defines: "The
 Koravian government" is "Koravian government", "US State Department" is "the State
 Department"). An anonymous
@@ -275,7 +275,7 @@ def _cluster(
     """The identity group of each mention (its group's first mention), with the joins explained.
 
     Persons by the identity rules (:func:`summarizer._identity.link`, roles as evidence),
-    organisations and groups by :func:`summarizer._organisations.link_organisations`, each
+    organisations and groups by :func:`summarizer.corpus._organisations.link_organisations`, each
     kind apart; anonymous sources never join.
     """
     groups = list(range(len(mentions)))
