@@ -4,13 +4,16 @@
     python benchmarks/output.py --json       # machine-readable
     python benchmarks/output.py --markdown   # the tables as Markdown (README)
     python benchmarks/output.py --curated    # the seed articles' curated answers, v1 to v3
+    python benchmarks/output.py --cassette v2=real_v2 --cassette v3=real_v3   # other recordings
 
 Reads the development set's recorded answers (``cassettes/dev_v1.yaml``, ``dev_v2.yaml``,
 written by a language model given only the request; see ``cassettes/README.md``): for each
 article, the first answer's tool-call arguments as compact JSON against the article sent.
 ``--curated`` reads the seed articles' curated answers instead (the gold annotations written
 in each prompt's shape: ``seed_article*.yaml``, ``scheduled_visit*.yaml``,
-``non_english_article*.yaml``): a measure of the shape, not of a model.
+``non_english_article*.yaml``): a measure of the shape, not of a model. ``--cassette
+VERSION=NAME`` (repeatable) reads other recorded answers instead, ``cassettes/NAME.yaml`` under
+the label VERSION (the real set's: ``--cassette v2=real_v2 --cassette v3=real_v3``).
 Output is what a provider bills at four to eight times the input price and generates
 slowest, so it is the part of the cost a prompt can change most. Token counts are exact
 (o200k_base, bundled with ``bpe-openai``) or an estimate, and the output says which.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from typing import Any
 
@@ -63,10 +67,12 @@ def first_answers(cassettes: list[str]) -> list[tuple[str, str]]:
     return found
 
 
-def collect(estimate: bool = False, curated: bool = False) -> dict[str, Any]:
+def collect(
+    estimate: bool = False, curated: bool = False, sets: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     counter = make_counter(estimate)
     versions: dict[str, Any] = {}
-    for version, cassettes in (CURATED if curated else DEV_SET).items():
+    for version, cassettes in (sets or (CURATED if curated else DEV_SET)).items():
         rows = []
         for text, answer in first_answers(cassettes):
             tokens = counter.count(answer)
@@ -94,6 +100,9 @@ def collect(estimate: bool = False, curated: bool = False) -> dict[str, Any]:
             min(r["chars_ratio"] for r in rows),
             max(r["chars_ratio"] for r in rows),
         ]
+        totals["chars_ratio_median"] = round(
+            statistics.median(r["answer_chars"] / r["article_chars"] for r in rows), 2
+        )
         for row in rows:
             del row["_article_tokens"]
         versions[version] = {"rows": rows, "totals": totals}
@@ -107,6 +116,7 @@ def summary_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
             "articles": v["totals"]["articles"],
             "chars": f"{v['totals']['answer_chars']:,} / {v['totals']['article_chars']:,}",
             "chars_ratio": v["totals"]["chars_ratio"],
+            "median": v["totals"]["chars_ratio_median"],
             "range": "{:.2f}–{:.2f}".format(*v["totals"]["chars_ratio_range"]),
             "tokens_ratio": v["totals"]["tokens_ratio"],
         }
@@ -119,6 +129,7 @@ SUMMARY_COLUMNS = [
     ("articles", "articles"),
     ("chars", "answer / article chars"),
     ("chars_ratio", "ratio"),
+    ("median", "median"),
     ("range", "per article"),
     ("tokens_ratio", "answer tokens per article token"),
 ]
@@ -136,8 +147,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--estimate", action="store_true", help="estimate tokens (bytes / 4)")
     parser.add_argument("--curated", action="store_true", help="the seeds' curated answers")
+    parser.add_argument(
+        "--cassette",
+        action="append",
+        default=[],
+        metavar="VERSION=NAME",
+        help="read cassettes/NAME.yaml as VERSION's answers (repeatable)",
+    )
     args = parser.parse_args(argv)
-    data = collect(args.estimate, args.curated)
+    sets: dict[str, list[str]] = {}
+    for item in args.cassette:
+        version, _, name = item.partition("=")
+        if not name or not (CASSETTES / f"{name}.yaml").is_file():
+            parser.error(f"--cassette {item}: give VERSION=NAME of a file cassettes/NAME.yaml")
+        sets.setdefault(version, []).append(name)
+    data = collect(args.estimate, args.curated, sets or None)
     if args.json:
         print(json.dumps(data, indent=2))
     elif args.markdown:

@@ -36,8 +36,10 @@ Charles`` share no surname. When resolving against a list of known people (:func
 people named ``Johnson`` stay apart, and likewise a form without middle names joins only
 when one known person has that first and last name (beside ``George H. W. Bush`` and
 ``George W. Bush``, ``George Bush`` stays apart). A form left with no words
-(``President``) names nobody, and a title-only reference (``the Russian president``) is
-never matched by these rules unless the model listed it as an alias of one person.
+(``President``) names nobody, nor does an office of a place (``The President of Russia``:
+its words after the titles start with ``of``, so ``Russia`` is no surname), and a
+title-only reference (``the Russian president``) is never matched by these rules unless
+the model listed it as an alias of one person.
 
 Ids (:func:`speaker_id`): the slug of the canonical name, titles dropped, diacritics
 stripped, words joined by ``-`` (``Vladimir Putin`` -> ``vladimir-putin``); deterministic,
@@ -220,6 +222,8 @@ GIVEN_NAME_TITLES = frozenset({"king", "queen", "prince", "princess", "pope"})
 def _key(name: str) -> tuple[str, ...]:
     """The folded words a name is compared by (see the module docstring)."""
     tokens = tuple(fold_token(t) for t in name_tokens(name))
+    if tokens[:1] == ("of",):
+        return ()  # a description, "the President of Russia": no name, so no surname "Russia"
     if len(tokens) == 1:
         words = plain_words(name)
         at = next(i for i, w in enumerate(words) if w not in TITLES and _plain(w) not in TITLES)

@@ -19,6 +19,11 @@ compatible with everything (the rules never guess); within one article, the same
 two undated mentions in different places are kept apart (talks held, talks proposed).
 A meeting that was moved (``moved``: its thread was postponed) may take other days.
 
+**How.** A telephone or video call is not an in-person meeting (:func:`meeting_mode`, read
+from the report's own words: "telephone conversation", "phone call", "video link"): the
+same two leaders' call on the day of their summit is another meeting. A mode left unknown
+(None, the caller did not read one) agrees with either.
+
 Meeting threads add two looser rules of their own for reports that name more or fewer
 people (see :mod:`summarizer.corpus._meeting_threads`); this module is the rule for the same
 meeting of the same participants.
@@ -26,6 +31,7 @@ meeting of the same participants.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,7 +39,33 @@ from summarizer._grounding import Span
 from summarizer._identity import form_key, name_tokens, plain_words
 from summarizer._timeframes import Interval
 
-__all__ = ["MeetingKey", "participant_key", "participant_keys", "same_meeting"]
+__all__ = [
+    "CALL",
+    "IN_PERSON",
+    "MeetingKey",
+    "meeting_mode",
+    "participant_key",
+    "participant_keys",
+    "same_meeting",
+]
+
+CALL = "call"
+IN_PERSON = "in person"
+_CALL_WORDS = re.compile(
+    r"\b(?:tele)?phoned?\b|\btelephon|\bvideo[- ]?(?:link|call|conferenc|conversation|meeting)"
+    r"|\bvideoconferenc|\bby video\b|\bconference call\b",
+    re.IGNORECASE,
+)
+"""Words that make a meeting a call: telephone, phone, video link, videoconference."""
+
+
+def meeting_mode(*texts: str | None) -> str:
+    """Whether a meeting is a call (:data:`CALL`) or met in person (:data:`IN_PERSON`).
+
+    Read from the report's own words (its evidence, the place it gives: "by telephone"):
+    any of "telephone", "phone", "video link", "videoconference" makes it a call.
+    """
+    return CALL if any(t and _CALL_WORDS.search(t) for t in texts) else IN_PERSON
 
 
 def participant_key(name: str, identity: object = None) -> str:
@@ -69,6 +101,8 @@ class MeetingKey:
     """The timeframe as written (compared within one article only; leave it empty across)."""
     evidence: tuple[Span, ...] = ()
     """Where its article reports it (compared within one article only)."""
+    mode: str | None = None
+    """:data:`CALL` or :data:`IN_PERSON` (:func:`meeting_mode`); None when not read."""
 
 
 def _days_agree(a: MeetingKey, b: MeetingKey, unknown_agrees: bool) -> bool:
@@ -94,5 +128,7 @@ def same_meeting(
         moved: ``a``'s meeting was moved, so other days do not make it another meeting.
     """
     if a.people != b.people:
+        return False
+    if a.mode is not None and b.mode is not None and a.mode != b.mode:
         return False
     return moved or _days_agree(a, b, unknown_agrees)

@@ -17,7 +17,9 @@ are read here, with a small fixed rule set, against the article's publication da
   leave the end open; ``by``, ``before``, ``no later than``, ``until`` leave the start open.
 
 Anything else is unknown (None), and unknown is compatible with everything: the rules
-never guess. An :class:`Interval` may be open on either side.
+never guess. One bound is known without a timeframe: a meeting reported as already held
+took place on or before its article's publication date (:func:`meeting_interval`, open at
+the start). An :class:`Interval` may be open on either side.
 """
 
 from __future__ import annotations
@@ -64,6 +66,12 @@ class Interval:
         before_end = self.start is None or other.end is None or self.start <= other.end
         after_start = self.end is None or other.start is None or self.end >= other.start
         return before_end and after_start
+
+    def within(self, other: Interval) -> bool:
+        """Whether every day of this interval is one of ``other``'s."""
+        starts = other.start is None or (self.start is not None and self.start >= other.start)
+        ends = other.end is None or (self.end is not None and self.end <= other.end)
+        return starts and ends
 
     @property
     def day(self) -> dt.date | None:
@@ -195,9 +203,16 @@ def meeting_interval(
     *,
     past: bool = False,
 ) -> Interval | None:
-    """A meeting's days: its resolved dates when it has them, else its timeframe's."""
+    """A meeting's days: its resolved dates when it has them, else its timeframe's.
+
+    A meeting already held (``past``) whose days are otherwise unknown was held by the
+    publication date: days up to it, open at the start.
+    """
     if date_from is not None:
         return Interval(date_from, date_to or date_from)
     if date_to is not None:
         return Interval(None, date_to)
-    return timeframe_interval(timeframe, published, past=past)
+    found = timeframe_interval(timeframe, published, past=past)
+    if found is None and past and published is not None:
+        return Interval(None, published)
+    return found

@@ -38,6 +38,20 @@ Matching rules (all pure functions below, table-tested):
   it, else its passage), person by person.
 - Cue and source-mention accuracy, on the matched quotes whose gold gives a cue (a source
   mention): the predicted ``cue_span`` (``source_span``) overlaps the gold's.
+- Attributed content, when a gold line has ``attribution`` (spans as in ``seeds/real/``: each
+  statement's ``speaker``, and its ``source``, ``cue`` and ``content`` as lists of
+  ``{"start", "end", "text"}``), the way PARC and PolNeAR score it: characters per speaker.
+  A gold content character is covered when a predicted quote of the same speaker (the
+  statement's speaker, its forms and its source mentions, pronouns aside, against the
+  predicted speaker's name and aliases, by the people rule above) claims it; a predicted
+  character is correct when it lies in the content of a gold statement of the same speaker.
+  A quote claims its words (:attr:`summarizer.schema.Quote.words`: a direct quote's pieces,
+  reported speech's content under prompt v3, else its passage, reporting clause included).
+  Each speaker's characters count once, however many statements or quotes hold them. Cue
+  and source-mention accuracy on these statements: a statement is matched to the quote of
+  the same speaker that claims most of its content; its cue (source mention) is right when
+  the quote's ``cue_span`` (``source_span``) overlaps one of the gold's pieces.
+  :func:`content_differences` lists what one side claims and the other does not.
 - Meetings: the same meeting by the rule chunk merging and the corpus's meeting threads use
   (``summarizer._meeting_identity``): the same set of participants (as the gold's people,
   other names by their words); the gold gives no resolved days, so they do not decide; then
@@ -77,10 +91,13 @@ __all__ = [
     "SPAN_IOU",
     "Accuracy",
     "ArticleScore",
+    "ContentCoverage",
+    "ContentDifference",
     "Counts",
     "Coverage",
     "EvalReport",
     "GoldArticle",
+    "content_differences",
     "gold_record",
     "load_gold",
     "load_predictions",
@@ -101,9 +118,17 @@ FIELDS = (
     "stances",
 )
 """The scored fields: quotes also per kind, every kind of the schema's vocabulary."""
-ACCURACIES = ("meeting_status", "stance_polarity", "quote_cue", "quote_source")
+ACCURACIES = (
+    "meeting_status",
+    "stance_polarity",
+    "quote_cue",
+    "quote_source",
+    "attribution_cue",
+    "attribution_source",
+)
 """Accuracies on matched items: meeting status, stance polarity, a quote's cue and source
-mention (each reported only when the gold gives it)."""
+mention, a gold attribution's cue and source mention (each reported only when the gold gives
+it)."""
 
 
 def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
@@ -142,7 +167,7 @@ def _f1(matched: int, others: int, precision: float | None, recall: float | None
     return 2 * precision * recall / (precision + recall)
 
 
-def _ratios(score: Counts | Coverage) -> dict[str, float | None]:
+def _ratios(score: Counts | Coverage | ContentCoverage) -> dict[str, float | None]:
     return {"precision": score.precision, "recall": score.recall, "f1": score.f1}
 
 
@@ -235,6 +260,80 @@ class Coverage:
         return {**_ratios(self), **counts, "gold_chars": self.gold}
 
 
+@dataclass
+class ContentCoverage:
+    """Characters of attributed content (gold ``attribution``), speaker by speaker.
+
+    Unlike :class:`Coverage`, the two directions are counted apart: with names matched
+    pairwise, one predicted speaker can stand for two gold ones ("Scientology" for "Church
+    of Scientology" and for "Scientology officials" would), so the characters a prediction
+    covers and those it gets right need not be the same number.
+    """
+
+    covered: int = 0
+    """Gold characters that a predicted quote of the same speaker claims."""
+    gold: int = 0
+    correct: int = 0
+    """Predicted characters inside a gold statement of the same speaker."""
+    predicted: int = 0
+
+    def __add__(self, other: ContentCoverage) -> ContentCoverage:
+        return ContentCoverage(
+            self.covered + other.covered,
+            self.gold + other.gold,
+            self.correct + other.correct,
+            self.predicted + other.predicted,
+        )
+
+    @property
+    def precision(self) -> float | None:
+        """Correct / predicted characters, or None when nothing was predicted."""
+        return self.correct / self.predicted if self.predicted else None
+
+    @property
+    def recall(self) -> float | None:
+        """Covered / gold characters, or None when the gold has no content."""
+        return self.covered / self.gold if self.gold else None
+
+    @property
+    def f1(self) -> float | None:
+        """Harmonic mean of precision and recall (see :func:`_f1`)."""
+        others = self.predicted + self.gold
+        return _f1(self.covered + self.correct, others, self.precision, self.recall)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready figures."""
+        chars = {"covered_chars": self.covered, "gold_chars": self.gold}
+        return {
+            **_ratios(self),
+            **chars,
+            "correct_chars": self.correct,
+            "predicted_chars": self.predicted,
+        }
+
+
+@dataclass(frozen=True)
+class ContentDifference:
+    """Attributed content one side claims and the other does not, for one statement or quote.
+
+    Attributes:
+        side: ``missed`` (a gold statement's content no quote of its speaker claims) or
+            ``extra`` (a predicted quote's words no gold statement of its speaker holds).
+        speaker: The gold statement's speaker, or the predicted quote's.
+        spans: The characters concerned, as maximal runs.
+        chars: How many characters (each speaker's characters counted once).
+    """
+
+    side: str
+    speaker: str
+    spans: tuple[Span, ...]
+    chars: int
+
+    def text(self, article: str) -> str:
+        """The characters concerned, their runs joined by `` … ``."""
+        return " … ".join(article[s.start : s.end] for s in self.spans)
+
+
 @dataclass(frozen=True)
 class GoldArticle:
     """One line of a gold set."""
@@ -255,6 +354,8 @@ class ArticleScore:
     grounding: Accuracy = field(default_factory=Accuracy)
     coverage: Coverage | None = None
     """Quote coverage by characters, when the gold annotates quotes."""
+    content: ContentCoverage | None = None
+    """Attributed content by characters, when the gold gives ``attribution``."""
     kinds: dict[str, Counts] = field(default_factory=dict)
     """Speakers per kind: tp (matched with that kind), fp (predicted only), fn (gold only)."""
     failed: bool = False
@@ -442,6 +543,166 @@ def _coverage(
     )
 
 
+_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "it", "they", "who", "which", "that"})
+"""Source mentions that name nobody on their own ("I think", "Devocht … who")."""
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """One gold attribution: its speaker's forms, its content characters, its cue and source."""
+
+    speaker: str
+    forms: tuple[str, ...]
+    content: frozenset[int]
+    cue: tuple[Span, ...]
+    source: tuple[Span, ...]
+
+
+def _spans(value: Any) -> tuple[Span, ...]:
+    return tuple(s for s in map(_gold_span, value or []) if s is not None)
+
+
+def _statements(gold: Mapping[str, Any]) -> list[_Statement]:
+    """The gold attributions, each with every form its speaker goes by in the gold line."""
+    people = {str(p["name"]): _forms(p) for p in gold.get("speakers") or []}
+    statements = []
+    for item in gold.get("attribution") or []:
+        speaker = str(item["speaker"])
+        mentions = [str(s["text"]) for s in item.get("source") or []]
+        forms = [*people.get(speaker, [speaker]), *mentions]
+        forms = [f for f in forms if f.strip().casefold() not in _PRONOUNS]
+        statements.append(
+            _Statement(
+                speaker,
+                tuple(dict.fromkeys(forms)),
+                frozenset(_characters(_spans(item.get("content")))),
+                _spans(item.get("cue")),
+                _spans(item.get("source")),
+            )
+        )
+    return statements
+
+
+def _quote_forms(summary: ArticleSummary) -> list[list[str]]:
+    """Each predicted quote's speaker as forms: the speaker's name and aliases, if listed."""
+    speakers = {s.name: s.forms() for s in summary.speakers}
+    return [speakers.get(q.speaker, [q.speaker]) for q in summary.quotes]
+
+
+def _content_sides(
+    statements: list[_Statement], summary: ArticleSummary
+) -> tuple[dict[str, set[int]], dict[str, set[int]], dict[str, set[int]], dict[str, set[int]]]:
+    """Per gold speaker: content and covered characters; per predicted speaker: claimed, correct.
+
+    Speakers are keyed by name as each side writes it; a speaker's characters are a set, so
+    statements (quotes) that overlap count their shared characters once.
+    """
+    gold: dict[str, set[int]] = {}
+    gold_forms: dict[str, list[str]] = {}
+    for statement in statements:
+        gold.setdefault(statement.speaker, set()).update(statement.content)
+        gold_forms.setdefault(statement.speaker, []).extend(statement.forms)
+    claimed: dict[str, set[int]] = {}
+    claimed_forms: dict[str, list[str]] = {}
+    for quote, forms in zip(summary.quotes, _quote_forms(summary), strict=True):
+        claimed.setdefault(quote.speaker, set()).update(_characters(_predicted_words(quote)))
+        claimed_forms.setdefault(quote.speaker, []).extend(forms)
+    same = {(g, p): same_person(gold_forms[g], claimed_forms[p]) for g in gold for p in claimed}
+    covered = {
+        g: chars & {c for p, have in claimed.items() if same[g, p] for c in have}
+        for g, chars in gold.items()
+    }
+    correct = {
+        p: chars & {c for g, have in gold.items() if same[g, p] for c in have}
+        for p, chars in claimed.items()
+    }
+    return gold, covered, claimed, correct
+
+
+def _content_coverage(statements: list[_Statement], summary: ArticleSummary) -> ContentCoverage:
+    """Attributed content by characters, speaker by speaker (see :class:`ContentCoverage`)."""
+    gold, covered, claimed, correct = _content_sides(statements, summary)
+    return ContentCoverage(
+        covered=sum(map(len, covered.values())),
+        gold=sum(map(len, gold.values())),
+        correct=sum(map(len, correct.values())),
+        predicted=sum(map(len, claimed.values())),
+    )
+
+
+def _runs(chars: Iterable[int]) -> tuple[Span, ...]:
+    """Characters as maximal runs of consecutive offsets."""
+    runs: list[Span] = []
+    for c in sorted(chars):
+        if runs and runs[-1].end == c:
+            runs[-1] = Span(start=runs[-1].start, end=c + 1)
+        else:
+            runs.append(Span(start=c, end=c + 1))
+    return tuple(runs)
+
+
+def content_differences(
+    article: GoldArticle, summary: ArticleSummary | None
+) -> list[ContentDifference]:
+    """What the gold's statements and the predicted quotes disagree on, item by item.
+
+    Every gold statement whose content is not all covered by a quote of its speaker
+    (``missed``), then every predicted quote whose words are not all in a gold statement of
+    its speaker (``extra``). A speaker's character is listed once, with the first statement
+    (quote) holding it, so the ``chars`` add up to the gaps of :class:`ContentCoverage`.
+    Empty when the gold line gives no ``attribution``.
+    """
+    statements = _statements(article.gold)
+    if not statements:
+        return []
+    summary = summary or ArticleSummary(headline="", summary="")
+    gold, covered, claimed, correct = _content_sides(statements, summary)
+    missing = {g: gold[g] - covered[g] for g in gold}
+    extra = {p: claimed[p] - correct[p] for p in claimed}
+    found = []
+    for statement in statements:
+        left = set(statement.content & missing[statement.speaker])
+        missing[statement.speaker] -= left
+        if left:
+            found.append(ContentDifference("missed", statement.speaker, _runs(left), len(left)))
+    for quote in summary.quotes:
+        left = _characters(_predicted_words(quote)) & extra[quote.speaker]
+        extra[quote.speaker] -= left
+        if left:
+            found.append(ContentDifference("extra", quote.speaker, _runs(left), len(left)))
+    return found
+
+
+def _statement_accuracy(
+    statements: list[_Statement], summary: ArticleSummary
+) -> dict[str, Accuracy]:
+    """Cue and source-mention accuracy of the gold statements a quote of their speaker claims.
+
+    A statement's quote is the one of its speaker claiming most of its content (the first
+    on ties); a statement no quote of its speaker touches is not counted (content coverage
+    counts it missed).
+    """
+    cue, source = Accuracy(), Accuracy()
+    quotes = list(zip(summary.quotes, _quote_forms(summary), strict=True))
+    for statement in statements:
+        best, most = None, 0
+        for quote, forms in quotes:
+            shared = len(statement.content & _characters(_predicted_words(quote)))
+            if shared > most and same_person(statement.forms, forms):
+                best, most = quote, shared
+        if best is None:
+            continue
+        for gold_spans, span, acc in (
+            (statement.cue, best.cue_span, cue),
+            (statement.source, best.source_span, source),
+        ):
+            if gold_spans:
+                acc.total += 1
+                acc.correct += span is not None and any(span_iou(g, span) > 0 for g in gold_spans)
+    named = (("attribution_cue", cue), ("attribution_source", source))
+    return {k: v for k, v in named if v.total}
+
+
 def _kind_counts(
     gold_speakers: list[Mapping[str, Any]],
     predicted: list[Any],
@@ -554,6 +815,9 @@ def score_article(article: GoldArticle, summary: ArticleSummary | None) -> Artic
         score.counts.update(counts)
         score.accuracy.update(_attribution_accuracy(gold_quotes, summary, article.text, pairs))
         score.coverage = _coverage(gold_quotes, summary, article.text, known_people)
+    if statements := _statements(gold):
+        score.content = _content_coverage(statements, summary)
+        score.accuracy.update(_statement_accuracy(statements, summary))
     if "proposed_meetings" in gold:
         score.counts["meetings"], score.accuracy["meeting_status"] = _match_and_judge(
             list(gold["proposed_meetings"]),
@@ -608,6 +872,12 @@ class EvalReport:
         parts = [a.coverage for a in self.articles if a.coverage is not None]
         return sum(parts, Coverage()) if parts else None
 
+    @property
+    def content(self) -> ContentCoverage | None:
+        """Attributed content by characters, summed over the articles whose gold gives it."""
+        parts = [a.content for a in self.articles if a.content is not None]
+        return sum(parts, ContentCoverage()) if parts else None
+
     def kinds(self) -> dict[str, Counts]:
         """Speakers per kind, summed (see :attr:`ArticleScore.kinds`)."""
         total = {kind: Counts() for kind in SPEAKER_KINDS}
@@ -633,6 +903,8 @@ class EvalReport:
         result["grounding"] = self.grounding.as_dict()
         if (coverage := self.coverage) is not None:
             result["quote_coverage"] = coverage.as_dict()
+        if (content := self.content) is not None:
+            result["content_coverage"] = content.as_dict()
         if any(a.kinds for a in self.articles):
             result["speaker_kinds"] = {
                 kind: {**c.as_dict(), "predicted": c.tp + c.fp, "gold": c.tp + c.fn}
@@ -644,6 +916,7 @@ class EvalReport:
                 "failed": a.failed,
                 **{k: v.as_dict() for k, v in a.counts.items()},
                 **{k: v.as_dict() for k, v in a.accuracy.items()},
+                **({"content_coverage": a.content.as_dict()} if a.content else {}),
             }
             for a in self.articles
         ]

@@ -146,6 +146,17 @@ def test_output_benchmark_compares_the_answer_sizes_of_v1_and_v2() -> None:
             assert row["chars_ratio"] == round(row["answer_chars"] / row["article_chars"], 2)
 
 
+def test_output_benchmark_reads_named_cassettes_with_the_median() -> None:
+    """The real set's answers, one label per recording (docs/real-set.md quotes the figures)."""
+    data = run_script("benchmarks/output.py", "--cassette", "v3=real_v3")
+    assert list(data["versions"]) == ["v3"]
+    totals, rows = data["versions"]["v3"]["totals"], data["versions"]["v3"]["rows"]
+    assert totals["articles"] == 16 and totals["article_chars"] == 64_500
+    ratios = sorted(row["answer_chars"] / row["article_chars"] for row in rows)
+    assert totals["chars_ratio_median"] == round((ratios[7] + ratios[8]) / 2, 2)
+    assert totals["chars_ratio_range"] == [round(ratios[0], 2), round(ratios[-1], 2)]
+
+
 @pytest.mark.slow
 def test_merge_benchmark_script_runs() -> None:
     data = run_script("benchmarks/merge.py", "--chunks", "3", "--pieces", "60", "--repeat", "1")

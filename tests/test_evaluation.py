@@ -16,6 +16,7 @@ from summarizer.cli import app
 from summarizer.evaluation import (
     Counts,
     GoldArticle,
+    content_differences,
     gold_record,
     load_gold,
     same_person,
@@ -408,3 +409,201 @@ def test_coverage_counts_reported_content_not_the_whole_passage() -> None:
     assert content.precision == content.recall == 1.0
     assert passage.precision is not None and passage.precision < 1.0  # source and cue too
     assert passage.recall == 1.0
+
+
+# -- attributed content (gold ``attribution`` spans, as in seeds/real/) ----------------------
+
+ATTRIBUTION_TEXT = (
+    'Varga said that talks would resume. "We are ready to sign," the ministry said. '
+    '"I think Moxon lied," Rathbun wrote.'
+)
+
+
+def _at(phrase: str, after: int = 0) -> dict[str, Any]:
+    start = ATTRIBUTION_TEXT.index(phrase, after)
+    return {"start": start, "end": start + len(phrase), "text": phrase}
+
+
+def _statement(speaker: str, source: str, cue: str, content: str) -> dict[str, Any]:
+    return {
+        "speaker": speaker,
+        "source": [_at(source)],
+        "cue": [_at(cue, ATTRIBUTION_TEXT.index(source))] if cue else [],
+        "content": [_at(content)],
+    }
+
+
+ATTRIBUTION_GOLD = GoldArticle(
+    id="a",
+    text=ATTRIBUTION_TEXT,
+    published=None,
+    gold={
+        "speakers": [
+            {"name": "Laszlo Varga", "aliases": ["Varga"]},
+            {"name": "the ministry", "kind": "organisation"},
+            {"name": "Mark Rathbun", "aliases": ["Rathbun"]},
+        ],
+        "attribution": [
+            _statement("Laszlo Varga", "Varga", "said", "that talks would resume"),
+            _statement("the ministry", "the ministry", "said", '"We are ready to sign,"'),
+            _statement("Mark Rathbun", "Rathbun", "wrote", '"I think Moxon lied,"'),
+            # Inside Rathbun's quotation: its speaker is no listed speaker, nor is "I" a name.
+            _statement("Mark Rathbun", "I", "think", 'Moxon lied,"'),
+        ],
+    },
+)
+
+
+def _span(phrase: str, after: int = 0) -> dict[str, int]:
+    found = _at(phrase, after)
+    return {"start": found["start"], "end": found["end"]}
+
+
+def _attributed(quotes: list[dict[str, Any]], speakers: list[dict[str, Any]]) -> ArticleSummary:
+    return ArticleSummary.model_validate(
+        {"headline": "h", "summary": "s", "speakers": speakers, "quotes": quotes}
+    )
+
+
+VARGA_QUOTE = {
+    "speaker": "Varga",
+    "kind": "indirect",
+    "text": "talks will resume",
+    "evidence": "Varga said that talks would resume",
+    "span": _span("talks would resume"),
+    "cue_span": _span("said"),
+    "source_span": _span("Varga"),
+}
+
+
+def test_attributed_content_is_scored_by_characters_per_speaker() -> None:
+    """Content without its "that" is covered but for those characters; a quote of the wrong
+    speaker covers nothing and its characters are wrong."""
+    summary = _attributed(
+        [
+            VARGA_QUOTE,
+            {  # the ministry's words, given to Varga
+                "speaker": "Varga",
+                "kind": "direct",
+                "text": "We are ready to sign,",
+                "pieces": [_span("We are ready to sign,")],
+            },
+        ],
+        [{"name": "Varga"}],
+    )
+    content = score_article(ATTRIBUTION_GOLD, summary).content
+    assert content is not None
+    gold = (
+        len("that talks would resume")
+        + len('"We are ready to sign,"')
+        + len('"I think Moxon lied,"')
+    )
+    assert content.gold == gold  # Rathbun's inner statement lies in his quotation: once
+    assert content.covered == len("talks would resume")
+    assert content.predicted == len("talks would resume") + len("We are ready to sign,")
+    assert content.correct == len("talks would resume")
+    assert content.recall == pytest.approx(len("talks would resume") / gold)
+    report = score_set([ATTRIBUTION_GOLD], {"a": summary}).as_dict()
+    assert report["content_coverage"]["covered_chars"] == len("talks would resume")
+    assert report["per_article"][0]["content_coverage"]["gold_chars"] == gold
+
+
+def test_a_statement_inside_a_quotation_is_matched_by_its_source_mention() -> None:
+    """'Moxon' speaks in no gold speaker list; the statement's source mention names him."""
+    moxon = {
+        "speaker": "Kendrick Moxon",
+        "source": [_at("Moxon")],
+        "cue": [_at("lied")],
+        "content": [_at("I think")],  # a made-up statement, to test the identity only
+    }
+    gold = GoldArticle("m", ATTRIBUTION_TEXT, None, {"attribution": [moxon]})
+    quote = {"speaker": "Moxon", "kind": "direct", "text": "I think", "pieces": [_span("I think")]}
+    content = score_article(gold, _attributed([quote], [{"name": "Moxon"}])).content
+    assert content is not None and content.covered == content.gold == len("I think")
+    pronoun = {**moxon, "speaker": "someone", "source": [_at("I")]}
+    gold = GoldArticle("i", ATTRIBUTION_TEXT, None, {"attribution": [pronoun]})
+    quote["speaker"] = "I"  # a pronoun names nobody: no credit
+    content = score_article(gold, _attributed([quote], [{"name": "I"}])).content
+    assert content is not None and content.covered == 0
+
+
+def test_attribution_cue_and_source_accuracy() -> None:
+    wrong_cue = {**VARGA_QUOTE, "cue_span": _span("said", ATTRIBUTION_TEXT.index("ministry"))}
+    minister = {
+        "speaker": "The ministry",
+        "kind": "direct",
+        "text": "We are ready to sign,",
+        "pieces": [_span("We are ready to sign,")],
+        "cue_span": _span("said", ATTRIBUTION_TEXT.index("ministry")),
+        "source_span": None,
+    }
+    speakers = [{"name": "Varga"}, {"name": "The ministry"}]
+    score = score_article(ATTRIBUTION_GOLD, _attributed([wrong_cue, minister], speakers))
+    assert score.accuracy["attribution_cue"].as_dict() == {
+        "accuracy": 0.5,
+        "correct": 1,
+        "total": 2,
+    }  # Rathbun's two statements have no quote: not counted here, missed in content
+    assert (
+        score.accuracy["attribution_source"].correct,
+        score.accuracy["attribution_source"].total,
+    ) == (1, 2)
+
+
+def test_content_differences_list_what_each_side_alone_claims() -> None:
+    summary = _attributed(
+        [
+            VARGA_QUOTE,
+            {
+                "speaker": "Rathbun",
+                "kind": "direct",
+                "text": "Moxon lied, Rathbun wrote",
+                "pieces": [_span('Moxon lied," Rathbun wrote')],
+            },
+        ],
+        [{"name": "Varga"}, {"name": "Rathbun"}],
+    )
+    found = [
+        (d.side, d.speaker, d.text(ATTRIBUTION_TEXT), d.chars)
+        for d in content_differences(ATTRIBUTION_GOLD, summary)
+    ]
+    assert found == [
+        ("missed", "Laszlo Varga", "that ", 5),
+        ("missed", "the ministry", '"We are ready to sign,"', 23),
+        ("missed", "Mark Rathbun", '"I think ', 9),
+        ("extra", "Rathbun", " Rathbun wrote", 14),
+    ]
+    content = score_article(ATTRIBUTION_GOLD, summary).content
+    assert content is not None
+    assert content.gold - content.covered == sum(c for side, *_, c in found if side == "missed")
+    assert content.predicted - content.correct == 14
+    assert content_differences(COVERAGE_GOLD, summary) == []  # no attribution in that gold
+
+
+def test_eval_shows_attribution_rows_only_when_the_gold_gives_attribution(tmp_path: Path) -> None:
+    gold_path = tmp_path / "gold.jsonl"
+    record = {"id": "a", "text": ATTRIBUTION_TEXT, "gold": dict(ATTRIBUTION_GOLD.gold)}
+    gold_path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    summary = _attributed([VARGA_QUOTE], [{"name": "Varga"}])
+    results = tmp_path / "results.jsonl"
+    line = {"id": "a", "status": "ok", "summary": summary.model_dump(mode="json")}
+    results.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    table = CliRunner().invoke(
+        app, ["eval", str(gold_path), "--predictions", str(results), "--markdown"]
+    )
+    assert table.exit_code == 0, table.output
+    assert "| attributed content P / R (chars) | 1.00 / 0.27 (F1 0.42) |" in table.stdout
+    assert "| attribution cue accuracy | 1.00 (1/1) |" in table.stdout
+    assert "| attribution source accuracy | 1.00 (1/1) |" in table.stdout
+    data = CliRunner().invoke(
+        app, ["eval", str(gold_path), "--predictions", str(results), "--json"]
+    )
+    [config] = json.loads(data.stdout)["configs"]
+    assert config["content_coverage"]["correct_chars"] == len("talks would resume")
+    assert config["attribution_cue"] == {"accuracy": 1.0, "correct": 1, "total": 1}
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text(json.dumps({"id": SEED_ID, "status": "ok", "summary": gold(SEED_ID)}) + "\n")
+    plain = CliRunner().invoke(
+        app, ["eval", str(GOLD_SET), "--predictions", str(seeds), "--markdown"]
+    )
+    assert "attributed content" not in plain.stdout and "attribution cue" not in plain.stdout

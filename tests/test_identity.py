@@ -119,6 +119,8 @@ JOHNSONS = [["Boris Johnson", "Johnson"], ["Mike Johnson"]]
         ("King Charles", [["Ray Charles"]], None),
         ("Charles", [["King Charles"], ["Ray Charles"]], None),
         ("Charles", [["King Charles III", "King Charles"]], 0),
+        ("Russia", [["Vladimir Putin", "The President of Russia"]], None),  # an office's place
+        ("Wales", [["Prince William", "Prince of Wales"]], None),
     ],
 )
 def test_resolve(name: str, people: list[list[str]], index: int | None) -> None:

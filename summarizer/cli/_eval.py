@@ -39,6 +39,12 @@ ROWS: list[tuple[str, str, str]] = [
     ("quote source accuracy", "quote_source", "accuracy"),
     ("grounding rate", "grounding", "accuracy"),
 ]
+ATTRIBUTION_ROWS: list[tuple[str, str, str]] = [
+    ("attributed content P / R (chars)", "content", "content"),
+    ("attribution cue accuracy", "attribution_cue", "accuracy"),
+    ("attribution source accuracy", "attribution_source", "accuracy"),
+]
+"""Shown when the gold gives attribution spans (``seeds/real/``)."""
 
 
 @dataclass
@@ -91,8 +97,8 @@ def run_configs(
 
 
 def _cell(report: EvalReport, key: str, kind: str) -> tuple[float | None, str]:
-    if kind == "coverage":
-        cov = report.coverage
+    if kind in ("coverage", "content"):
+        cov = report.coverage if kind == "coverage" else report.content
         if cov is None or cov.precision is None or cov.recall is None:
             return None, "—"
         return cov.f1, f"{cov.precision:.2f} / {cov.recall:.2f} (F1 {cov.f1:.2f})"
@@ -111,7 +117,8 @@ def _cell(report: EvalReport, key: str, kind: str) -> tuple[float | None, str]:
 
 
 def _rows(results: list[ConfigResult]) -> list[tuple[str, list[tuple[float | None, str]]]]:
-    rows = [(label, [_cell(r.report, key, kind) for r in results]) for label, key, kind in ROWS]
+    shown = ROWS + (ATTRIBUTION_ROWS if any(r.report.content for r in results) else [])
+    rows = [(label, [_cell(r.report, key, kind) for r in results]) for label, key, kind in shown]
     kinds = [r.report.kinds() for r in results]
     if any(c.tp + c.fp + c.fn for k in kinds for c in k.values()):
         rows.append(

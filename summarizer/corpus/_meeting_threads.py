@@ -7,8 +7,10 @@ starts a new thread. The rules, all of them:
 
 **Who.** Participants are identities (:mod:`summarizer.corpus._people`): "Arkadiy Belozarskiy",
 "Belozarsky" and "Arkady Belozarsky" are one participant, whether or not they speak in
-that article; a participant that is no person of the corpus ("Koravia") is compared by its
-name. An event can join a thread when
+that article; "Turkey" or "the President of Turkey" is the one person whose role says so
+(:meth:`summarizer.corpus._people.People.participant`); a participant that is no person of the
+corpus ("Koravia", no leader of it known) is compared by its name. An event can join a
+thread when
 
 1. it is the same meeting by :func:`summarizer._meeting_identity.same_meeting` (the rule
    chunk merging and the evaluation use): its participants are the thread's (the
@@ -18,6 +20,11 @@ name. An event can join a thread when
    on the same day in the same town: the leaders' summit); or
 3. it names no person at all ("Koravia" and "Lestria" met) and falls on the same single
    day, in the same place, as the thread.
+
+**How.** A call and an in-person meeting are never one meeting
+(:func:`summarizer._meeting_identity.meeting_mode`, read from the event's evidence and
+place): the leaders' telephone conversation after their summit neither joins nor ends the
+summit's thread, nor the thread of a visit proposed there.
 
 **When.** An event's days are its resolved dates, else its timeframe read against its
 article's publication date (:mod:`summarizer._timeframes`); a thread's days are the most
@@ -32,9 +39,11 @@ after the first was held, is its own thread.
 
 **One event per article per thread**: two meetings one article mentions are two meetings.
 Within an article, the best matches are taken first: same participants before contained
-ones before the same day and place; overlapping days before unknown ones; the same place
-before an unknown one; the most recently active thread first. An event that matches no
-thread starts one.
+ones before the same day and place; a thread whose days all fall within the event's before
+one whose days only overlap them (a report of the summit held on 5 March, or of a recent
+visit, joins the summit of 5 March, not the visit proposed for some day this year), before
+unknown ones; the same place before an unknown one; the most recently active thread first.
+An event that matches no thread starts one.
 
 A thread's status is its latest event's; each event says whether the status changed and
 which rule joined it (``joined_by``).
@@ -46,7 +55,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from summarizer._identity import plain_words, speaker_id
-from summarizer._meeting_identity import MeetingKey, participant_key, participant_keys, same_meeting
+from summarizer._meeting_identity import (
+    MeetingKey,
+    meeting_mode,
+    participant_key,
+    participant_keys,
+    same_meeting,
+)
 from summarizer._summary import MEETING_STATUSES, ProposedMeeting
 from summarizer._timeframes import Interval, meeting_interval
 from summarizer.corpus._corpus_article import CorpusArticle
@@ -135,6 +150,8 @@ class _Open:
     people: frozenset[str]
     interval: Interval | None
     place: frozenset[str]
+    mode: str
+    """Call or in person (:func:`meeting_mode`): the first event's."""
     last: int
     """The index of the last article that added an event."""
 
@@ -145,6 +162,7 @@ class _Candidate:
     people: frozenset[str]
     persons: frozenset[str]
     place: frozenset[str]
+    mode: str
 
 
 def _evidence(meeting: ProposedMeeting, text: str) -> list[Evidence]:
@@ -162,7 +180,7 @@ def _evidence(meeting: ProposedMeeting, text: str) -> list[Evidence]:
 
 def _candidate(article: CorpusArticle, j: int, people: People) -> _Candidate:
     meeting = article.summary.proposed_meetings[j]
-    entries = [people.resolve(article.id, name) for name in meeting.participants]
+    entries = [people.participant(article.id, name) for name in meeting.participants]
     proposer = people.resolve(article.id, meeting.proposed_by)
     event = MeetingEvent(
         article_id=article.id,
@@ -189,8 +207,9 @@ def _candidate(article: CorpusArticle, j: int, people: People) -> _Candidate:
     )
     persons = frozenset(e.id for e in entries if e is not None and e.kind == "person")
     place = frozenset(plain_words(meeting.location or ""))
+    mode = meeting_mode(*meeting.evidence, meeting.location)
     return _Candidate(
-        event, participant_keys(meeting.participants, event.participant_ids), persons, place
+        event, participant_keys(meeting.participants, event.participant_ids), persons, place, mode
     )
 
 
@@ -210,9 +229,11 @@ def _score(open_: _Open, c: _Candidate) -> tuple[int, int, int, int] | None:
     same_day = same_day and mine.day == theirs.day  # type: ignore[union-attr]
     place = _place(open_.place, c.place)
     status = open_.thread.status
+    if open_.mode != c.mode:
+        return None  # a call is never the in-person meeting, whoever takes part
     same = same_meeting(
-        MeetingKey(open_.people, mine),
-        MeetingKey(c.people, theirs),
+        MeetingKey(open_.people, mine, mode=open_.mode),
+        MeetingKey(c.people, theirs, mode=c.mode),
         unknown_agrees=True,
         moved=status == "postponed",
     )
@@ -231,7 +252,9 @@ def _score(open_: _Open, c: _Candidate) -> tuple[int, int, int, int] | None:
         return None
     if is_over(status) and not is_over(c.event.status) and not overlap:
         return None
-    return who, 2 if overlap else 1 if not known else 0, place, open_.last
+    held_in = mine is not None and theirs is not None and mine.within(theirs)
+    when = 3 if held_in else 2 if overlap else 1 if not known else 0
+    return who, when, place, open_.last
 
 
 def _more_precise(new: Interval, old: Interval) -> bool:
@@ -286,7 +309,7 @@ def _start(c: _Candidate, article: int, taken: set[str]) -> _Open:
         participant_ids=[p for _, p in names.values()],
         events=[c.event],
     )
-    return _Open(thread, c.people, c.event.interval, c.place, article)
+    return _Open(thread, c.people, c.event.interval, c.place, c.mode, article)
 
 
 def thread_meetings(articles: list[CorpusArticle], people: People) -> list[MeetingThread]:

@@ -26,6 +26,18 @@ What takes part, per article:
   of the corpus with that surname, as a speaker's surname does; when no person, or more than
   one, has it, it refers to nobody (so "Koravia" creates no person).
 
+A meeting's participant given only as an office of a place or as a place ("the President
+of Turkey", "leader of Turkey", "Turkey": :func:`office_of`) is the one person of the
+corpus whose role says so (:meth:`People.participant`): the office and the place of a role
+("President of the Republic of Turkey"), of a description among a speaker's forms ("The
+President of Russia"), or of a role and the speaker's country ("President", Turkey). A
+place alone, or its "leader", stands for its leader (:data:`LEADERS`: the way summit
+reports say "Russia and Turkey" for their presidents); any other office must be the same
+office. When no person, or more than one, fits, it is nobody. Only meeting participants
+are read so: "Turkey said" in a quote is the state, not its president. The join is listed
+in the entry's ``joins`` and the article among its articles. Adjectives ("the Turkish
+President") are not read.
+
 Sources that are not persons are kept apart from persons. Organisations and groups join
 only one of the same kind, by the rules of :mod:`summarizer.corpus._organisations` (a leading "the",
 a country, word order, an agency's short form, an abbreviation an article defines: "The
@@ -60,6 +72,7 @@ from summarizer._identity import (
     name_tokens,
     plain_words,
     resolve,
+    role_evidence,
     speaker_id,
 )
 from summarizer._summary import speaker_ids
@@ -67,12 +80,15 @@ from summarizer.corpus._corpus_article import CorpusArticle
 from summarizer.corpus._organisations import abbreviations, link_organisations
 
 __all__ = [
+    "LEADERS",
     "Join",
     "KeptApart",
+    "Office",
     "People",
     "PersonEntry",
     "QuoteRef",
     "build_people",
+    "office_of",
     "personal_name",
 ]
 
@@ -110,7 +126,9 @@ class Join:
     rule: str
     """``surname``, ``title``, ``honorific``, ``article's full name`` (persons);
     ``leading article``, ``country``, ``word order``, ``agency``, ``abbreviation``,
-    ``the same name`` (organisations and groups), joined by ``; `` when several."""
+    ``the same name`` (organisations and groups), joined by ``; `` when several;
+    ``office`` and ``the place's leader`` (a meeting's participant given by an office of
+    a place or by a place: ``form`` is it, ``joined`` the role or form it fits)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +174,8 @@ class _Mention:
     """A bare surname that does not speak: kept only if it joins a person with a full name."""
     full_name: str | None = None
     """The article's own full name a bare surname was given (``Barack Obama`` for ``Obama``)."""
+    country: str | None = None
+    """The speaker's country, as the summary gives it."""
 
 
 def personal_name(name: str) -> bool:
@@ -173,6 +193,78 @@ def personal_name(name: str) -> bool:
     if not rest or any(w in COMMON_WORDS or w in TITLES for w in rest):
         return False
     return len(rest) >= 2 or lead > 0
+
+
+LEADERS = frozenset(
+    {"president", "prime minister", "premier", "chancellor", "federal chancellor", "king",
+     "queen", "emir", "leader"}
+)  # fmt: skip
+"""Offices that lead a country: whom a place named as a meeting's participant stands for."""
+_PLACE_FILLER = frozenset({"the", "of", "republic", "federal", "federation"})
+"""Words a place's name may carry or not: "the Republic of Turkey" is "Turkey"."""
+
+
+@dataclass(frozen=True)
+class Office:
+    """An office of a place ("President of Turkey"), or a place alone (``office`` None)."""
+
+    office: str | None
+    place: tuple[str, ...]
+    """The place's words, folded as names are, :data:`_PLACE_FILLER` aside."""
+    said: str = field(default="", compare=False)
+    """The words it was read from."""
+
+    def fits(self, held: Office) -> bool:
+        """Whether the holder of ``held`` is the one this describes (see the module docstring)."""
+        if held.place != self.place or held.office is None:
+            return False
+        if self.office in (None, "leader"):
+            return held.office in LEADERS
+        return held.office == self.office
+
+
+def _place(words: list[str]) -> tuple[str, ...]:
+    return tuple(fold_token(w) for w in words if w not in _PLACE_FILLER)
+
+
+def office_of(text: str) -> Office | None:
+    """The office of a place a description names, or the place a bare place name is.
+
+    "President of the Republic of Turkey" and "leader of Turkey" are offices of Turkey;
+    "Turkey" is the place; "Ministry of Finance" (no office before "of"), "the Turkish
+    President" (an adjective) and a text with a title but no "of" are None.
+    """
+    words = plain_words(text)
+    if "of" in words:
+        at = words.index("of")
+        title = " ".join(w for w in words[:at] if w not in _ARTICLES)
+        place = _place(words[at + 1 :])
+        if title and place and title in role_evidence(title).offices:
+            return Office(title, place, text)
+        return None
+    capitalised = [w for w in text.split() if plain_words(w) and plain_words(w)[0] not in _ARTICLES]
+    if not capitalised or not all(w[0].isupper() for w in capitalised):
+        return None
+    named = [w for w in words if w not in _ARTICLES]
+    if role_evidence(text).offices or any(w in TITLES for w in named):
+        return None
+    if all(w in COMMON_WORDS for w in named):
+        return None  # "Government", "the Republic": no place named
+    return Office(None, _place(words), text)
+
+
+def _held(mention: _Mention) -> list[Office]:
+    """The offices a person's role, forms and country say they hold."""
+    found = []
+    for text in [mention.role, *mention.forms]:
+        office = office_of(text) if text else None
+        if office is not None and office.office is not None:
+            found.append(office)
+    role, country = mention.role, mention.country
+    if role and country and "of" not in plain_words(role):
+        for title in sorted(role_evidence(role).offices):
+            found.append(Office(title, _place(plain_words(country)), f"{role}, {country}"))
+    return found
 
 
 def _bare_surname(name: str) -> bool:
@@ -200,7 +292,7 @@ def _article_mentions(article: CorpusArticle) -> tuple[list[_Mention], dict[str,
     summary = article.summary
     ids = speaker_ids(summary.speakers)
     mentions = [
-        _Mention(article.id, s.forms(), s.kind, sid, s.role)
+        _Mention(article.id, s.forms(), s.kind, sid, s.role, country=s.country)
         for s, sid in zip(summary.speakers, ids, strict=True)
         if s.name
     ]
@@ -351,6 +443,8 @@ class People:
         self._names = names
         self._articles = {a.id: a for a in articles}
         self._by_id = {e.id: e for e in entries}
+        self.described: dict[tuple[str, str], PersonEntry] = {}
+        """Meeting participants given by an office or a place, by (article id, form key)."""
 
     def __iter__(self) -> Iterator[PersonEntry]:
         return iter(self.entries)
@@ -379,6 +473,17 @@ class People:
         if index is None:
             return None
         return self.of_speaker(article_id, speaker_ids(speakers)[index])
+
+    def participant(self, article_id: str, name: str | None) -> PersonEntry | None:
+        """The entry a meeting's participant refers to: by its name, else by its office.
+
+        "Turkey" or "the President of Turkey" is the one person whose role says so (see the
+        module docstring); other person fields are read by :meth:`resolve` only.
+        """
+        found = self.resolve(article_id, name)
+        if found is None and name:
+            found = self.described.get((article_id, form_key(name)))
+        return found
 
 
 def _quote_refs(article: CorpusArticle, people: People) -> Iterator[QuoteRef]:
@@ -450,7 +555,45 @@ def build_people(articles: list[CorpusArticle]) -> People:
     people = People(entries, speakers, names, articles)
     _fill(people, mentions, groups, entry_of, articles)
     _explain(mentions, groups, entry_of, joined, apart)
+    _describe(people, mentions, groups, entry_of, articles)
     return people
+
+
+def _describe(
+    people: People,
+    mentions: list[_Mention],
+    groups: list[int],
+    entry_of: dict[int, PersonEntry],
+    articles: list[CorpusArticle],
+) -> None:
+    """Meeting participants named by an office or a place: the one person it fits, if any."""
+    held: dict[str, list[Office]] = {}  # in the order met: the first to fit is named
+    for mention, group in zip(mentions, groups, strict=True):
+        if mention.kind == "person" and group in entry_of:
+            held.setdefault(entry_of[group].id, []).extend(_held(mention))
+    order = {a.id: i for i, a in enumerate(articles)}
+    for article in articles:
+        for meeting in article.summary.proposed_meetings:
+            for name in meeting.participants:
+                key = (article.id, form_key(name))
+                wanted = office_of(name)
+                if wanted is None or key in people.described or people.resolve(article.id, name):
+                    continue
+                fits: dict[str, tuple[PersonEntry, Office]] = {}
+                for entry in people:
+                    for office in held.get(entry.id, ()):
+                        if wanted.fits(office):
+                            fits.setdefault(entry.id, (entry, office))
+                if len(fits) != 1:
+                    continue  # nobody, or more than one, holds it: nobody in particular
+                ((entry, office),) = fits.values()
+                people.described[key] = entry
+                rule = "office" if wanted.office not in (None, "leader") else "the place's leader"
+                join = Join(name, article.id, office.said, rule)
+                if join not in entry.joins:
+                    entry.joins.append(join)
+                if article.id not in entry.articles:
+                    entry.articles = sorted([*entry.articles, article.id], key=order.__getitem__)
 
 
 def _explain(
