@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.text import Text
 
 from summarizer import SummarizerError, summarize_article
-from summarizer._render import render_summary
+from summarizer._views._render import render_summary
 
 SEED = SEEDS / "000_b1ae88a56dec747e.txt"
 

@@ -8,11 +8,11 @@ private and may change.
 
 from summarizer import _escape
 from summarizer._api import asummarize_article, summarize_article
-from summarizer._batch import Article, BatchResult, asummarize_articles, summarize_articles
 from summarizer._cache import ResultCache
 from summarizer._grounding import Span, locate_all, locate_pieces, locate_quote
 from summarizer._limits import RequestLimits
 from summarizer._prompts import list_prompts, load_prompt
+from summarizer._runs._batch import Article, BatchResult, asummarize_articles, summarize_articles
 from summarizer._settings import DEFAULT_MODEL, MODES, Settings
 from summarizer._summarizer import Summarizer
 from summarizer._version import __version__

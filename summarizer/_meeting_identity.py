@@ -1,7 +1,7 @@
 """Meeting identity: when two reports of a meeting are about one meeting.
 
 One rule, called by chunk merging (:mod:`summarizer._chunking`: the chunks of one article),
-meeting threads (:mod:`summarizer._meeting_threads`: across articles) and the evaluation
+meeting threads (:mod:`summarizer.corpus._meeting_threads`: across articles) and the evaluation
 (:mod:`summarizer.evaluation`: a prediction against the gold of its article). What differs
 between them is what they know, and they say it through :class:`MeetingKey` and the
 ``unknown_agrees`` argument:
@@ -25,7 +25,7 @@ same two leaders' call on the day of their summit is another meeting. A mode lef
 (None, the caller did not read one) agrees with either.
 
 Meeting threads add two looser rules of their own for reports that name more or fewer
-people (see :mod:`summarizer._meeting_threads`); this module is the rule for the same
+people (see :mod:`summarizer.corpus._meeting_threads`); this module is the rule for the same
 meeting of the same participants.
 """
 

@@ -57,7 +57,7 @@ Matching rules (all pure functions below, table-tested):
   other names by their words); the gold gives no resolved days, so they do not decide; then
   status accuracy on the matches.
 - Stances: the same holder (as a person) and the same target by the rule of
-  ``summarizer._targets`` for two wordings of one article's target: the same person when
+  ``summarizer.corpus._targets`` for two wordings of one article's target: the same person when
   either is one of the gold's people, else at least half the shorter target's words shared
   (articles, linking words and version words aside); then polarity accuracy on the matches.
 
@@ -79,9 +79,9 @@ from summarizer._attribution import attribute
 from summarizer._fields import Verbatim, walk
 from summarizer._grounding import Span, locate_all, locate_pieces, locate_quote
 from summarizer._meeting_identity import MeetingKey, participant_keys, same_meeting
-from summarizer._results import read_results
+from summarizer._runs._results import read_results
 from summarizer._summary import QUOTE_KINDS, SPEAKER_KINDS, is_direct
-from summarizer._targets import same_target
+from summarizer.corpus._targets import same_target
 from summarizer.errors import InputError
 from summarizer.schema import ArticleSummary
 
@@ -137,7 +137,7 @@ def same_person(a: Sequence[str], b: Sequence[str]) -> bool:
 
 
 def targets_match(a: str, b: str, people: Sequence[Sequence[str]] = ()) -> bool:
-    """Stance targets match by the rule of :func:`summarizer._targets.same_target`, loosely.
+    """Stance targets match by the rule of :func:`summarizer.corpus._targets.same_target`, loosely.
 
     A target is a person when it names one of ``people`` (each given as forms) by the rule
     the corpus resolves names with (:func:`summarizer._identity.resolve`: "talks with Sandor"

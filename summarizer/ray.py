@@ -10,7 +10,7 @@
 ``published``, ``source``, ``url``) and returns one with one row per input row: ``id``,
 ``status`` (``ok``/``error``), ``summary`` (the :class:`~summarizer.ArticleSummary` as JSON,
 ``meta`` included), ``error`` (JSON: type, message, attempts, status code, kind), ``seconds``,
-``source`` and ``url``. The semantics are the in-process batch's (:mod:`summarizer._batch`):
+``source`` and ``url``. The semantics are the in-process batch's (:mod:`summarizer._runs._batch`):
 every row is summarised by a :class:`~summarizer.Summarizer` with the same settings, a
 failure is a row (never an exception that stops the dataset: Ray does not retry those), and
 the cache is honoured by the workers themselves, so what a worker paid for is kept even if
@@ -65,12 +65,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Unpack
 
-from summarizer._batch import Article, BatchResult, _arun_one, check_limits
 from summarizer._cache import ResultCache
 from summarizer._limits import LocalPacing, RateGate, RequestLimits
 from summarizer._pipeline import check_schema
 from summarizer._prompts import Prompt, PromptSource, resolve_prompt
-from summarizer._results import ResultRecord
+from summarizer._runs._batch import Article, BatchResult, _arun_one, check_limits
+from summarizer._runs._results import ResultRecord
 from summarizer._settings import SETTING_NAMES, Settings, SettingsOptions, check_option_names
 from summarizer._summarizer import Summarizer
 from summarizer.errors import ConfigurationError, SummarizerError

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from summarizer._markdown import summary_to_markdown
 from summarizer._meta import SummaryMeta as SummaryMeta, Usage as Usage
-from summarizer._report import summary_fragment, summary_to_html
 from summarizer._summary import (
     MEETING_STATUSES as MEETING_STATUSES,
     POLARITIES as POLARITIES,
@@ -34,6 +32,8 @@ from summarizer._summary import (
     SummaryData as SummaryData,
     Tone as Tone,
 )
+from summarizer._views._markdown import summary_to_markdown
+from summarizer._views._report import summary_fragment, summary_to_html
 
 __all__ = [  # every schema name of _summary (tests/test_exports.py checks), and the views
     "MEETING_STATUSES",

@@ -48,8 +48,8 @@ def record_openai_batch(name: str) -> None:
     import openai
     from rich.console import Console
 
-    from summarizer._openai_batch import batch_status
-    from summarizer._results import ResultsFile
+    from summarizer._runs._openai_batch import batch_status
+    from summarizer._runs._results import ResultsFile
     from summarizer.cli._batch import (
         BatchInput,
         BatchStats,

@@ -36,7 +36,7 @@ import httpx2
 import openai
 
 from summarizer import Summarizer, SummarizerError
-from summarizer._sources import InputProblem, read_articles
+from summarizer._runs._sources import InputProblem, read_articles
 from summarizer.evaluation import load_gold
 from tests.recording import CASSETTES, SEEDS, ReadableJsonYaml, make_vcr
 from tests.scenarios import TEST_API_KEY, answer

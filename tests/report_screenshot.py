@@ -28,7 +28,7 @@ from summarizer import (
     load_prompt,
 )
 from summarizer._article import prepare_article
-from summarizer._report import summary_to_html
+from summarizer._views._report import summary_to_html
 from tests.browser import Chromium, find_chromium
 from tests.scenarios import SEED_ID, article, gold
 

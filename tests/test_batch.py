@@ -26,8 +26,8 @@ from summarizer import (
     asummarize_articles,
     summarize_articles,
 )
-from summarizer._results import ResultsFile, ResultsFormatError
-from summarizer._sources import read_articles
+from summarizer._runs._results import ResultsFile, ResultsFormatError
+from summarizer._runs._sources import read_articles
 from summarizer.cli import app
 from tests.fault_server import FaultServer
 from tests.scenarios import SEED_ID, TEST_API_KEY, answer, article, error, fabricated_seed, gold

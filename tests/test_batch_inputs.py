@@ -389,8 +389,8 @@ def test_a_batch_api_answer_that_cannot_be_read_fails_only_its_article(
 
 def test_submit_batch_leaves_out_what_cannot_be_sent() -> None:
     from summarizer import Summarizer
-    from summarizer._batch import Article
-    from summarizer._openai_batch import submit_batch
+    from summarizer._runs._batch import Article
+    from summarizer._runs._openai_batch import submit_batch
 
     fake = FakeBatchAPI(polls_before_done=0)
     client = openai.OpenAI(

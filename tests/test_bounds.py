@@ -27,7 +27,7 @@ from summarizer import (
     summarize_article,
     summarize_articles,
 )
-from summarizer._sources import InputProblem, html_to_text, read_articles
+from summarizer._runs._sources import InputProblem, html_to_text, read_articles
 from summarizer.cli import app
 from tests.fault_server import FaultServer
 from tests.scenarios import (

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -122,6 +122,89 @@ def test_no_import_cycle_inside_the_package() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# -- the layers (docs/architecture.md, "Layers") ---------------------------------------------
+
+LAYERS = ("model", "views", "core", "many", "corpus", "public")
+"""Lowest first: a module imports its own layer and the ones below, never one above."""
+
+FOLDERS = {"_views": "views", "_runs": "many", "corpus": "corpus", "cli": "public"}
+"""Each folder of the package is one layer; a folder not named here is an unknown place."""
+
+MODEL = {"_attribution", "_escape", "_fields", "_grounding", "_identity", "_meta", "_summary"}
+MODEL |= {"errors"}
+"""Top-level modules below the views: the summary's data and the rules it is checked with."""
+
+TOP_PUBLIC = {"__init__", "__main__", "evaluation", "fields", "ray"}
+"""Top-level modules of the public face; every other top-level module (schema too) is core."""
+
+
+def _layer(path: Path) -> str | None:
+    """The layer of a module by where its file is; None for a place no layer owns."""
+    folder = path.parent.relative_to(PACKAGE).as_posix()
+    if folder != ".":
+        return FOLDERS.get(folder)
+    if path.stem in MODEL:
+        return "model"
+    return "public" if path.stem in TOP_PUBLIC else "core"
+
+
+def _layers() -> dict[str, str | None]:
+    """Every module of the package by dotted name (as :func:`_modules` names them): its layer."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = _layer(path)
+    return found
+
+
+def _upward(edges: dict[str, set[str]], layers: Mapping[str, str | None]) -> list[str]:
+    """Every import of a module from a higher layer than its own (or of an unknown module)."""
+    rank = {name: LAYERS.index(layer) for name, layer in layers.items() if layer is not None}
+    return [
+        f"{source} ({layers[source]}) imports {target} ({layers.get(target)})"
+        for source, targets in sorted(edges.items())
+        for target in sorted(targets)
+        if target not in rank or rank[target] > rank[source]
+    ]
+
+
+def test_every_module_has_a_layer() -> None:
+    """A module in a folder no layer owns fails until the folder is given its place."""
+    layers = _layers()
+    assert layers.keys() == _modules().keys()
+    assert sorted(name for name, layer in layers.items() if layer is None) == []
+
+
+def test_no_import_runs_up_a_layer() -> None:
+    """Function-level and type-checking imports count: the graph is the cycle test's."""
+    assert _upward(_internal_edges(_modules()), _layers()) == []
+
+
+def test_the_layer_check_finds_an_upward_import_and_an_unknown_place() -> None:
+    assert _layer(PACKAGE / "_views" / "_report.py") == "views"
+    assert _layer(PACKAGE / "corpus" / "__init__.py") == "corpus"
+    assert _layer(PACKAGE / "_summary.py") == "model"
+    assert _layer(PACKAGE / "schema.py") == "core"
+    assert _layer(PACKAGE / "ray.py") == "public"
+    assert _layer(PACKAGE / "_extras" / "thing.py") is None
+    layers = {"a": "core", "b": "views", "c": "many"}
+    assert _upward({"a": {"b", "c"}, "b": set(), "c": {"a"}}, layers) == [
+        "a (core) imports c (many)"
+    ]
+    assert _upward({"a": {"d"}}, {**layers, "d": None}) == ["a (core) imports d (None)"]
+
+
+def test_imports_inside_the_package_are_absolute() -> None:
+    """The graph above reads absolute imports only: a relative one would slip past it."""
+    relative = [
+        f"{name}:{node.lineno}"
+        for name, tree in _modules().items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level > 0
+    ]
+    assert relative == []
 
 
 @pytest.mark.parametrize(("kind", "limit"), [(ast.ClassDef, 300), (ast.FunctionDef, 100)])

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from summarizer import ArticleSummary
-from summarizer._people import personal_name
-from summarizer._targets import target_words
 from summarizer._timeframes import Interval, timeframe_interval
 from summarizer.corpus import Corpus, CorpusArticle
+from summarizer.corpus._people import personal_name
+from summarizer.corpus._targets import target_words
 from summarizer.errors import InputError
 from tests.story import gold_records, threads_gold
 

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from summarizer._tables import COLUMNS, TABLES
 from summarizer.cli import app
 from summarizer.corpus import Corpus
+from summarizer.corpus._tables import COLUMNS, TABLES
 from summarizer.errors import ConfigurationError
 from tests.story import run_story_batch
 

@@ -1,4 +1,4 @@
-"""Who is one person, and one organisation, across real outlets' coverage (summarizer._people).
+"""Who is one person, and one organisation, across real outlets' coverage (corpus._people).
 
 Small corpora with real names, as outlets write them: one outlet never gives the first
 name, another writes "President Obama" or "Mr. Obama", a namesake is in the same story;

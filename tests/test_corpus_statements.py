@@ -19,10 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import ArticleSummary
-from summarizer._results import json_line
-from summarizer._statements import MIN_RUN, words_of
+from summarizer._runs._results import json_line
 from summarizer.cli import app
 from summarizer.corpus import Corpus, CorpusArticle
+from summarizer.corpus._statements import MIN_RUN, words_of
 
 PUTIN = {"name": "Vladimir Putin", "aliases": ["Putin"], "id": "vladimir-putin"}
 PESKOV = {"name": "Dmitry Peskov", "aliases": ["Peskov"]}

@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer._identity import form_key
-from summarizer._people import _org_form
 from summarizer.cli import app
+from summarizer.corpus._people import _org_form
 from tests.story import run_story_batch, threads_gold
 
 ANSWER_DIFFERS = {

@@ -22,9 +22,9 @@ from summarizer._meeting_identity import (
     participant_keys,
     same_meeting,
 )
-from summarizer._people import Office, office_of
 from summarizer._timeframes import Interval, meeting_interval
 from summarizer.corpus import Corpus
+from summarizer.corpus._people import Office, office_of
 from tests.test_corpus import article, meet, threads
 
 D = dt.date

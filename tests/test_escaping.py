@@ -25,15 +25,15 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from summarizer import ArticleSummary, Summarizer
-from summarizer._batch import Article
 from summarizer._escape import csv_cell, html_isolated, log_text, safe_json, terminal_text
-from summarizer._openai_batch import collect_batch
-from summarizer._render import render_summary
-from summarizer._report import summary_to_html
-from summarizer._results import json_line
-from summarizer._tables import TABLES
+from summarizer._runs._batch import Article
+from summarizer._runs._openai_batch import collect_batch
+from summarizer._runs._results import json_line
+from summarizer._views._render import render_summary
+from summarizer._views._report import summary_to_html
 from summarizer.cli import app
 from summarizer.corpus import Corpus
+from summarizer.corpus._tables import TABLES
 from tests.fake_batch_api import OUTPUT_FILE, FakeBatchAPI
 from tests.scenarios import TEST_API_KEY
 

@@ -18,7 +18,7 @@ from pydantic.json_schema import SkipJsonSchema
 from summarizer import ArticleSummary, Position, Span, locate_quote
 from summarizer._chunking import merge_chunks, shift_spans
 from summarizer._fields import Person, Verbatim, walk, walk_spans
-from summarizer._report import summary_to_html
+from summarizer._views._report import summary_to_html
 from summarizer.evaluation import GoldArticle, score_article
 from tests.scenarios import SEED_ID, article, gold
 

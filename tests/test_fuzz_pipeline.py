@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from typer.testing import CliRunner, Result
 
 from summarizer import locate_pieces
-from summarizer._results import read_results
+from summarizer._runs._results import read_results
 from summarizer.cli import app
 from tests.fault_server import FaultServer
 from tests.scenarios import SEED_ID, answer, article, error, fabricated_seed, gold, sent_article

@@ -32,7 +32,7 @@ import trafilatura
 from typer.testing import CliRunner
 
 from summarizer._identity import form_key
-from summarizer._sources import html_to_text
+from summarizer._runs._sources import html_to_text
 from summarizer.cli import app
 from tests.recording import CASSETTES, SEEDS, make_vcr
 from tests.scenarios import TEST_API_KEY

@@ -123,8 +123,8 @@ def test_a_long_article_goes_as_one_request_per_chunk_and_comes_back_merged() ->
     import httpx2
     import openai
 
-    from summarizer._batch import Article
-    from summarizer._openai_batch import batch_lines, collect_batch, submit_batch
+    from summarizer._runs._batch import Article
+    from summarizer._runs._openai_batch import batch_lines, collect_batch, submit_batch
     from tests.fake_batch_api import FakeBatchAPI
     from tests.scenarios import LONG_BUDGET, chunk_answer, long_article
 
@@ -178,8 +178,8 @@ def test_collecting_merges_the_chunks_submitted_whatever_its_budget(
 ) -> None:
     """The chunk plan travels with the batch: the collecting summarizer does not replan."""
     from summarizer import InputError
-    from summarizer._batch import Article
-    from summarizer._openai_batch import collect_batch, submit_batch
+    from summarizer._runs._batch import Article
+    from summarizer._runs._openai_batch import collect_batch, submit_batch
     from tests.scenarios import LONG_BUDGET, long_article
 
     _, client = fake_batch_client()
@@ -207,8 +207,8 @@ def test_collecting_merges_the_chunks_submitted_whatever_its_budget(
 def test_a_chunk_plan_that_does_not_fit_the_article_is_an_input_error() -> None:
     """The article given at collect time is not the one submitted: no merge of strangers."""
     from summarizer import InputError
-    from summarizer._batch import Article
-    from summarizer._openai_batch import collect_batch, submit_batch
+    from summarizer._runs._batch import Article
+    from summarizer._runs._openai_batch import collect_batch, submit_batch
     from tests.scenarios import LONG_BUDGET, long_article
 
     _, client = fake_batch_client()
@@ -260,8 +260,8 @@ def test_batch_collect_assembles_the_submitted_chunks_whatever_its_settings(
 
 def test_an_article_missing_one_chunks_answer_has_no_result() -> None:
     from summarizer import ProviderError
-    from summarizer._batch import Article
-    from summarizer._openai_batch import collect_batch, submit_batch
+    from summarizer._runs._batch import Article
+    from summarizer._runs._openai_batch import collect_batch, submit_batch
     from tests.scenarios import LONG_BUDGET, long_article
 
     fake, client = fake_batch_client()

@@ -33,8 +33,8 @@ from summarizer import (
     summarize_article,
     summarize_articles,
 )
-from summarizer._batch import Article
-from summarizer._openai_batch import collect_batch, submit_batch
+from summarizer._runs._batch import Article
+from summarizer._runs._openai_batch import collect_batch, submit_batch
 from summarizer._settings import SETTING_NAMES, SettingsOptions
 from summarizer._summarizer import OPTION_NAMES, RUN_OPTIONS, SummarizerOptions
 from summarizer.cli import app

@@ -32,7 +32,7 @@ from summarizer import (
 )
 from summarizer._cache import schema_sha256
 from summarizer._prompts import load_prompt, write_lock
-from summarizer._results import ResultsFile, read_results
+from summarizer._runs._results import ResultsFile, read_results
 from summarizer.cli import app
 from summarizer.corpus import Corpus
 from summarizer.fields import Person, Verbatim

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer._batch import Article
-from summarizer._pages import read_page
-from summarizer._sources import read_articles
+from summarizer._runs._batch import Article
+from summarizer._runs._pages import read_page
+from summarizer._runs._sources import read_articles
 from summarizer.cli import app
 from tests.fault_server import FaultServer
 from tests.scenarios import SEED_ID, TEST_API_KEY, answer, article, gold

@@ -17,10 +17,10 @@ from summarizer import (
     Summarizer,
     summarize_articles,
 )
-from summarizer._batch import Article
-from summarizer._estimate import RunEstimate
-from summarizer._openai_batch import batch_requests, collect_batch
 from summarizer._prompts import load_second_pass
+from summarizer._runs._batch import Article
+from summarizer._runs._estimate import RunEstimate
+from summarizer._runs._openai_batch import batch_requests, collect_batch
 from summarizer.cli import app
 from tests.fakes import ScriptedEndpoint
 from tests.fault_server import FaultServer

@@ -22,14 +22,14 @@ from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
 from summarizer import ArticleSummary
-from summarizer._markdown import summary_to_markdown
-from summarizer._report import (
+from summarizer._runs._results import parse_report_input as parse_results
+from summarizer._views._markdown import summary_to_markdown
+from summarizer._views._report import (
     _Mark,
     highlight,
     index_to_html,
     summary_to_html,
 )
-from summarizer._results import parse_report_input as parse_results
 from summarizer.cli import app
 from tests.report_screenshot import expected_highlights, summary_from_gold
 from tests.scenarios import GERMAN_ID, SEED_ID, VISIT_ID
@@ -573,7 +573,7 @@ def test_templates_ship_in_a_regular_install(tmp_path: Path) -> None:
         timeout=300,
     )
     code = (
-        "import summarizer, sys; from summarizer._report import summary_to_html; "
+        "import summarizer, sys; from summarizer._views._report import summary_to_html; "
         "s = summarizer.ArticleSummary(headline='h', summary='s', article_text='text'); "
         "html = summary_to_html(s); print(summarizer.__file__); "
         "print('.sumrep .hl' in html and '__summarizerReport' in html)"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from summarizer import ArticleSummary
-from summarizer._report import summary_to_html
+from summarizer._views._report import summary_to_html
 from tests.browser import BROWSER_MARKS, FLASHED_JS, VISIBLE_JS, Chromium, browser_window
 from tests.report_screenshot import expected_highlights, summary_from_gold
 from tests.story import large_summary

@@ -17,11 +17,7 @@ import pytest
 
 from summarizer import ArticleSummary
 from summarizer._chunking import merge_chunks
-from summarizer._corpus_article import CorpusArticle
 from summarizer._identity import NAME_PARTICLES, name_mentions
-from summarizer._meeting_threads import is_over
-from summarizer._people import build_people, personal_name
-from summarizer._report import summary_to_html
 from summarizer._summary import (
     MEETING_STATUSES,
     POLARITIES,
@@ -31,7 +27,11 @@ from summarizer._summary import (
     QuoteKind,
     speaker_ids,
 )
+from summarizer._views._report import summary_to_html
 from summarizer.corpus import Corpus
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._meeting_threads import is_over
+from summarizer.corpus._people import build_people, personal_name
 from summarizer.evaluation import FIELDS, GoldArticle, score_article, targets_match
 from tests.test_corpus import article, meet
 

@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import Summarizer, SummarizerError
-from summarizer._batch import Article
-from summarizer._openai_batch import batch_status, collect_batch, submit_batch
+from summarizer._runs._batch import Article
+from summarizer._runs._openai_batch import batch_status, collect_batch, submit_batch
 from summarizer.cli import _batch as cli_batch, app
 from tests.fake_batch_api import BATCH_ID, FakeBatchAPI, write_batch_inputs
 from tests.scenarios import SEED_ID, article

@@ -19,7 +19,7 @@ import openai
 import pytest
 from typer.testing import CliRunner, Result
 
-from summarizer._render import terminal_text
+from summarizer._views._render import terminal_text
 from summarizer.cli import _batch as cli_batch, app
 from tests.fake_batch_api import BATCH_ID, FakeBatchAPI
 from tests.fault_server import FaultServer

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from summarizer import _sources
-from summarizer._batch import BatchResult
 from summarizer._files import replacing, write_replacing
-from summarizer._results import ResultRecord
+from summarizer._runs import _sources
+from summarizer._runs._batch import BatchResult
+from summarizer._runs._results import ResultRecord
 from summarizer.cli import app
 from summarizer.errors import InputError
 from tests.fault_server import FaultServer

@@ -1,7 +1,7 @@
 """``summarizer batch``, ``batch-status``, ``batch-collect``: many articles, resumable JSONL.
 
 The commands turn options into calls of the public batch API and the Batch API module, and
-render progress with rich; the results file itself belongs to :mod:`summarizer._results`.
+render progress with rich; the results file itself belongs to :mod:`summarizer._runs._results`.
 """
 
 from __future__ import annotations
@@ -29,12 +29,13 @@ from rich.table import Table
 from rich.text import Text
 
 from summarizer import ray as ray_engine
-from summarizer._batch import Article, BatchResult, asummarize_articles, check_limits
 from summarizer._cache import ResultCache
-from summarizer._estimate import RunEstimate
 from summarizer._meta import Usage
 from summarizer._models import estimated_cost
-from summarizer._openai_batch import (
+from summarizer._passes import refuse_batch_api
+from summarizer._runs._batch import Article, BatchResult, asummarize_articles, check_limits
+from summarizer._runs._estimate import RunEstimate
+from summarizer._runs._openai_batch import (
     BatchJob,
     batch_requests,
     batch_status as batch_status_of,
@@ -42,12 +43,11 @@ from summarizer._openai_batch import (
     submit_requests,
     wait_for_batch,
 )
-from summarizer._passes import refuse_batch_api
-from summarizer._render import plain
-from summarizer._results import ResultRecord, ResultsFile
+from summarizer._runs._results import ResultRecord, ResultsFile
+from summarizer._runs._sources import HTML_SUFFIXES, TEXT_SUFFIXES, InputProblem, read_articles
 from summarizer._settings import DEFAULT_MAX_HTML_BYTES, over_limit
-from summarizer._sources import HTML_SUFFIXES, TEXT_SUFFIXES, InputProblem, read_articles
 from summarizer._summarizer import Summarizer
+from summarizer._views._render import plain
 from summarizer.cli._common import (
     OutputOption,
     PollIntervalOption,

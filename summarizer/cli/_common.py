@@ -26,8 +26,8 @@ from rich.console import Console
 from rich.text import Text
 
 from summarizer import errors
-from summarizer._render import plain
 from summarizer._settings import SETTING_NAMES, Settings
+from summarizer._views._render import plain
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
 
 __all__ = [
@@ -154,7 +154,7 @@ PollIntervalOption = Annotated[float, typer.Option(help="Seconds between Batch A
 
 err_console = Console(stderr=True, highlight=False)
 """Where messages go: standard error, data printed as text (never as markup), through
-:func:`summarizer._render.plain` (no control sequences)."""
+:func:`summarizer._views._render.plain` (no control sequences)."""
 
 
 def exit_code(error: BaseException) -> int:

@@ -2,7 +2,7 @@
 
 ``corpus`` prints the linked view (people, meeting threads, stance threads) as text or
 JSON, or writes it as one HTML page; ``export`` writes the joinable tables (Parquet or CSV).
-Both read the results file through :mod:`summarizer._results` (its one tolerance policy)
+Both read the results file through :mod:`summarizer._runs._results` (its one tolerance policy)
 and leave the linking to :class:`summarizer.corpus.Corpus`.
 """
 
@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from summarizer._files import write_replacing
-from summarizer._render import terminal_text
+from summarizer._views._render import terminal_text
 from summarizer.cli._common import JsonOption, failures
 from summarizer.corpus import Corpus, WordChange
 from summarizer.errors import InputError

@@ -12,13 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from summarizer._batch import Article, summarize_articles
 from summarizer._escape import safe_json
 from summarizer._meta import Usage
 from summarizer._models import estimated_cost
-from summarizer._render import plain
 from summarizer._replay import CassetteReplay
+from summarizer._runs._batch import Article, summarize_articles
 from summarizer._summarizer import Summarizer
+from summarizer._views._render import plain
 from summarizer.cli._common import JsonOption, MarkdownOption, failures
 from summarizer.evaluation import EvalReport, GoldArticle, load_gold, load_predictions, score_set
 from summarizer.schema import ArticleSummary

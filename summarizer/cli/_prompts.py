@@ -11,7 +11,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from summarizer._prompts import LOCK_FILE, list_prompts, load_prompt, write_lock
-from summarizer._render import plain
+from summarizer._views._render import plain
 from summarizer.cli._common import err_console, failures
 
 __all__ = ["prompts_list", "prompts_lock", "prompts_show"]

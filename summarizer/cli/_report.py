@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 
 from summarizer._files import write_replacing
-from summarizer._render import terminal_text
-from summarizer._report import entries_to_html
-from summarizer._results import parse_report_input
+from summarizer._runs._results import parse_report_input
+from summarizer._views._render import terminal_text
+from summarizer._views._report import entries_to_html
 from summarizer.cli._common import failures, read_input
 from summarizer.errors import InputError
 

@@ -9,10 +9,10 @@ import typer
 
 from summarizer._api import summarize_article
 from summarizer._escape import safe_json
-from summarizer._pages import read_page
-from summarizer._render import render_summary, terminal_text
+from summarizer._runs._pages import read_page
+from summarizer._runs._sources import HTML_SUFFIXES
 from summarizer._settings import Settings
-from summarizer._sources import HTML_SUFFIXES
+from summarizer._views._render import render_summary, terminal_text
 from summarizer.cli._common import (
     JsonOption,
     MarkdownOption,

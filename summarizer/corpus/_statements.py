@@ -1,7 +1,7 @@
 """One statement, many reports: the same words of one identity quoted by several articles.
 
 The rule of sameness, in one place. Two quotes are reports of one statement when they are
-by the same identity of the corpus (:meth:`summarizer._people.People.of_speaker`) and their
+by the same identity of the corpus (:meth:`summarizer.corpus._people.People.of_speaker`) and their
 verbatim words share a run of :data:`MIN_RUN` consecutive words, compared as normalised
 words (case, punctuation and spacing aside: ``Not`` is ``not``, ``don't`` is ``don’t``);
 when one of them has fewer words than that, the whole of it must appear in the other, and
@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Literal
 
-from summarizer._corpus_article import CorpusArticle
-from summarizer._people import People, PersonEntry
 from summarizer._summary import Quote, is_direct
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._people import People, PersonEntry
 
 __all__ = [
     "MIN_RUN",

@@ -5,10 +5,10 @@ status it reports. Threading walks the articles in publication order and puts ea
 those article-level meetings (an *event*) into the thread of the meeting it is about, or
 starts a new thread. The rules, all of them:
 
-**Who.** Participants are identities (:mod:`summarizer._people`): "Arkadiy Belozarskiy",
+**Who.** Participants are identities (:mod:`summarizer.corpus._people`): "Arkadiy Belozarskiy",
 "Belozarsky" and "Arkady Belozarsky" are one participant, whether or not they speak in
 that article; "Turkey" or "the President of Turkey" is the one person whose role says so
-(:meth:`summarizer._people.People.participant`); a participant that is no person of the
+(:meth:`summarizer.corpus._people.People.participant`); a participant that is no person of the
 corpus ("Koravia", no leader of it known) is compared by its name. An event can join a
 thread when
 
@@ -54,7 +54,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from summarizer._corpus_article import CorpusArticle
 from summarizer._identity import plain_words, speaker_id
 from summarizer._meeting_identity import (
     MeetingKey,
@@ -63,9 +62,10 @@ from summarizer._meeting_identity import (
     participant_keys,
     same_meeting,
 )
-from summarizer._people import People
 from summarizer._summary import MEETING_STATUSES, ProposedMeeting
 from summarizer._timeframes import Interval, meeting_interval
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._people import People
 
 __all__ = ["Evidence", "MeetingEvent", "MeetingThread", "thread_meetings"]
 

@@ -17,14 +17,14 @@
 
 - **people** (:class:`PersonEntry`): one per identity across all articles, by the library's
   identity rules, with every form seen, the articles and the quotes
-  (:mod:`summarizer._people` has the rules);
+  (:mod:`summarizer.corpus._people` has the rules);
 - **meetings** (:class:`MeetingThread`): one thread per real-world meeting, its events the
-  article-level meetings (:mod:`summarizer._meeting_threads` has the rules);
+  article-level meetings (:mod:`summarizer.corpus._meeting_threads` has the rules);
 - **stances** (:class:`StanceThread`): a holder toward a target across articles
-  (:mod:`summarizer._stance_threads` has the rules);
+  (:mod:`summarizer.corpus._stance_threads` has the rules);
 - **statements** (:class:`Statement`): one statement of one identity quoted by several
   articles, each article's wording, spans and outlet side by side, and where an outlet's
-  words differ, word by word (:mod:`summarizer._statements` has the rule).
+  words differ, word by word (:mod:`summarizer.corpus._statements` has the rule).
 
 Every event keeps its article id and the spans of its evidence, so each claim leads back to
 the article's words. The corpus is the same whatever order the results file holds (a batch
@@ -41,19 +41,19 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from summarizer._batch import text_id
-from summarizer._corpus_article import CorpusArticle
-from summarizer._corpus_data import CorpusData, Skipped
-from summarizer._corpus_report import corpus_to_html
 from summarizer._escape import safe_json
-from summarizer._meeting_threads import Evidence, MeetingEvent, MeetingThread
-from summarizer._people import PersonEntry, QuoteRef
-from summarizer._results import ResultRecord, read_results
-from summarizer._stance_threads import StanceEvent, StanceThread
-from summarizer._statements import Report, Statement, WordChange
+from summarizer._runs._batch import text_id
+from summarizer._runs._results import ResultRecord, read_results
 from summarizer._summary import MEETING_STATUSES
-from summarizer._tables import TABLES, arrow_tables, pandas_frames, table_rows, write_tables
 from summarizer._timeframes import Interval
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._corpus_data import CorpusData, Skipped
+from summarizer.corpus._corpus_report import corpus_to_html
+from summarizer.corpus._meeting_threads import Evidence, MeetingEvent, MeetingThread
+from summarizer.corpus._people import PersonEntry, QuoteRef
+from summarizer.corpus._stance_threads import StanceEvent, StanceThread
+from summarizer.corpus._statements import Report, Statement, WordChange
+from summarizer.corpus._tables import TABLES, arrow_tables, pandas_frames, table_rows, write_tables
 from summarizer.schema import ArticleSummary
 
 __all__ = [

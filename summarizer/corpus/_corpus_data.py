@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Self
 
-from summarizer._corpus_article import CorpusArticle, in_order
-from summarizer._meeting_threads import MeetingThread, thread_meetings
-from summarizer._people import People, build_people
-from summarizer._stance_threads import StanceThread, thread_stances
-from summarizer._statements import Statement, find_statements
+from summarizer.corpus._corpus_article import CorpusArticle, in_order
+from summarizer.corpus._meeting_threads import MeetingThread, thread_meetings
+from summarizer.corpus._people import People, build_people
+from summarizer.corpus._stance_threads import StanceThread, thread_stances
+from summarizer.corpus._statements import Statement, find_statements
 
 __all__ = ["CorpusData", "Skipped"]
 

@@ -34,11 +34,11 @@ import openai
 import pydantic
 from openai.types.chat import ChatCompletion
 
-from summarizer._batch import Article, BatchResult
 from summarizer._client import redact
 from summarizer._grounding import Span
 from summarizer._passes import refuse_batch_api
-from summarizer._results import json_line
+from summarizer._runs._batch import Article, BatchResult
+from summarizer._runs._results import json_line
 from summarizer._summarizer import Summarizer
 from summarizer._transport import scrub_exception, status_failure, translate_failure
 from summarizer.errors import (

@@ -1,6 +1,6 @@
 """Stance-target identity: when two stances are about the same thing.
 
-One rule, called by the corpus's stance threads (:mod:`summarizer._stance_threads`: across
+One rule, called by the corpus's stance threads (:mod:`summarizer.corpus._stance_threads`: across
 articles) and by the evaluation (:mod:`summarizer.evaluation`: a prediction against the
 gold). What differs between them is only who the people are, so the caller says it:
 

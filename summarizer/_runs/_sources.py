@@ -5,7 +5,7 @@ the folder, without the suffix); or a JSONL file of records (``id``, ``text``, o
 ``published``, ``source``, ``url``). HTML is reduced to article text with trafilatura
 (the ``html`` extra), and keeps what the page says about itself: its publication date (and
 where it was found, or that the page declares none), title, URL and site
-(:mod:`summarizer._pages`); without trafilatura, an HTML input is a clear per-article
+(:mod:`summarizer._runs._pages`); without trafilatura, an HTML input is a clear per-article
 error. A page over ``max_html_bytes`` is that article's :class:`InputError`, decided on its
 size before it is read or parsed (extraction time grows faster than the page).
 
@@ -19,7 +19,7 @@ result, found without blocking), each of at most :data:`MAX_INPUT_FILE_BYTES`. A
 line that is not UTF-8, or not JSON (nested too deeply too), is an error result for that
 line.
 
-The results file is :mod:`summarizer._results`'s.
+The results file is :mod:`summarizer._runs._results`'s.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from summarizer._batch import Article
 from summarizer._files import open_regular
-from summarizer._pages import Page, check_html_size, read_page
+from summarizer._runs._batch import Article
+from summarizer._runs._pages import Page, check_html_size, read_page
 from summarizer._settings import DEFAULT_MAX_HTML_BYTES
 from summarizer.errors import InputError
 

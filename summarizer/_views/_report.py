@@ -647,7 +647,7 @@ def _fit(
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     return Environment(
-        loader=PackageLoader("summarizer", "templates"),
+        loader=PackageLoader("summarizer._views", "templates"),
         autoescape=True,
         finalize=html_isolated,
         undefined=StrictUndefined,
@@ -660,7 +660,9 @@ def _environment() -> Environment:
 @lru_cache(maxsize=8)
 def _asset(name: str) -> Markup:
     # Our own static files, inlined: they never contain data.
-    return Markup(files("summarizer").joinpath("templates", name).read_text(encoding="utf-8"))
+    return Markup(
+        files("summarizer._views").joinpath("templates", name).read_text(encoding="utf-8")
+    )
 
 
 def _safe_url(url: str | None) -> str | None:

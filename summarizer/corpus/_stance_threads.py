@@ -4,10 +4,10 @@ A thread holds one event per article, in publication order, each with that artic
 polarity and verbatim evidence, so a change (oppose, then support) is one thread with both
 events. The rules:
 
-**Holder.** An identity of the corpus (:mod:`summarizer._people`); a holder that is none
+**Holder.** An identity of the corpus (:mod:`summarizer.corpus._people`); a holder that is none
 is compared by its name.
 
-**Target.** The rule of :mod:`summarizer._targets`, the one the evaluation also uses: a
+**Target.** The rule of :mod:`summarizer.corpus._targets`, the one the evaluation also uses: a
 target that is a person of the corpus is that person; any other target is compared by its
 words, version words ("revised", "old", ...) aside, and by its head word: "the customs pact"
 and "the revised customs pact" are one target, "Koravia" and "Koravia's levy" two.
@@ -26,11 +26,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from summarizer._corpus_article import CorpusArticle
 from summarizer._identity import form_key, speaker_id
-from summarizer._people import People, PersonEntry
 from summarizer._summary import Stance
-from summarizer._targets import TargetKey, same_target, target_key
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._people import People, PersonEntry
+from summarizer.corpus._targets import TargetKey, same_target, target_key
 
 __all__ = ["StanceEvent", "StanceThread", "thread_stances"]
 

@@ -31,10 +31,10 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 from pydantic.json_schema import SkipJsonSchema
 
-from summarizer._corpus_article import CorpusArticle
-from summarizer._corpus_data import CorpusData
 from summarizer._fields import Person, Verbatim
 from summarizer._grounding import Span
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._corpus_data import CorpusData
 from summarizer.errors import ConfigurationError
 from summarizer.schema import ArticleSummary
 

@@ -42,11 +42,11 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from summarizer._batch import BatchResult
 from summarizer._escape import safe_json
 from summarizer._files import open_regular, write_replacing
 from summarizer._meta import SummaryMeta
-from summarizer._report import ReportEntry
+from summarizer._runs._batch import BatchResult
+from summarizer._views._report import ReportEntry
 from summarizer.errors import ExtractionError, InputError, ProviderError, SummarizerError
 from summarizer.schema import ArticleSummary
 

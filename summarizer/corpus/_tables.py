@@ -23,8 +23,9 @@ Seven tables (:data:`TABLES`), each with fixed columns and types, joined on ids:
   as ``before → after``); ``statement_changed`` is true on every row of a statement whose
   outlets' words differ (see ``_statements``).
 
-A result schema of your own adds a table per field it adds (:mod:`summarizer._custom_tables`),
-with its verbatim offsets and person ids, made from its markers.
+A result schema of your own adds a table per field it adds
+(:mod:`summarizer.corpus._custom_tables`), with its verbatim offsets and person ids, made
+from its markers.
 
 The rows are plain Python values (:func:`table_rows`). Arrow tables need the ``export``
 extra (pyarrow), pandas frames pandas too; CSV is written with the standard library, list
@@ -42,10 +43,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from summarizer._corpus_data import CorpusData
-from summarizer._custom_tables import custom_tables
 from summarizer._escape import csv_cell, safe_json
 from summarizer._files import replacing, replacing_text
+from summarizer.corpus._corpus_data import CorpusData
+from summarizer.corpus._custom_tables import custom_tables
 from summarizer.errors import ConfigurationError, InputError
 
 __all__ = [

@@ -44,7 +44,7 @@ class Article:
 
     An article read from a saved page also has the page's ``title`` and ``site``, and
     ``published_from`` says where its date came from (``"none"``: the page declares no
-    date; see :mod:`summarizer._pages`).
+    date; see :mod:`summarizer._runs._pages`).
     """
 
     id: str

@@ -1,12 +1,12 @@
 """A corpus as one self-contained page: meeting timelines, stance changes, people, articles.
 
-The page (``templates/corpus.html.j2``) has five parts: a timeline per meeting thread
+The page (``_views/templates/corpus.html.j2``) has five parts: a timeline per meeting thread
 (status changes with dates and places), the stance threads (those followed over several
 articles first, changes marked), the statements several articles quote (each outlet's
 wording side by side, words added, dropped or changed marked; changed ones first), a
 people index with their quotes across articles, and
 every article with its quotes and evidence highlighted exactly as in the article report
-(:func:`summarizer._report.article_marks`). Each event, stance and quote links to its words
+(:func:`summarizer._views._report.article_marks`). Each event, stance and quote links to its words
 in its article on the same page: selecting one scrolls there and flashes the span (the
 report's own script).
 
@@ -22,13 +22,13 @@ from typing import Any
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from summarizer._corpus_data import CorpusData
-from summarizer._meeting_threads import MeetingEvent, MeetingThread
-from summarizer._people import PersonEntry
-from summarizer._report import PALETTE_SIZE, article_marks, render_page
-from summarizer._stance_threads import StanceEvent, StanceThread
-from summarizer._statements import Report, Statement
 from summarizer._summary import MEETING_STATUSES, polarity_sign, speaker_ids
+from summarizer._views._report import PALETTE_SIZE, article_marks, render_page
+from summarizer.corpus._corpus_data import CorpusData
+from summarizer.corpus._meeting_threads import MeetingEvent, MeetingThread
+from summarizer.corpus._people import PersonEntry
+from summarizer.corpus._stance_threads import StanceEvent, StanceThread
+from summarizer.corpus._statements import Report, Statement
 
 __all__ = ["corpus_to_html"]
 

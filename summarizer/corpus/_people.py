@@ -39,7 +39,7 @@ in the entry's ``joins`` and the article among its articles. Adjectives ("the Tu
 President") are not read.
 
 Sources that are not persons are kept apart from persons. Organisations and groups join
-only one of the same kind, by the rules of :mod:`summarizer._organisations` (a leading "the",
+only one of the same kind, by the rules of :mod:`summarizer.corpus._organisations` (a leading "the",
 a country, word order, an agency's short form, an abbreviation an article defines: "The
 Koravian government" is "Koravian government", "US State Department" is "the State
 Department"). An anonymous
@@ -59,7 +59,6 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from summarizer._corpus_article import CorpusArticle
 from summarizer._fields import Person, walk
 from summarizer._identity import (
     COMMON_WORDS,
@@ -76,8 +75,9 @@ from summarizer._identity import (
     role_evidence,
     speaker_id,
 )
-from summarizer._organisations import abbreviations, link_organisations
 from summarizer._summary import speaker_ids
+from summarizer.corpus._corpus_article import CorpusArticle
+from summarizer.corpus._organisations import abbreviations, link_organisations
 
 __all__ = [
     "LEADERS",
@@ -367,7 +367,7 @@ def _cluster(
     """The identity group of each mention (its group's first mention), with the joins explained.
 
     Persons by the identity rules (:func:`summarizer._identity.link`, roles as evidence),
-    organisations and groups by :func:`summarizer._organisations.link_organisations`, each
+    organisations and groups by :func:`summarizer.corpus._organisations.link_organisations`, each
     kind apart; anonymous sources never join.
     """
     groups = list(range(len(mentions)))
