@@ -47,6 +47,7 @@ __all__ = [
     "escape_library_logs",
     "html_isolated",
     "log_text",
+    "paired_surrogates",
     "safe_json",
     "shown_escape",
     "terminal_text",
@@ -92,6 +93,18 @@ def terminal_text(value: object) -> str:
     """
     text = _CONTROL_SEQUENCE.sub("", str(value))
     return _SURROGATE.sub("\ufffd", _TERMINAL_SHOWN.sub(shown_escape, text))
+
+
+def paired_surrogates(text: str) -> str:
+    r"""``text`` with each surrogate pair given as two code points read as the one character.
+
+    JSON (and UTF-16) cannot tell ``"\ud800\udfff"`` from U+103FF: every reader combines
+    the pair. A name (an article id) is taken in that form, so what is written is what is
+    read back; a lone surrogate stays as it is.
+    """
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
 def safe_json(text: str) -> str:

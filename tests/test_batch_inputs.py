@@ -406,3 +406,12 @@ def test_submit_batch_leaves_out_what_cannot_be_sent() -> None:
     assert isinstance(job.refused[0].error, InputError)
     with pytest.raises(InputError, match="no article of the batch can be sent"):
         submit_batch(engine, [Article(id="bad", text="  ")])
+
+
+def test_an_articles_id_is_kept_as_json_will_read_it_back() -> None:
+    """A surrogate pair given as two code points is the character every JSON reader makes of
+    it, so a resumed batch finds the id it wrote; a lone surrogate stays as it is."""
+    from summarizer._runs._batch import Article
+
+    assert Article(id="a\ud800\udfff", text="x").id == "a\U000103ff"
+    assert Article(id="b\udcff", text="x").id == "b\udcff"

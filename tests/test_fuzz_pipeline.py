@@ -16,10 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from typer.testing import CliRunner, Result
 
 from summarizer import locate_pieces
+from summarizer._escape import paired_surrogates
 from summarizer._runs._results import read_results
 from summarizer.cli import app
 from tests.fault_server import FaultServer
@@ -131,21 +132,22 @@ def check_results(path: Path, texts: dict[str, str]) -> dict[str, bool]:
     assert KEY.encode() not in data
     read = read_results(path)
     ids = [r.id for r in read.records]
-    assert sorted(ids) == sorted(texts) and not read.torn
+    # An id's surrogate pair is the character it encodes (as every JSON reader reads it).
+    assert sorted(ids) == sorted(paired_surrogates(i) for i in texts) and not read.torn
     outcome = {}
     for record in read.records:
         outcome[record.id] = record.ok
         if record.summary is None:
             continue
-        text = texts[record.id]
+        text = {paired_surrogates(i): t for i, t in texts.items()}[record.id]
         assert record.summary.article_text == text
         for quote in record.summary.quotes:
             location = quote.location
             assert location is not None
             assert 0 <= location.start < location.end <= len(text)
-            if quote.kind == "direct":
-                found = locate_pieces(quote.text, text)
-                assert found and found[0].start == location.start
+            if quote.kind == "direct":  # at an occurrence of its words (the one by its cue)
+                here = locate_pieces(quote.text, text[location.start :])
+                assert here and here[0].start == 0
     return outcome
 
 
@@ -159,6 +161,21 @@ def test_hostile_text_through_summarize_results_report_and_eval() -> None:
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         )
         @given(st.lists(records, min_size=1, max_size=4))
+        @example(  # found on a fresh clone: an id holding a surrogate pair as two code points
+            [
+                {"id": "", "quote": "", "headline": "", "fate": "answer", "long": False},
+                {
+                    "id": "\ud800\udfff",
+                    "quote": "",
+                    "headline": "",
+                    "fate": "answer",
+                    "long": False,
+                },
+            ]
+        )
+        @example(  # and a quote whose words stand twice: it is located where its cue stands
+            [{"id": "", "quote": "0'", "headline": "", "fate": "answer", "long": False}]
+        )
         def run(items: list[dict[str, Any]]) -> None:
             texts = {f"{n}-{r['id']}": article_of(r) for n, r in enumerate(items)}
             with tempfile.TemporaryDirectory() as folder:

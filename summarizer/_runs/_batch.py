@@ -23,6 +23,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Ma
 from dataclasses import dataclass
 from typing import Any, Unpack
 
+from summarizer._escape import paired_surrogates
 from summarizer._limits import RequestLimits
 from summarizer._summarizer import Summarizer, SummarizerOptions
 from summarizer.errors import ConfigurationError, InputError, SummarizerError
@@ -55,6 +56,11 @@ class Article:
     title: str | None = None
     site: str | None = None
     published_from: str | None = None
+
+    def __post_init__(self) -> None:
+        # The id as every JSON reader will read it back (a surrogate pair is one character).
+        if isinstance(self.id, str):
+            object.__setattr__(self, "id", paired_surrogates(self.id))
 
 
 @dataclass(frozen=True)
