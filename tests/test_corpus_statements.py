@@ -261,3 +261,26 @@ def test_the_statements_table(results: Path, tmp_path: Path, fmt: str) -> None:
     assert dropped == [[], ["not"]]
     assert {r["statement_id"] for r in rows} == {"st-vladimir-putin-1"}
     assert rows[1]["wording"] == DROPPED
+
+
+def test_a_stock_phrase_two_statements_open_with_does_not_join_them() -> None:
+    """Seen on the real story's page: two Putin statements of one day shared only "I would like
+    to express" (five words) and were shown as one statement reworded by an outlet."""
+    first = "First of all, I would like to express our sincere condolences over the death"
+    second = "I would like to express hope that these agreements will create a solid foundation"
+    one = f'Putin said: "{first}."'
+    two = f'Putin said: "{second}."'
+    articles = [
+        CorpusArticle("a", summary(one, "2020-03-05", [PUTIN], [quote(one, first, "Putin")])),
+        CorpusArticle("b", summary(two, "2020-03-05", [PUTIN], [quote(two, second, "Putin")])),
+    ]
+    assert Corpus.from_results(articles).statements == []
+    # One statement cut short by an outlet still joins: the shorter is mostly shared (and
+    # with b it shares 5 of its 8 words, under two thirds).
+    cut = "I would like to express our sincere condolences"
+    three = f'Putin said: "{cut}."'
+    articles.append(
+        CorpusArticle("c", summary(three, "2020-03-06", [PUTIN], [quote(three, cut, "Putin")]))
+    )
+    [statement] = Corpus.from_results(articles).statements
+    assert statement.articles == ["a", "c"]

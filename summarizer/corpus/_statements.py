@@ -2,8 +2,10 @@
 
 The rule of sameness, in one place. Two quotes are reports of one statement when they are
 by the same identity of the corpus (:meth:`summarizer.corpus._people.People.of_speaker`) and their
-verbatim words share a run of :data:`MIN_RUN` consecutive words, compared as normalised
-words (case, punctuation and spacing aside: ``Not`` is ``not``, ``don't`` is ``don’t``);
+verbatim words share a run of :data:`MIN_RUN` consecutive words that is at least two thirds of
+the shorter quote's words (a stock phrase two different statements open with is not enough),
+compared as normalised words (case, punctuation and spacing aside: ``Not`` is ``not``,
+``don't`` is ``don’t``);
 when one of them has fewer words than that, the whole of it must appear in the other, and
 it must have at least :data:`MIN_WORDS` words (a one- or two-word fragment joins nothing).
 The verbatim words are a direct quote's text, or the quoted fragments of mixed speech
@@ -188,22 +190,43 @@ class _Groups:
 Key = tuple[str, tuple[str, ...]]
 
 
+_RUN_CANDIDATES = 32
+"""Quotes remembered per run of words: a stock phrase ("I would like to express") met in
+hundreds of quotes is checked against the first few only, so the work stays linear."""
+
+
+def _shares_enough(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two quotes' longest shared run of words is most of the shorter one's words.
+
+    A run of :data:`MIN_RUN` words alone can be a stock phrase two different statements
+    share ("I would like to express our condolences" / "I would like to express hope");
+    one statement reported twice shares at least two thirds of the shorter report's words.
+    """
+    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return match.size >= MIN_RUN and 3 * match.size >= 2 * min(len(a), len(b))
+
+
 def _group(quoted: list[_Quoted]) -> _Groups:
     """Join every two quotes of one identity that share a run (see the module docstring)."""
     groups = _Groups()
-    runs: dict[Key, int] = {}  # a MIN_RUN-word run -> the first quote that has it
+    runs: dict[Key, list[int]] = {}  # a MIN_RUN-word run -> the quotes that have it
     shorter: dict[Key, list[int]] = {}  # a run under MIN_RUN words -> every quote with it
     whole: dict[Key, list[int]] = {}  # a short quote's whole words -> those quotes
+    norms: list[tuple[str, ...]] = []
     for q in quoted:
         n = groups.add()
         pid, norm = q.person.id, tuple(w for w, _, _ in q.words)
+        norms.append(norm)
         if len(norm) >= MIN_RUN:
+            checked: set[int] = set()
             for i in range(len(norm) - MIN_RUN + 1):
-                key = (pid, norm[i : i + MIN_RUN])
-                if key in runs:
-                    groups.join(runs[key], n)
-                else:
-                    runs[key] = n
+                having = runs.setdefault((pid, norm[i : i + MIN_RUN]), [])
+                for other in having:
+                    if other not in checked and _shares_enough(norms[other], norm):
+                        groups.join(other, n)
+                    checked.add(other)
+                if len(having) < _RUN_CANDIDATES:
+                    having.append(n)
         else:  # the whole of it, inside a quote seen before
             for other in [*shorter.get((pid, norm), []), *whole.get((pid, norm), [])]:
                 groups.join(other, n)
