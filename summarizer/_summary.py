@@ -624,7 +624,6 @@ class _Grounder:
         self.attributed: set[int] = set()
 
     def run(self) -> list[str]:
-        self.check_speakers()
         self.adopt_known_speakers()
         for visit in walk(self.summary):  # nothing the model sent is kept as a location
             if isinstance(visit.role, Verbatim):

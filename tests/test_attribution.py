@@ -398,3 +398,12 @@ def locate_all_spans(words: str) -> list[Span]:
     from summarizer._grounding import locate_all
 
     return locate_all(words, TRANSCRIPT)
+
+
+def test_a_speaker_not_in_the_article_is_one_problem_not_two() -> None:
+    """A merge once left the speakers checked twice: every problem reached the reask twice."""
+    data = answer(speakers=[{"name": "Israeli officials", "kind": "group"}, {"name": "Ana Ruiz"}])
+    data["quotes"] = [data["quotes"][0]]
+    message = problems(data)
+    assert "1 problem(s)" in message
+    assert message.count("'Ana Ruiz': no form of this name is in the article") == 1
