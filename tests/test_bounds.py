@@ -175,13 +175,13 @@ def test_html_over_the_cap_is_refused_without_parsing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[int] = []
-    extract = trafilatura.extract
+    load_html = trafilatura.load_html
 
-    def counting_extract(html: str, **options: Any) -> Any:
+    def counting_parse(html: str, **options: Any) -> Any:
         parsed.append(len(html))
-        return extract(html, **options)
+        return load_html(html, **options)
 
-    monkeypatch.setattr(trafilatura, "extract", counting_extract)
+    monkeypatch.setattr(trafilatura, "load_html", counting_parse)
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "big.html").write_text(page(40), encoding="utf-8")

@@ -206,12 +206,10 @@ def read_page(html: str, name: str, *, max_bytes: int = DEFAULT_MAX_HTML_BYTES) 
         raise InputError(
             f"{name}: HTML input needs trafilatura: pip install 'summarizer[html]' ({exc})"
         ) from exc
-    text = trafilatura.extract(html, include_comments=False, include_tables=False)
-    if not text or not text.strip():
+    tree = trafilatura.load_html(html)  # parsed once: extract works on a copy of the tree
+    text = trafilatura.extract(tree, include_comments=False, include_tables=False)
+    if tree is None or not text or not text.strip():
         raise InputError(f"{name}: no article text found in the HTML")
-    tree = trafilatura.load_html(html)
-    if tree is None:
-        return Page(text=str(text))
     published, where = declared_date(tree)
     # htmldate's own date is not used (it may guess from the URL or the text): keep it cheap.
     meta = trafilatura.extract_metadata(

@@ -39,7 +39,7 @@ from summarizer._runs._pages import Page, check_html_size, read_page
 from summarizer._settings import DEFAULT_MAX_HTML_BYTES
 from summarizer.errors import InputError
 
-__all__ = ["InputProblem", "count_articles", "html_to_text", "page_article", "read_articles"]
+__all__ = ["InputProblem", "html_to_text", "page_article", "read_articles"]
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -267,17 +267,3 @@ def read_articles(
         yield _file_article(source, source.stem, None, max_html_bytes)
     else:
         raise InputError(f"no such file or folder: {source}")
-
-
-def count_articles(path: str | os.PathLike[str]) -> int | None:
-    """How many items :func:`read_articles` will yield (no article is read or sent).
-
-    Raises:
-        InputError: Two articles would have the same id.
-    """
-    source = Path(path)
-    if source.is_dir():
-        return len(_folder_files(source))
-    if source.suffix.lower() == ".jsonl":
-        return _check_jsonl_ids(source)
-    return 1 if source.is_file() else None

@@ -312,7 +312,7 @@ def _evidence_parts(quote: Quote, text: str | None) -> list[tuple[str, bool]]:
     The article's own words where the evidence is located, its quoted fragments (a mixed
     quote's ``pieces``) marked; the model's string as one plain part otherwise.
     """
-    if quote.kind == "direct" or not quote.evidence:
+    if is_direct(quote.kind) or not quote.evidence:
         return []
     where = quote.evidence_span.within(text) if quote.evidence_span and text else None
     if where is None or text is None:
