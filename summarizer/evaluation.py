@@ -69,10 +69,12 @@ F1), with the counts, so that small sets are not over-read.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from summarizer import _identity
 from summarizer._attribution import attribute
@@ -317,17 +319,21 @@ class ContentDifference:
     """Attributed content one side claims and the other does not, for one statement or quote.
 
     Attributes:
-        side: ``missed`` (a gold statement's content no quote of its speaker claims) or
-            ``extra`` (a predicted quote's words no gold statement of its speaker holds).
+        side: ``missed`` (a gold statement's content no quote of its speaker claims),
+            ``extra`` (a predicted quote's words no gold statement of its speaker holds) or
+            ``optional`` (a gold statement the reading rules set aside, see ``reason``).
         speaker: The gold statement's speaker, or the predicted quote's.
         spans: The characters concerned, as maximal runs.
         chars: How many characters (each speaker's characters counted once).
+        reason: For ``optional``: ``publisher``, ``inside`` or ``repeat`` (see the module's
+            reading rules).
     """
 
     side: str
     speaker: str
     spans: tuple[Span, ...]
     chars: int
+    reason: str | None = None
 
     def text(self, article: str) -> str:
         """The characters concerned, their runs joined by `` … ``."""
@@ -342,6 +348,8 @@ class GoldArticle:
     text: str
     published: str | None
     gold: Mapping[str, Any]
+    url: str | None = None
+    """The article's address; the reading rules know its publisher by it."""
 
 
 @dataclass
@@ -355,7 +363,10 @@ class ArticleScore:
     coverage: Coverage | None = None
     """Quote coverage by characters, when the gold annotates quotes."""
     content: ContentCoverage | None = None
-    """Attributed content by characters, when the gold gives ``attribution``."""
+    """Attributed content by characters under the reading rules, when the gold gives
+    ``attribution``."""
+    content_as_annotated: ContentCoverage | None = None
+    """The same, every gold character and statement counted, speakers by name only."""
     kinds: dict[str, Counts] = field(default_factory=dict)
     """Speakers per kind: tp (matched with that kind), fp (predicted only), fn (gold only)."""
     failed: bool = False
@@ -546,16 +557,25 @@ def _coverage(
 _PRONOUNS = frozenset({"i", "we", "you", "he", "she", "it", "they", "who", "which", "that"})
 """Source mentions that name nobody on their own ("I think", "Devocht … who")."""
 
+REPEAT_MIN_WORDS = 5
+"""A statement's words must be this many to count as the repeat of another's (a headline,
+a pull-quote caption); fewer are too common to say it is the same statement."""
+
 
 @dataclass(frozen=True)
 class _Statement:
-    """One gold attribution: its speaker's forms, its content characters, its cue and source."""
+    """One gold attribution: its speaker's forms, its content characters, its cue and source.
+
+    ``optional`` says why the reading rules do not require the statement (see
+    :func:`_reading`); None when they do.
+    """
 
     speaker: str
     forms: tuple[str, ...]
     content: frozenset[int]
     cue: tuple[Span, ...]
     source: tuple[Span, ...]
+    optional: str | None = None
 
 
 def _spans(value: Any) -> tuple[Span, ...]:
@@ -583,31 +603,226 @@ def _statements(gold: Mapping[str, Any]) -> list[_Statement]:
     return statements
 
 
+_LINKING_THAT = re.compile(r"\s*that(?![\w'’])\W*", re.IGNORECASE)
+
+
+def _said_characters(statement: _Statement, text: str) -> frozenset[int]:
+    """A statement's content as the library defines content: its word characters only.
+
+    Letters and digits count; quotation marks, punctuation and spaces do not, nor a linking
+    "that" before reported content (GUM keeps both in its spans; the library's content leaves
+    them out, by its definition, so they are not a disagreement about what was said).
+    """
+    chars = {c for c in statement.content if text[c].isalnum()}
+    if statement.content:
+        start = min(statement.content)
+        if (linking := _LINKING_THAT.match(text, start)) and text[start] != '"':
+            chars -= set(range(start, linking.end()))
+    return frozenset(chars)
+
+
+def _words(chars: frozenset[int], text: str) -> str:
+    """Word characters as their casefolded words, one space apart (to compare printings)."""
+    if not chars:
+        return ""
+    letters = (text[c] if c in chars else " " for c in range(min(chars), max(chars) + 1))
+    return " ".join("".join(letters).casefold().split())
+
+
+def _publisher(statement: _Statement, url: str | None) -> bool:
+    """Whether the speaker is the outlet publishing the article ("Wikinews has learned")."""
+    labels = (urlsplit(url).hostname or "").casefold().split(".") if url else []
+    names = (re.sub(r"\W", "", form.casefold()) for form in statement.forms)
+    return any(name and name in labels for name in names)
+
+
+class _Printings:
+    """Where a run of words is printed in an article.
+
+    The article's words, casefolded, one space apart, with the offset of each word, so that
+    every printing of a statement is found by one scan per statement.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.tokens = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        self.joined = " ".join(text[start:end].casefold() for start, end in self.tokens)
+        self.word_at: dict[int, int] = {}
+        offset = 0
+        for index, (start, end) in enumerate(self.tokens):
+            self.word_at[offset] = index
+            offset += end - start + 1
+
+    def of(self, words: str) -> list[frozenset[int]]:
+        """The word characters of every printing of ``words`` (whole words only)."""
+        found, count, at = [], len(words.split()), self.joined.find(words)
+        while at >= 0:
+            first = self.word_at.get(at)
+            end = at + len(words)
+            if first is not None and (end == len(self.joined) or self.joined[end] == " "):
+                spans = self.tokens[first : first + count]
+                found.append(frozenset(c for start, stop in spans for c in range(start, stop)))
+            at = self.joined.find(words, at + 1)
+        return found
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _reading(
+    statements: list[_Statement], text: str, url: str | None, claimed: set[int]
+) -> list[_Statement]:
+    """The gold statements under the reading rules.
+
+    Content is read as the library defines it (:func:`_said_characters`), and ``optional``
+    is set on the statements a summary need not give, each for a stated reason:
+
+    - ``publisher``: the outlet's own narration ("Wikinews has learned that …"), not a source
+      it reports;
+    - ``inside``: a statement wholly inside the content of a statement by another speaker
+      (not the outlet), whose words the summary gives to that speaker: a report inside a
+      quotation, a message inside a post;
+    - ``repeat``: a statement whose words (at least :data:`REPEAT_MIN_WORDS`) are printed
+      again inside another statement's content: a headline or a pull-quote caption
+      repeating what is said in the body is one statement. Of two statements with the same
+      words the one ``claimed`` (characters any of the summary's quotes claim) covers most
+      is required, the first on a tie.
+
+    A statement printed again where no other statement is (a caption GUM annotates, with
+    the body's printing left unannotated) is required once, at the printing the summary
+    claims most (its own on a tie).
+    """
+    said = [
+        _Statement(s.speaker, s.forms, _said_characters(s, text), s.cue, s.source)
+        for s in statements
+    ]
+    why: list[str | None] = ["publisher" if _publisher(s, url) else None for s in said]
+    for i, inner in enumerate(said):
+        if why[i] or not inner.content:
+            continue
+        for j, outer in enumerate(said):
+            if (
+                j != i
+                and why[j] != "publisher"
+                and outer.speaker != inner.speaker
+                and inner.content < outer.content
+            ):
+                why[i] = "inside"
+                break
+    printings = _Printings(text)
+    words = [_words(s.content, text) for s in said]
+    content = [s.content for s in said]
+    for i, statement in enumerate(said):
+        if why[i] or len(words[i].split()) < REPEAT_MIN_WORDS:
+            continue
+        elsewhere = [p for p in printings.of(words[i]) if not p & statement.content]
+        holders = [
+            j
+            for j, other in enumerate(said)
+            if j != i and not why[j] and any(p <= other.content for p in elsewhere)
+        ]
+        for j in holders:
+            if words[i] == words[j]:
+                mine, theirs = len(statement.content & claimed), len(said[j].content & claimed)
+                if mine > theirs or (mine == theirs and i < j):
+                    continue
+            why[i] = "repeat"
+            break
+        if not why[i] and elsewhere:
+            best = max(elsewhere, key=lambda p: len(p & claimed))
+            if len(best & claimed) > len(statement.content & claimed):
+                content[i] = best
+    return [
+        _Statement(s.speaker, s.forms, chars, s.cue, s.source, reason)
+        for s, chars, reason in zip(said, content, why, strict=True)
+    ]
+
+
 def _quote_forms(summary: ArticleSummary) -> list[list[str]]:
     """Each predicted quote's speaker as forms: the speaker's name and aliases, if listed."""
     speakers = {s.name: s.forms() for s in summary.speakers}
     return [speakers.get(q.speaker, [q.speaker]) for q in summary.quotes]
 
 
+_LEADING_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _described(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether one side names the source by the other's words plus a description.
+
+    "Secunia.com" / "The Internet security firm Secunia.com", "an unknown author on pigmy" /
+    "the post by an unknown author on pigmy": the shorter form (two words or more, a leading
+    article aside) is a run of the longer's words. One word is too little to say so
+    ("officials" / "Israeli officials").
+    """
+    for x in a:
+        for y in b:
+            short, long = sorted((_WORD.findall(form.casefold()) for form in (x, y)), key=len)
+            if short and short[0] in _LEADING_ARTICLES:
+                short = short[1:]
+            if len(short) >= 2 and f" {' '.join(short)} " in f" {' '.join(long)} ":
+                return True
+    return False
+
+
+def _named_at(statement: _Statement, text: str) -> set[int]:
+    """The characters of the statement's source mentions that name someone (not pronouns)."""
+    return {
+        c
+        for span in statement.source
+        if text[span.start : span.end].strip().casefold() not in _PRONOUNS
+        for c in range(span.start, span.end)
+    }
+
+
 def _content_sides(
-    statements: list[_Statement], summary: ArticleSummary
+    statements: list[_Statement], summary: ArticleSummary, text: str | None = None
 ) -> tuple[dict[str, set[int]], dict[str, set[int]], dict[str, set[int]], dict[str, set[int]]]:
     """Per gold speaker: content and covered characters; per predicted speaker: claimed, correct.
 
     Speakers are keyed by name as each side writes it; a speaker's characters are a set, so
-    statements (quotes) that overlap count their shared characters once.
+    statements (quotes) that overlap count their shared characters once. With ``text`` the
+    statements are read by the reading rules (:func:`_reading`, given as read): predicted
+    characters count as the gold's do (word characters), a gold and a predicted speaker are
+    also the same when a quote's source mention is one of the statement's own (the same
+    words of the article name them both) or when one names the source by the other's words
+    plus a description (:func:`_described`), and characters only optional statements hold
+    are neither required nor counted against the summary.
     """
     gold: dict[str, set[int]] = {}
+    optional: dict[str, set[int]] = {}
     gold_forms: dict[str, list[str]] = {}
+    named_at: dict[str, set[int]] = {}
     for statement in statements:
-        gold.setdefault(statement.speaker, set()).update(statement.content)
+        side = optional if statement.optional else gold
+        side.setdefault(statement.speaker, set()).update(statement.content)
+        gold.setdefault(statement.speaker, set())
         gold_forms.setdefault(statement.speaker, []).extend(statement.forms)
+        if text is not None:
+            named_at.setdefault(statement.speaker, set()).update(_named_at(statement, text))
     claimed: dict[str, set[int]] = {}
     claimed_forms: dict[str, list[str]] = {}
+    mentioned: dict[str, set[int]] = {}
     for quote, forms in zip(summary.quotes, _quote_forms(summary), strict=True):
-        claimed.setdefault(quote.speaker, set()).update(_characters(_predicted_words(quote)))
+        chars = _characters(_predicted_words(quote))
+        if text is not None:
+            chars = {c for c in chars if text[c].isalnum()}
+            if quote.source_span is not None:
+                span = quote.source_span
+                mentioned.setdefault(quote.speaker, set()).update(range(span.start, span.end))
+        claimed.setdefault(quote.speaker, set()).update(chars)
         claimed_forms.setdefault(quote.speaker, []).extend(forms)
-    same = {(g, p): same_person(gold_forms[g], claimed_forms[p]) for g in gold for p in claimed}
+    same = {
+        (g, p): same_person(gold_forms[g], claimed_forms[p])
+        or (
+            text is not None
+            and (
+                bool(named_at[g] & mentioned.get(p, set()))
+                or _described(gold_forms[g], claimed_forms[p])
+            )
+        )
+        for g in gold
+        for p in claimed
+    }
     covered = {
         g: chars & {c for p, have in claimed.items() if same[g, p] for c in have}
         for g, chars in gold.items()
@@ -616,12 +831,22 @@ def _content_sides(
         p: chars & {c for g, have in gold.items() if same[g, p] for c in have}
         for p, chars in claimed.items()
     }
+    for p, chars in claimed.items():
+        neutral = {c for g, have in optional.items() if same[g, p] for c in have}
+        chars -= neutral - correct[p]
     return gold, covered, claimed, correct
 
 
-def _content_coverage(statements: list[_Statement], summary: ArticleSummary) -> ContentCoverage:
+def _claimed(summary: ArticleSummary) -> set[int]:
+    """The characters any predicted quote claims."""
+    return {c for quote in summary.quotes for c in _characters(_predicted_words(quote))}
+
+
+def _content_coverage(
+    statements: list[_Statement], summary: ArticleSummary, text: str | None = None
+) -> ContentCoverage:
     """Attributed content by characters, speaker by speaker (see :class:`ContentCoverage`)."""
-    gold, covered, claimed, correct = _content_sides(statements, summary)
+    gold, covered, claimed, correct = _content_sides(statements, summary, text)
     return ContentCoverage(
         covered=sum(map(len, covered.values())),
         gold=sum(map(len, gold.values())),
@@ -642,7 +867,7 @@ def _runs(chars: Iterable[int]) -> tuple[Span, ...]:
 
 
 def content_differences(
-    article: GoldArticle, summary: ArticleSummary | None
+    article: GoldArticle, summary: ArticleSummary | None, *, as_annotated: bool = False
 ) -> list[ContentDifference]:
     """What the gold's statements and the predicted quotes disagree on, item by item.
 
@@ -650,13 +875,19 @@ def content_differences(
     (``missed``), then every predicted quote whose words are not all in a gold statement of
     its speaker (``extra``). A speaker's character is listed once, with the first statement
     (quote) holding it, so the ``chars`` add up to the gaps of :class:`ContentCoverage`.
+    Under the reading rules (the default; ``as_annotated=True`` counts every gold character
+    and matches speakers by name only) the statements they set aside follow (``optional``,
+    with the rule's ``reason``), so that nothing of the gold goes unlisted.
     Empty when the gold line gives no ``attribution``.
     """
     statements = _statements(article.gold)
     if not statements:
         return []
     summary = summary or ArticleSummary(headline="", summary="")
-    gold, covered, claimed, correct = _content_sides(statements, summary)
+    text = None if as_annotated else article.text
+    if text is not None:
+        statements = _reading(statements, text, article.url, _claimed(summary))
+    gold, covered, claimed, correct = _content_sides(statements, summary, text)
     missing = {g: gold[g] - covered[g] for g in gold}
     extra = {p: claimed[p] - correct[p] for p in claimed}
     found = []
@@ -670,6 +901,11 @@ def content_differences(
         extra[quote.speaker] -= left
         if left:
             found.append(ContentDifference("extra", quote.speaker, _runs(left), len(left)))
+    for statement in statements:
+        if statement.optional and statement.content:
+            runs, chars = _runs(statement.content), len(statement.content)
+            side = ContentDifference("optional", statement.speaker, runs, chars, statement.optional)
+            found.append(side)
     return found
 
 
@@ -816,7 +1052,9 @@ def score_article(article: GoldArticle, summary: ArticleSummary | None) -> Artic
         score.accuracy.update(_attribution_accuracy(gold_quotes, summary, article.text, pairs))
         score.coverage = _coverage(gold_quotes, summary, article.text, known_people)
     if statements := _statements(gold):
-        score.content = _content_coverage(statements, summary)
+        read = _reading(statements, article.text, article.url, _claimed(summary))
+        score.content = _content_coverage(read, summary, article.text)
+        score.content_as_annotated = _content_coverage(statements, summary)
         score.accuracy.update(_statement_accuracy(statements, summary))
     if "proposed_meetings" in gold:
         score.counts["meetings"], score.accuracy["meeting_status"] = _match_and_judge(
@@ -874,8 +1112,14 @@ class EvalReport:
 
     @property
     def content(self) -> ContentCoverage | None:
-        """Attributed content by characters, summed over the articles whose gold gives it."""
+        """Attributed content by characters (reading rules), summed over the articles."""
         parts = [a.content for a in self.articles if a.content is not None]
+        return sum(parts, ContentCoverage()) if parts else None
+
+    @property
+    def content_as_annotated(self) -> ContentCoverage | None:
+        """Attributed content, every gold character counted, summed over the articles."""
+        parts = [a.content_as_annotated for a in self.articles if a.content_as_annotated]
         return sum(parts, ContentCoverage()) if parts else None
 
     def kinds(self) -> dict[str, Counts]:
@@ -905,6 +1149,8 @@ class EvalReport:
             result["quote_coverage"] = coverage.as_dict()
         if (content := self.content) is not None:
             result["content_coverage"] = content.as_dict()
+        if (annotated := self.content_as_annotated) is not None:
+            result["content_coverage_as_annotated"] = annotated.as_dict()
         if any(a.kinds for a in self.articles):
             result["speaker_kinds"] = {
                 kind: {**c.as_dict(), "predicted": c.tp + c.fp, "gold": c.tp + c.fn}
@@ -917,6 +1163,11 @@ class EvalReport:
                 **{k: v.as_dict() for k, v in a.counts.items()},
                 **{k: v.as_dict() for k, v in a.accuracy.items()},
                 **({"content_coverage": a.content.as_dict()} if a.content else {}),
+                **(
+                    {"content_coverage_as_annotated": a.content_as_annotated.as_dict()}
+                    if a.content_as_annotated
+                    else {}
+                ),
             }
             for a in self.articles
         ]
@@ -949,6 +1200,7 @@ def load_gold(path: str | Path) -> list[GoldArticle]:
                     text=str(record["text"]),
                     published=record.get("published"),
                     gold=dict(record["gold"]),
+                    url=str(record["url"]) if record.get("url") else None,
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:

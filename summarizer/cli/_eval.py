@@ -41,6 +41,7 @@ ROWS: list[tuple[str, str, str]] = [
 ]
 ATTRIBUTION_ROWS: list[tuple[str, str, str]] = [
     ("attributed content P / R (chars)", "content", "content"),
+    ("attributed content as annotated P / R", "content_as_annotated", "content"),
     ("attribution cue accuracy", "attribution_cue", "accuracy"),
     ("attribution source accuracy", "attribution_source", "accuracy"),
 ]
@@ -98,7 +99,7 @@ def run_configs(
 
 def _cell(report: EvalReport, key: str, kind: str) -> tuple[float | None, str]:
     if kind in ("coverage", "content"):
-        cov = report.coverage if kind == "coverage" else report.content
+        cov = report.coverage if kind == "coverage" else getattr(report, key)
         if cov is None or cov.precision is None or cov.recall is None:
             return None, "—"
         return cov.f1, f"{cov.precision:.2f} / {cov.recall:.2f} (F1 {cov.f1:.2f})"
