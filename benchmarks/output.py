@@ -39,6 +39,7 @@ CURATED = {
     "v1": ["seed_article", "scheduled_visit", "non_english_article"],
     "v2": ["seed_article_v2"],
     "v3": ["seed_article_v3", "scheduled_visit_v3", "non_english_article_v3"],
+    "v4": ["seed_article_v4", "scheduled_visit_v4", "non_english_article_v4"],
 }
 COLUMNS = [
     ("article", "article"),

@@ -9,7 +9,7 @@ OPENAI_API_KEY (a local server needing none gets a placeholder). ``--mode`` pick
 answer is asked for when a server has no tool calling (``json_schema``, ``json``,
 ``md_json``). Everything else (grounding, reasks, retries) is the same as with OpenAI.
 Without --base-url it runs offline: it starts a loopback server on 127.0.0.1 that replays
-cassettes/seed_article_v3.yaml (recorded for the default model) and points the same code
+cassettes/seed_article_v4.yaml (recorded for the default model) and points the same code
 at it.
 """
 
@@ -33,7 +33,7 @@ def main() -> int:
     parser.add_argument("--api-key", default=os.environ.get("OPENAI_API_KEY") or "unused")
     parser.add_argument("--mode", choices=sorted(MODES), default="tools")
     args = parser.parse_args()
-    server = nullcontext(args.base_url) if args.base_url else replay_server("seed_article_v3")
+    server = nullcontext(args.base_url) if args.base_url else replay_server("seed_article_v4")
     key = args.api_key if args.base_url else KEY  # a real key never goes to the replay
     with server as base_url:
         engine = Summarizer(base_url=base_url, model=args.model, api_key=key, mode=args.mode)

@@ -6,7 +6,7 @@
 The input is a JSONL of ``id``, ``text`` and optional ``published``. At most
 ``--concurrency`` requests are in flight, ``--rpm``/``--tpm`` pace them, one 429 holds back
 the whole run; a failed article is a result, never an exception that stops the others.
-Live with OPENAI_API_KEY=... ; without a key it replays cassettes/real_v3.yaml offline.
+Live with OPENAI_API_KEY=... ; without a key it replays cassettes/real_v4.yaml offline.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ async def main() -> int:
     lines = args.input.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines if line.strip()]
     articles = [{k: r.get(k) for k in ("id", "text", "published")} for r in records]
-    client = None if live() else replay_async_client("real_v3")
+    client = None if live() else replay_async_client("real_v4")
     failed = 0
     with Progress() as progress:  # drawn on the terminal, above the lines printed below
         task = progress.add_task("summarising", total=len(articles))

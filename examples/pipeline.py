@@ -8,7 +8,7 @@ Each result is appended to ``out/results.jsonl`` as it completes, so a rerun aft
 or Ctrl-C (or ``--limit``) only does the ids not yet in it. The tables (articles, speakers,
 quotes, meetings, stances, ...) join on ``article_id``. ``summarizer batch`` followed by
 ``summarizer export`` is the same step on the command line.
-Live with OPENAI_API_KEY=... ; without a key it replays cassettes/real_v3.yaml offline.
+Live with OPENAI_API_KEY=... ; without a key it replays cassettes/real_v4.yaml offline.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def main() -> int:
     records = (json.loads(line) for line in lines if line.strip())
     todo = [r for r in records if r["id"] not in done]
     print(f"{len(done)} already done, {len(todo)} to do")
-    client = None if live() else replay_client("real_v3")
+    client = None if live() else replay_client("real_v4")
     with results.open("a", encoding="utf-8") as out:
         for result in islice(summarize_articles(todo, concurrency=8, client=client), args.limit):
             line: dict[str, object] = {"id": result.id, "status": "ok" if result.ok else "error"}

@@ -10,7 +10,7 @@ with ``--address``); ``summarize_dataset`` runs the summariser in worker actors,
 output has one row per input row: ``id``, ``status``, ``summary`` (JSON), ``error``, ...
 Live with OPENAI_API_KEY=... (the workers get it through Ray's object store); without a
 key it runs offline: the workers call a loopback server on 127.0.0.1 that this script
-starts, replaying cassettes/real_v3.yaml.
+starts, replaying cassettes/real_v4.yaml.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def main() -> int:
     try:
         columns = [{k: r.get(k) for k in ("id", "text", "published")} for r in rows]
         dataset = ray.data.from_items(columns, override_num_blocks=4)
-        server = nullcontext(None) if live() else replay_server("real_v3")
+        server = nullcontext(None) if live() else replay_server("real_v4")
         with server as base_url:  # None: OPENAI_BASE_URL, else OpenAI's
             key = None if base_url is None else KEY  # None: OPENAI_API_KEY
             out = summarizer.ray.summarize_dataset(

@@ -5,7 +5,7 @@
 
 With OPENAI_API_KEY set (and OPENAI_BASE_URL / SUMMARIZER_MODEL if you use another
 endpoint or model) this calls the live model. Without a key it replays the recorded
-cassette ``cassettes/seed_article_v3.yaml`` (the default prompt, v3; a curated answer)
+cassette ``cassettes/seed_article_v4.yaml`` (the default prompt, v4; a curated answer)
 offline and says so.
 """
 
@@ -30,7 +30,7 @@ def main() -> int:
     args = parser.parse_args()
     text = SEED.read_text(encoding="utf-8")
     console = Console(stderr=True)
-    client = None if live() else replay_client("seed_article_v3")
+    client = None if live() else replay_client("seed_article_v4")
     try:
         summary = summarize_article(text, client=client)
     except SummarizerError as error:

@@ -53,10 +53,12 @@ WRITTEN_CASSETTES = (
     ("story", "v2"),
     ("real", "v2"),
     ("real", "v3"),
+    ("real", "v4"),
     ("kremlin", "v3"),
+    ("kremlin", "v4"),
 )
 """The cassettes this command records: (set, prompt version) -> ``cassettes/<set>_<v>.yaml``."""
-WRITTEN_TWO_PASS = (("real", "v3"),)
+WRITTEN_TWO_PASS = (("real", "v3"), ("real", "v4"))
 """Sets also recorded with ``--passes 2``: ``cassettes/<set>_<v>_2pass.yaml``."""
 
 

@@ -5,7 +5,7 @@ Also the seed summaries the report tests use.
     .venv/bin/python -m tests.report_screenshot
 
 The summary is what ``examples/summarize_seed.py`` prints without a key: the library run
-offline against the recorded cassette ``cassettes/seed_article_v3.yaml`` (a curated answer, see
+offline against the recorded cassette ``cassettes/seed_article_v4.yaml`` (a curated answer, see
 ``cassettes/README.md``). Needs a Chromium binary (Debian: ``apt-get install chromium``).
 """
 
@@ -84,7 +84,7 @@ def replayed_seed_summary() -> ArticleSummary:
     from tests.recording import make_vcr
 
     client = openai.OpenAI(api_key="replay-only")
-    with make_vcr("none").use_cassette("seed_article_v3"):  # the default prompt's
+    with make_vcr("none").use_cassette("seed_article_v4"):  # the default prompt's
         return summarize_article(article(SEED_ID), client=client, model=DEFAULT_MODEL)
 
 

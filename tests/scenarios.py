@@ -332,11 +332,19 @@ SCENARIOS: dict[str, Scenario] = {
             name="seed_article_v3",
             seed_id=SEED_ID,
             replies=lambda: [answer(gold(SEED_ID), "seed-v3")],
-            what="The seed article with prompt v3 (the default): the gold annotation written "
-            "in v3's shape (cues, reported speech by its content). What the README's example "
-            "replays.",
+            what="The seed article with prompt v3: the gold annotation written in v3's shape "
+            "(cues, reported speech by its content).",
             live=True,
             prompt_version="v3",
+        ),
+        Scenario(
+            name="seed_article_v4",
+            seed_id=SEED_ID,
+            replies=lambda: [answer(gold(SEED_ID), "seed-v4")],
+            what="The seed article with prompt v4 (the default; v3's answer shape): the gold "
+            "annotation written in that shape. What the README's example replays.",
+            live=True,
+            prompt_version="v4",
         ),
         Scenario(
             name="scheduled_visit",
@@ -370,6 +378,22 @@ SCENARIOS: dict[str, Scenario] = {
             "article, a precondition, free text in English.",
             live=True,
             prompt_version="v3",
+        ),
+        Scenario(
+            name="scheduled_visit_v4",
+            seed_id=VISIT_ID,
+            replies=lambda: [answer(gold(VISIT_ID), "visit-v4")],
+            what="The visit article with prompt v4 (the default): as scheduled_visit_v3.",
+            live=True,
+            prompt_version="v4",
+        ),
+        Scenario(
+            name="non_english_article_v4",
+            seed_id=GERMAN_ID,
+            replies=lambda: [answer(gold(GERMAN_ID), "german-v4")],
+            what="The German article with prompt v4 (the default): as non_english_article_v3.",
+            live=True,
+            prompt_version="v4",
         ),
         Scenario(
             name="seed_article_json_schema",

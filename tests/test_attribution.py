@@ -258,7 +258,7 @@ def test_no_public_field_is_empty_in_every_recorded_default_answer() -> None:
 
 LM_WRITTEN_SETS = ("real", "kremlin")
 """Sets whose default-prompt answers were written by a language model given only the request
-(``cassettes/real_v3.yaml``: seeds/real/, 16 articles; ``kremlin_v3.yaml``: 12 pages)."""
+(``cassettes/real_v4.yaml``: seeds/real/, 16 articles; ``kremlin_v4.yaml``: 12 pages)."""
 EMPTY_IN_LM_WRITTEN_ANSWERS = {
     "ProposedMeeting.date_to": "every meeting of these 28 articles is on one day or undated: "
     "no range to end",

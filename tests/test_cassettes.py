@@ -288,16 +288,20 @@ def test_the_v2_seed_answer_is_the_gold_written_as_v2_asks(
     assert body["id"].startswith("chatcmpl-curated-")
 
 
-def test_the_v3_seed_answer_is_the_gold_written_as_v3_asks(
-    replay: Any, replay_client: openai.OpenAI
+@pytest.mark.parametrize("version", ["v3", "v4"])
+def test_the_v3_shaped_seed_answer_is_the_gold_written_as_v3_asks(
+    replay: Any, replay_client: openai.OpenAI, version: str
 ) -> None:
-    """The default prompt's seed cassette (what the README's example replays)."""
-    body = json.loads(cassette("seed_article_v3")["interactions"][0]["response"]["body"]["string"])
+    """The seed cassettes of v3's answer shape; v4's is the default prompt's (what the
+    README's example replays)."""
+    name = f"seed_article_{version}"
+    body = json.loads(cassette(name)["interactions"][0]["response"]["body"]["string"])
     arguments = body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
     assert json.loads(arguments) == lean_from_gold(gold(SEED_ID), v3=True)
-    with replay("seed_article_v3"):
-        summary = summarize("seed_article_v3", replay_client)
-    assert summary.meta is not None and summary.meta.prompt_version == load_prompt().version == "v3"
+    with replay(name):
+        summary = summarize(name, replay_client)
+    assert summary.meta is not None and summary.meta.prompt_version == version
+    assert load_prompt().version == "v4"
     text = article(SEED_ID)
     for quote, annotated in zip(summary.quotes, gold(SEED_ID)["quotes"], strict=True):
         assert quote.cue == annotated["cue"] and quote.cue_span is not None

@@ -69,7 +69,7 @@ def test_examples_have_no_network() -> None:
 def test_seed_example_replays_offline_and_says_so() -> None:
     result = run_example("summarize_seed.py")
     assert result.returncode == 0, result.stderr
-    assert "replaying cassettes/seed_article_v3.yaml" in result.stderr
+    assert "replaying cassettes/seed_article_v4.yaml" in result.stderr
     for expected in ("Dmitry Peskov", "Vladimir Putin", "Donald Trump", "proposed", "Meetings"):
         assert expected in result.stdout
 
@@ -79,7 +79,7 @@ def test_seed_example_json() -> None:
     result = run_example("summarize_seed.py", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["meta"]["prompt_version"] == "v3"
+    assert data["meta"]["prompt_version"] == "v4"
     assert data["quotes"][1]["span"] == {"start": 256, "end": 295}
 
 
@@ -93,7 +93,7 @@ REAL_IDS = [
 def test_many_articles_async_with_limits() -> None:
     result = run_example("many_articles.py", "--concurrency", "4", "--rpm", "6000")
     assert result.returncode == 0, result.stderr
-    assert "replaying cassettes/real_v3.yaml" in result.stderr
+    assert "replaying cassettes/real_v4.yaml" in result.stderr
     assert "16 summarised, 0 failed" in result.stdout
     done = re.findall(r"^(GUM_news_\w+): \d+ speakers, (\d+) quotes", result.stdout, re.M)
     assert sorted(ident for ident, _ in done) == sorted(REAL_IDS)
@@ -148,7 +148,7 @@ def test_compare_two_prompts_on_a_gold_file() -> None:
 def test_any_openai_compatible_server() -> None:
     result = run_example("any_server.py", "--model", "gpt-4.1-mini")
     assert result.returncode == 0, result.stderr
-    assert "replaying cassettes/seed_article_v3.yaml" in result.stderr
+    assert "replaying cassettes/seed_article_v4.yaml" in result.stderr
     assert "- Dmitry Peskov (direct, start=256 end=295): 'There have been no real" in result.stdout
     assert re.search(r"^gpt-4\.1-mini at http://127\.0\.0\.1:\d+/v1: ", result.stdout, re.M)
 
@@ -175,7 +175,7 @@ def test_ray_dataset_in_summaries_out(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     done = re.findall(r"^(GUM_news_\w+): (\d+) quotes$", result.stdout, re.M)
     assert sorted(ident for ident, _ in done) == sorted(REAL_IDS)
-    assert dict(done)["GUM_news_iodine"] == "21"
+    assert dict(done)["GUM_news_iodine"] == "26"  # the quotes of real_v4.yaml's answer
     assert list((tmp_path / "out").glob("*.parquet"))
 
 
@@ -183,7 +183,7 @@ def test_cli_prompts_list_and_show() -> None:
     runner = CliRunner()
     listed = runner.invoke(app, ["prompts", "list"])
     assert listed.exit_code == 0, listed.output
-    assert "v3 (default)" in listed.output and "v2" in listed.output and "v1" in listed.output
+    assert "v4 (default)" in listed.output and "v3" in listed.output and "v1" in listed.output
     shown = runner.invoke(app, ["prompts", "show", "v1"])
     assert shown.exit_code == 0 and "{{ article }}" in shown.output
     missing = runner.invoke(app, ["prompts", "show", "v9"])
@@ -211,7 +211,7 @@ def test_cli_summarize_prints_json_and_markdown(tmp_path: Path) -> None:
     path.write_text(article(SEED_ID), encoding="utf-8")
     env = {"OPENAI_API_KEY": TEST_API_KEY}
     for flag, check in (("--json", '"speakers"'), ("--markdown", "Dmitry Peskov")):
-        with make_vcr("none").use_cassette("seed_article_v3"):  # the default prompt's
+        with make_vcr("none").use_cassette("seed_article_v4"):  # the default prompt's
             result = CliRunner().invoke(app, ["summarize", str(path), flag], env=env)
         assert result.exit_code == 0, result.output
         assert check in result.stdout

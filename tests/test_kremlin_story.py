@@ -59,12 +59,13 @@ ANSWER_ADDS: dict[tuple[str, str], tuple[str, str]] = {
     ("B", "2020-03-12_62976_call-erdogan"): (
         "agreed",
         "It was agreed to maintain a regular dialogue at various levels, including personal "
-        "contacts.",
+        "contacts",
     ),
 }
 """(gold thread, page) -> (status, passage): an event the written answer adds to the thread.
 
-The 03-12 page's answer lists "a regular dialogue at various levels, including personal
+The 03-12 page's answer (under v3 and v4 alike; v4's evidence stops before the full stop)
+lists "a regular dialogue at various levels, including personal
 contacts" as a meeting agreed by Putin and Erdogan; the gold reads it as no meeting (see
 ``seeds/kremlin/README.md``). Undated and without a place, it is the two presidents' meeting
 still to come, so it joins the visit to Turkey proposed on 03-05 (the Moscow talks are over).
