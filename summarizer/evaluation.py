@@ -41,17 +41,33 @@ Matching rules (all pure functions below, table-tested):
 - Attributed content, when a gold line has ``attribution`` (spans as in ``seeds/real/``: each
   statement's ``speaker``, and its ``source``, ``cue`` and ``content`` as lists of
   ``{"start", "end", "text"}``), the way PARC and PolNeAR score it: characters per speaker.
-  A gold content character is covered when a predicted quote of the same speaker (the
-  statement's speaker, its forms and its source mentions, pronouns aside, against the
-  predicted speaker's name and aliases, by the people rule above) claims it; a predicted
-  character is correct when it lies in the content of a gold statement of the same speaker.
-  A quote claims its words (:attr:`summarizer.schema.Quote.words`: a direct quote's pieces,
-  reported speech's content under prompt v3, else its passage, reporting clause included).
-  Each speaker's characters count once, however many statements or quotes hold them. Cue
-  and source-mention accuracy on these statements: a statement is matched to the quote of
-  the same speaker that claims most of its content; its cue (source mention) is right when
-  the quote's ``cue_span`` (``source_span``) overlaps one of the gold's pieces.
-  :func:`content_differences` lists what one side claims and the other does not.
+  A gold content character is covered when a predicted quote of the same speaker claims it;
+  a predicted character is correct when it lies in the content of a gold statement of the
+  same speaker. A quote claims its words (:attr:`summarizer.schema.Quote.words`: a direct
+  quote's pieces, reported speech's content under prompt v3, else its passage, reporting
+  clause included). Each speaker's characters count once, however many statements or
+  quotes hold them. Two measures:
+
+  - **under the reading rules** (``content``, the headline figure): content as the library
+    defines it, its word characters (letters and digits; not quotation marks, punctuation,
+    spaces, nor a linking "that" before reported content); the same speaker by the people
+    rule above (the statement's speaker, its forms and its source mentions, pronouns aside,
+    against the predicted speaker's name and aliases), or because the quote's source
+    mention is one of the statement's own, or because one names the source by the other's
+    words plus a description ("Secunia.com" / "The Internet security firm Secunia.com");
+    and three kinds of statement optional, neither required nor held against a summary
+    that gives them: the publishing outlet's own narration ("Wikinews has learned that"),
+    a statement inside another speaker's content (a report inside a quotation), and a
+    statement printed again (a headline or a caption repeating the body: one statement,
+    counted at the printing the summary gives);
+  - **as annotated** (``content_as_annotated``): every character of every gold statement,
+    speakers by the people rule only.
+
+  Cue and source-mention accuracy on these statements: a statement is matched to the quote
+  of the same speaker (people rule) that claims most of its content; its cue (source
+  mention) is right when the quote's ``cue_span`` (``source_span``) overlaps one of the
+  gold's pieces. :func:`content_differences` lists what one side claims and the other does
+  not, and what the reading rules set aside.
 - Meetings: the same meeting by the rule chunk merging and the corpus's meeting threads use
   (``summarizer._meeting_identity``): the same set of participants (as the gold's people,
   other names by their words); the gold gives no resolved days, so they do not decide; then
