@@ -495,3 +495,28 @@ def test_the_passage_bound_holds_the_annotated_statements() -> None:
                 over += 1
     assert held + over == 139
     assert over <= 4  # the four whose cue ends the paragraph before the quotation
+
+
+def test_the_default_prompts_recorded_answers_score_as_the_docs_say() -> None:
+    """``summarizer eval`` on the real set, replaying the default prompt's recorded answers:
+    the figures docs/real-set.md and the README give, and issue 18's bars."""
+    from typer.testing import CliRunner
+
+    from summarizer._prompts import load_prompt
+    from summarizer.cli import app
+
+    version = load_prompt().version
+    cassette = ROOT / "cassettes" / f"real_{version}.yaml"
+    args = ["eval", str(REAL / "gold.jsonl"), "--replay", str(cassette), "--json"]
+    run = CliRunner().invoke(app, args)
+    assert run.exit_code == 0, run.output
+    [config] = json.loads(run.stdout)["configs"]
+    assert config["failed"] == 0
+    read, annotated = config["content_coverage"], config["content_coverage_as_annotated"]
+    assert (read["covered_chars"], read["gold_chars"]) == (10_864, 11_756)
+    assert (read["correct_chars"], read["predicted_chars"]) == (10_864, 15_528)
+    assert read["recall"] >= 0.90  # the bar, under the reading rules
+    assert (annotated["covered_chars"], annotated["gold_chars"]) == (12_553, 15_922)
+    assert annotated["recall"] < 0.90  # as annotated, it is not met: the docs say so
+    interactions = cassette.read_text(encoding="utf-8").count("\n- request:")
+    assert interactions == len(ALLOWED)  # one request per article: no reask
