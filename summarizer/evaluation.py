@@ -622,19 +622,27 @@ def _statements(gold: Mapping[str, Any]) -> list[_Statement]:
 _LINKING_THAT = re.compile(r"\s*that(?![\w'’])\W*", re.IGNORECASE)
 
 
-def _said_characters(statement: _Statement, text: str) -> frozenset[int]:
-    """A statement's content as the library defines content: its word characters only.
+def _word_characters(chars: Iterable[int], text: str) -> set[int]:
+    """Content as the library defines it: word characters, without a leading linking "that".
 
-    Letters and digits count; quotation marks, punctuation and spaces do not, nor a linking
-    "that" before reported content (GUM keeps both in its spans; the library's content leaves
-    them out, by its definition, so they are not a disagreement about what was said).
+    Letters and digits count; quotation marks, punctuation and spaces do not, nor a "that"
+    starting content outside quotation marks (GUM keeps both in its spans; the library's
+    content leaves them out, by its definition, so they are not a disagreement about what was
+    said). Applied to both sides alike: "estimates that number is …" cannot tell a linking
+    "that" from a determiner, so neither side is counted for it.
     """
-    chars = {c for c in statement.content if text[c].isalnum()}
-    if statement.content:
-        start = min(statement.content)
-        if (linking := _LINKING_THAT.match(text, start)) and text[start] != '"':
-            chars -= set(range(start, linking.end()))
-    return frozenset(chars)
+    chars = set(chars)
+    kept = {c for c in chars if text[c].isalnum()}
+    if chars:
+        start = min(chars)
+        if (linking := _LINKING_THAT.match(text, start)) and text[start] not in "\"“”'‘’":
+            kept -= set(range(start, linking.end()))
+    return kept
+
+
+def _said_characters(statement: _Statement, text: str) -> frozenset[int]:
+    """A gold statement's content as the library defines content (:func:`_word_characters`)."""
+    return frozenset(_word_characters(statement.content, text))
 
 
 def _words(chars: frozenset[int], text: str) -> str:
@@ -821,7 +829,10 @@ def _content_sides(
     for quote, forms in zip(summary.quotes, _quote_forms(summary), strict=True):
         chars = _characters(_predicted_words(quote))
         if text is not None:
-            chars = {c for c in chars if text[c].isalnum()}
+            if is_direct(quote.kind):  # its pieces, inside the quotation marks
+                chars = {c for c in chars if text[c].isalnum()}
+            else:
+                chars = _word_characters(chars, text)
             if quote.source_span is not None:
                 span = quote.source_span
                 mentioned.setdefault(quote.speaker, set()).update(range(span.start, span.end))

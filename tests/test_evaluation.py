@@ -831,3 +831,18 @@ def test_eval_shows_attribution_rows_only_when_the_gold_gives_attribution(tmp_pa
         app, ["eval", str(GOLD_SET), "--predictions", str(seeds), "--markdown"]
     )
     assert "attributed content" not in plain.stdout and "attribution cue" not in plain.stdout
+
+
+def test_a_leading_that_of_reported_content_counts_on_neither_side() -> None:
+    """ "estimates that number is …": a determiner or a linking word, the scorer cannot tell."""
+    text = "The church estimates that number is closer to 40,000."
+    gold = _gold(
+        text,
+        [{"speaker": "The church", "source": "The church", "content": "that number is closer"}],
+    )
+    for words in ("that number is closer", "number is closer"):
+        quote = {**_said(text, "The church", words), "kind": "indirect"}
+        quote["span"] = quote.pop("pieces")[0]
+        summary = _attributed([quote], [{"name": "The church", "kind": "organisation"}])
+        content = score_article(gold, summary).content
+        assert content is not None and content.recall == content.precision == 1.0, words

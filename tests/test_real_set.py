@@ -514,7 +514,7 @@ def test_the_default_prompts_recorded_answers_score_as_the_docs_say() -> None:
     assert config["failed"] == 0
     read, annotated = config["content_coverage"], config["content_coverage_as_annotated"]
     assert (read["covered_chars"], read["gold_chars"]) == (10_864, 11_756)
-    assert (read["correct_chars"], read["predicted_chars"]) == (10_864, 15_528)
+    assert (read["correct_chars"], read["predicted_chars"]) == (10_864, 15_524)
     assert read["recall"] >= 0.90  # the bar, under the reading rules
     assert (annotated["covered_chars"], annotated["gold_chars"]) == (12_553, 15_922)
     assert annotated["recall"] < 0.90  # as annotated, it is not met: the docs say so
