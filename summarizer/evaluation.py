@@ -776,7 +776,7 @@ def _described(a: Sequence[str], b: Sequence[str]) -> bool:
     "Secunia.com" / "The Internet security firm Secunia.com", "an unknown author on pigmy" /
     "the post by an unknown author on pigmy": the shorter form (two words or more, a leading
     article aside) is a run of the longer's words. One word is too little to say so
-    ("officials" / "Israeli officials").
+    ("firm" / "The Internet security firm Secunia.com").
     """
     for x in a:
         for y in b:
