@@ -520,3 +520,36 @@ def test_the_default_prompts_recorded_answers_score_as_the_docs_say() -> None:
     assert annotated["recall"] < 0.90  # as annotated, it is not met: the docs say so
     interactions = cassette.read_text(encoding="utf-8").count("\n- request:")
     assert interactions == len(ALLOWED)  # one request per article: no reask
+
+
+def test_what_each_reading_rule_contributes_on_the_default_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rules switched on one group at a time (docs/real-set.md gives these figures)."""
+    from summarizer import Summarizer, evaluation as ev
+    from summarizer._prompts import load_prompt
+    from summarizer._replay import CassetteReplay
+
+    version = load_prompt().version
+    replay = CassetteReplay([ROOT / "cassettes" / f"real_{version}.yaml"])
+    engine = Summarizer(client=replay.client(), max_retries=0)
+    articles = load_gold(REAL / "gold.jsonl")
+    summaries = {a.id: engine.summarize(a.text, published=a.published) for a in articles}
+
+    def covered() -> tuple[int, int]:
+        content = score_set(articles, summaries).content
+        assert content is not None
+        return content.covered, content.gold
+
+    def words_only(statements: list[Any], text: str, *_: Any) -> list[Any]:
+        return [
+            s.__class__(s.speaker, s.forms, ev._said_characters(s, text), s.cue, s.source)
+            for s in statements
+        ]
+
+    assert covered() == (10_864, 11_756)  # every rule
+    monkeypatch.setattr(ev, "_reading", words_only)
+    assert covered() == (10_644, 12_771)  # no optional statements, no second printing
+    monkeypatch.setattr(ev, "_described", lambda a, b: False)
+    monkeypatch.setattr(ev, "_named_at", lambda statement, text: set())
+    assert covered() == (10_299, 12_771)  # word characters only
