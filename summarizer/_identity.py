@@ -61,6 +61,7 @@ from summarizer._grounding import normalize_surface
 __all__ = [
     "COMMON_WORDS",
     "GIVEN_NAME_TITLES",
+    "LEADING_ARTICLES",
     "NAME_PARTICLES",
     "TITLES",
     "Apart",
@@ -612,6 +613,9 @@ def speaker_id(name: str) -> str:
 
 
 # -- names in free text --------------------------------------------------------------------
+
+LEADING_ARTICLES = frozenset({"the", "a", "an"})
+"""Articles that may lead a name without being part of it ("the State Department")."""
 
 COMMON_WORDS = frozenset(
     (  # noqa: SIM905 - a word list reads better as text than as 200 quoted lines

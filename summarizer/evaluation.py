@@ -767,9 +767,6 @@ def _quote_forms(summary: ArticleSummary) -> list[list[str]]:
     return [speakers.get(q.speaker, [q.speaker]) for q in summary.quotes]
 
 
-_LEADING_ARTICLES = frozenset({"the", "a", "an"})
-
-
 def _described(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether one side names the source by the other's words plus a description.
 
@@ -780,8 +777,8 @@ def _described(a: Sequence[str], b: Sequence[str]) -> bool:
     """
     for x in a:
         for y in b:
-            short, long = sorted((_WORD.findall(form.casefold()) for form in (x, y)), key=len)
-            if short and short[0] in _LEADING_ARTICLES:
+            short, long = sorted((_identity.plain_words(form) for form in (x, y)), key=len)
+            if short and short[0] in _identity.LEADING_ARTICLES:
                 short = short[1:]
             if len(short) >= 2 and f" {' '.join(short)} " in f" {' '.join(long)} ":
                 return True

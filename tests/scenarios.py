@@ -308,6 +308,19 @@ class Scenario:
         return CASSETTES / f"{self.name}.yaml"
 
 
+def _default_prompt_twin(stem: str, seed_id: str, tag: str) -> Scenario:
+    """``<stem>_v3``'s curated answer under prompt v4, the default, which asks in v3's shape:
+    what the README's example and ``summarizer summarize`` replay offline."""
+    return Scenario(
+        name=f"{stem}_v4",
+        seed_id=seed_id,
+        replies=lambda: [answer(gold(seed_id), f"{tag}-v4")],
+        what=f"The {stem}_v3 answer under prompt v4 (the default; v3's answer shape).",
+        live=True,
+        prompt_version="v4",
+    )
+
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in [
@@ -336,15 +349,6 @@ SCENARIOS: dict[str, Scenario] = {
             "(cues, reported speech by its content).",
             live=True,
             prompt_version="v3",
-        ),
-        Scenario(
-            name="seed_article_v4",
-            seed_id=SEED_ID,
-            replies=lambda: [answer(gold(SEED_ID), "seed-v4")],
-            what="The seed article with prompt v4 (the default; v3's answer shape): the gold "
-            "annotation written in that shape. What the README's example replays.",
-            live=True,
-            prompt_version="v4",
         ),
         Scenario(
             name="scheduled_visit",
@@ -379,22 +383,9 @@ SCENARIOS: dict[str, Scenario] = {
             live=True,
             prompt_version="v3",
         ),
-        Scenario(
-            name="scheduled_visit_v4",
-            seed_id=VISIT_ID,
-            replies=lambda: [answer(gold(VISIT_ID), "visit-v4")],
-            what="The visit article with prompt v4 (the default): as scheduled_visit_v3.",
-            live=True,
-            prompt_version="v4",
-        ),
-        Scenario(
-            name="non_english_article_v4",
-            seed_id=GERMAN_ID,
-            replies=lambda: [answer(gold(GERMAN_ID), "german-v4")],
-            what="The German article with prompt v4 (the default): as non_english_article_v3.",
-            live=True,
-            prompt_version="v4",
-        ),
+        _default_prompt_twin("seed_article", SEED_ID, "seed"),
+        _default_prompt_twin("scheduled_visit", VISIT_ID, "visit"),
+        _default_prompt_twin("non_english_article", GERMAN_ID, "german"),
         Scenario(
             name="seed_article_json_schema",
             seed_id=SEED_ID,

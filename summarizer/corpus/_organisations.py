@@ -34,11 +34,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from summarizer._identity import COMMON_WORDS, fold_token, plain_words
+from summarizer._identity import COMMON_WORDS, LEADING_ARTICLES, fold_token, plain_words
 
 __all__ = ["OrgJoin", "OrgName", "abbreviations", "link_organisations", "org_name"]
 
-_LEADING_ARTICLES = frozenset({"the", "a", "an"})
 _US = [
     ("united", "states", "of", "america"),
     ("united", "states"),
@@ -128,7 +127,7 @@ def org_name(form: str, defined: Mapping[str, str] | None = None) -> OrgName:
         rule = ("abbreviation", stripped.replace(".", ""))
         return OrgName(inner.place, inner.words, (rule, *inner.rules))
     tokens = _tokens(stripped)
-    if tokens and tokens[0][1] in _LEADING_ARTICLES and len(tokens) > 1:
+    if tokens and tokens[0][1] in LEADING_ARTICLES and len(tokens) > 1:
         rules.append(("leading article", tokens[0][1]))
         tokens = tokens[1:]
     place, taken = _country(tokens)
