@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from summarizer import ArticleSummary
-from summarizer._views._report import summary_to_html
+from summarizer._views._report import ReportEntry, index_to_html, summary_to_html
 from tests.browser import BROWSER_MARKS, FLASHED_JS, VISIBLE_JS, Chromium, browser_window
 from tests.report_screenshot import expected_highlights, summary_from_gold
 from tests.story import large_summary
@@ -290,3 +290,17 @@ def test_the_seed_report_fits_and_its_diagram_labels_are_inside_it(
     assert found["scrollWidth"] <= found["innerWidth"] == width
     assert found["clipped"] == []
     assert found["labels"] == 3, "two names and one status label, all inside the drawing"
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_a_batch_index_fits_the_page_at_every_width(
+    browser: Chromium, large: ArticleSummary, tmp_path: Path, width: int
+) -> None:
+    """Eight columns and long ids: on a phone the index table scrolls inside its box."""
+    entries = [
+        ReportEntry(id=f"GUM_news_homeopathic_{n:02d}_with_a_long_identifier", summary=large)
+        for n in range(3)
+    ] + [ReportEntry(id="failed_one", error_type="ProviderError", error_message="HTTP 500")]
+    found = layout(browser, index_to_html(entries), tmp_path, width)
+    assert found["scrollWidth"] <= found["innerWidth"] == width, "the page overflows sideways"
+    assert found["clipped"] == []
